@@ -1,0 +1,21 @@
+package dev.redoubt.core.codec;
+
+import java.util.HexFormat;
+
+/** Lower-case hex, the one spelling of hashes in the repository. */
+public final class Hex {
+
+	private static final HexFormat FORMAT = HexFormat.of();
+
+	private Hex() {
+	}
+
+	public static String of(byte[] bytes) {
+		return FORMAT.formatHex(bytes);
+	}
+
+	public static byte[] parse(String hex) {
+		return FORMAT.parseHex(hex);
+	}
+
+}

@@ -1,0 +1,92 @@
+package dev.redoubt.core.error;
+
+/**
+ * The catalogue of failures Redoubt reports, each with a stable process exit status.
+ *
+ * <p>
+ * Exit statuses are part of the CLI contract: scripts and schedulers branch on them, so a
+ * code's number never changes once released. {@code 0} is success, {@code 1} an unexpected
+ * internal error, {@code 2} a usage error reported by the command-line parser.
+ */
+public enum ErrorCode {
+
+	/** A bug or an unexpected condition; the message and cause say more. */
+	INTERNAL(1, "internal error"),
+
+	/** Configuration is missing or invalid. */
+	CONFIG_INVALID(3, "invalid configuration"),
+
+	/** {@code --source} names no configured source. */
+	UNKNOWN_SOURCE(4, "unknown source"),
+
+	/** The PostgreSQL server could not be reached. */
+	DATABASE_UNREACHABLE(5, "database unreachable"),
+
+	/** The PostgreSQL server refused the credentials. */
+	DATABASE_AUTH_FAILED(6, "database authentication failed"),
+
+	/** The role lacks a privilege the operation needs (e.g. it cannot bypass row security). */
+	DATABASE_PERMISSION_DENIED(7, "database permission denied"),
+
+	/** A storage region could not be reached. */
+	REGION_UNREACHABLE(8, "storage region unreachable"),
+
+	/** A storage region refused the credentials or the request. */
+	REGION_ACCESS_DENIED(9, "storage region access denied"),
+
+	/** The configured key cannot decrypt this backup. */
+	WRONG_KEY(10, "wrong encryption key"),
+
+	/** An object's bytes do not match the hash recorded when it was written. */
+	CORRUPT_OBJECT(11, "corrupt object"),
+
+	/** A manifest's signature does not verify. */
+	SIGNATURE_INVALID(12, "manifest signature invalid"),
+
+	/** The repository was written in a format version this build cannot read. */
+	UNSUPPORTED_FORMAT_VERSION(13, "unsupported format version"),
+
+	/** No complete backup matches the request. */
+	BACKUP_NOT_FOUND(14, "backup not found"),
+
+	/** The restore target already holds objects and the request did not allow that. */
+	TARGET_NOT_EMPTY(15, "target not empty"),
+
+	/** A PostgreSQL client tool is missing or older than the server. */
+	PG_TOOL_UNSUITABLE(16, "unsuitable PostgreSQL client tool"),
+
+	/** A PostgreSQL client tool (pg_dump, pg_restore) failed. */
+	PG_TOOL_FAILED(17, "PostgreSQL client tool failed"),
+
+	/** A lock on a table to back up could not be taken within the lock timeout. */
+	LOCK_TIMEOUT(18, "lock timeout"),
+
+	/** An object that must be written once already exists. */
+	OBJECT_EXISTS(19, "object already exists"),
+
+	/** A restore failed part way; the target is incomplete. */
+	RESTORE_INCOMPLETE(20, "restore incomplete"),
+
+	/** The operation was interrupted. */
+	INTERRUPTED(21, "interrupted");
+
+	private final int exitCode;
+
+	private final String summary;
+
+	ErrorCode(int exitCode, String summary) {
+		this.exitCode = exitCode;
+		this.summary = summary;
+	}
+
+	/** The process exit status for this failure. */
+	public int exitCode() {
+		return this.exitCode;
+	}
+
+	/** A short lower-case phrase naming the kind of failure. */
+	public String summary() {
+		return this.summary;
+	}
+
+}

@@ -1,0 +1,108 @@
+package dev.redoubt.core.key;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+
+/**
+ * Every key a repository uses, derived with HKDF-SHA256 from one 32-byte master key file so
+ * that an operator has one secret to keep: the key-encryption key that wraps each backup's
+ * random data key, the Ed25519 manifest signing key, and the HMAC key that names chunks.
+ */
+public final class RepositoryKeys {
+
+	private static final SecureRandom RANDOM = new SecureRandom();
+
+	private final KeyEncryptionKey keyEncryptionKey;
+
+	private final ManifestSigningKey signingKey;
+
+	private final byte[] chunkIdKey;
+
+	private RepositoryKeys(KeyEncryptionKey keyEncryptionKey, ManifestSigningKey signingKey, byte[] chunkIdKey) {
+		this.keyEncryptionKey = keyEncryptionKey;
+		this.signingKey = signingKey;
+		this.chunkIdKey = chunkIdKey;
+	}
+
+	/**
+	 * Reads a key file holding 32 bytes: raw, 64 hex digits, or base64 (as
+	 * {@code openssl rand -base64 32} writes).
+	 */
+	public static RepositoryKeys fromKeyFile(Path file) {
+		byte[] master = readMasterKey(file);
+		return new RepositoryKeys(new SymmetricKeyEncryptionKey(master),
+				ManifestSigningKey.fromSeed(Hkdf.derive(master, "manifest signing v1", 32)),
+				Hkdf.derive(master, "chunk id v1", 32));
+	}
+
+	/** Writes a new random key file, readable by its owner only. */
+	public static void generateKeyFile(Path file) throws IOException {
+		byte[] master = new byte[32];
+		RANDOM.nextBytes(master);
+		Files.writeString(file, Base64.getEncoder().encodeToString(master) + "\n", StandardCharsets.US_ASCII);
+		try {
+			Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+		}
+		catch (UnsupportedOperationException ex) {
+			// not a POSIX filesystem: nothing to restrict
+		}
+	}
+
+	private static byte[] readMasterKey(Path file) {
+		byte[] raw;
+		try {
+			raw = Files.readAllBytes(file);
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "cannot read key file " + file + ": " + ex.getMessage(),
+					"set redoubt.encryption.key-file to a readable file; create one with ./redoubt key-generate", ex);
+		}
+		if (raw.length == 32) {
+			return raw;
+		}
+		String text = new String(raw, StandardCharsets.US_ASCII).trim();
+		try {
+			if (text.length() == 64 && text.matches("[0-9a-fA-F]+")) {
+				return HexFormat.of().parseHex(text);
+			}
+			byte[] decoded = Base64.getDecoder().decode(text);
+			if (decoded.length == 32) {
+				return decoded;
+			}
+		}
+		catch (IllegalArgumentException ex) {
+			// fall through to the error below
+		}
+		throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+				"key file " + file + " must hold 32 bytes (raw, 64 hex digits or base64); it holds " + raw.length + " bytes",
+				"create one with ./redoubt key-generate --out FILE or openssl rand -base64 32", null);
+	}
+
+	public KeyEncryptionKey keyEncryptionKey() {
+		return this.keyEncryptionKey;
+	}
+
+	public ManifestSigningKey signingKey() {
+		return this.signingKey;
+	}
+
+	public byte[] chunkIdKey() {
+		return this.chunkIdKey;
+	}
+
+	/** A fresh random data key for one backup. */
+	public static byte[] newDataKey() {
+		byte[] key = new byte[32];
+		RANDOM.nextBytes(key);
+		return key;
+	}
+
+}

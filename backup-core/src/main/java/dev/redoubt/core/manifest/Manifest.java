@@ -1,0 +1,55 @@
+package dev.redoubt.core.manifest;
+
+import java.time.Instant;
+import java.util.List;
+
+import dev.redoubt.core.key.WrappedDataKey;
+
+/**
+ * Everything needed to restore one backup and to prove the restore right. A backup exists if
+ * and only if its manifest exists in every region; see {@code docs/format.md} for each field.
+ *
+ * @param formatVersion the repository format version this manifest follows
+ * @param backupId the backup's id
+ * @param type {@code logical}
+ * @param startedAt when the backup started
+ * @param completedAt when its last chunk was durable
+ * @param source the database the backup was taken from
+ * @param snapshot the consistent point the data reflects
+ * @param dataKey the backup's data key, wrapped
+ * @param schema the {@code pg_dump --schema-only -Fc} archive
+ * @param tables every table with rows, leaf partitions included
+ * @param sequences every sequence with its value at the snapshot
+ * @param largeObjects large objects
+ * @param materializedViews populated materialized views, refreshed after a restore
+ * @param tools versions of the client tools used
+ */
+public record Manifest(int formatVersion, String backupId, String type, Instant startedAt, Instant completedAt,
+		SourceIdentity source, Snapshot snapshot, WrappedDataKey dataKey, ChunkRef schema, List<TableEntry> tables,
+		List<SequenceEntry> sequences, LargeObjects largeObjects, List<String> materializedViews, Tools tools) {
+
+	/** The one format version this build writes and reads. */
+	public static final int FORMAT_VERSION = 1;
+
+	/** The database a backup was taken from. */
+	public record SourceIdentity(String name, String systemIdentifier, String serverVersion, int serverVersionNum,
+			String database) {
+	}
+
+	/** The consistent point of a logical backup: the exported snapshot's WAL position and time. */
+	public record Snapshot(String lsn, Instant time) {
+	}
+
+	/** Versions of the PostgreSQL client tools the backup used. */
+	public record Tools(String pgDump) {
+	}
+
+	/** A sequence and its value as {@code setval(name, lastValue, isCalled)} restores it. */
+	public record SequenceEntry(String schema, String name, long lastValue, boolean isCalled) {
+	}
+
+	/** Every large object, as rows of {@code (oid, data)}. */
+	public record LargeObjects(long count, List<ChunkRef> chunks) {
+	}
+
+}

@@ -1,0 +1,4 @@
+/**
+ * The manifest: the signed record that makes a set of objects a backup, and its encoding.
+ */
+package dev.redoubt.core.manifest;

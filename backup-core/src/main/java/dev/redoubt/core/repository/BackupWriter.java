@@ -1,0 +1,113 @@
+package dev.redoubt.core.repository;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+import dev.redoubt.core.codec.ChunkEncoder;
+import dev.redoubt.core.codec.EncodedChunk;
+import dev.redoubt.core.key.RepositoryKeys;
+import dev.redoubt.core.key.WrappedDataKey;
+import dev.redoubt.core.manifest.ChunkRef;
+import dev.redoubt.core.manifest.Manifest;
+import dev.redoubt.core.manifest.ManifestCodec;
+import dev.redoubt.core.store.MultiRegionStore;
+
+/**
+ * Writes one backup: chunks to every region, then the manifest, the only way a manifest is
+ * ever written. Chunks of identical content within the backup are stored once.
+ */
+public final class BackupWriter {
+
+	private static final List<String> CODECS = List.of(ChunkEncoder.CODEC_ZSTD, ChunkEncoder.CODEC_AES_GCM);
+
+	private final MultiRegionStore store;
+
+	private final RepositoryKeys keys;
+
+	private final String source;
+
+	private final BackupId id;
+
+	private final byte[] dataKey = RepositoryKeys.newDataKey();
+
+	private final ConcurrentMap<String, CompletableFuture<EncodedChunkInfo>> stored = new ConcurrentHashMap<>();
+
+	private CrashPoint crashPoint = CrashPoint.NONE;
+
+	BackupWriter(MultiRegionStore store, RepositoryKeys keys, String source, BackupId id) {
+		this.store = store;
+		this.keys = keys;
+		this.source = source;
+		this.id = id;
+	}
+
+	public BackupId id() {
+		return this.id;
+	}
+
+	public byte[] dataKey() {
+		return this.dataKey;
+	}
+
+	public WrappedDataKey wrappedDataKey() {
+		return this.keys.keyEncryptionKey().wrap(this.dataKey, this.id.value());
+	}
+
+	/** For crash-safety tests only: halt the process at a named point. */
+	public void crashPoint(CrashPoint crashPoint) {
+		this.crashPoint = crashPoint;
+	}
+
+	/**
+	 * Uploads a chunk to every region and returns its manifest entry. Blocks until every
+	 * region holds it.
+	 */
+	public ChunkRef storeChunk(EncodedChunk chunk, long rows, String keyMin, String keyMax, String contentHash) {
+		String key = RepositoryLayout.chunk(this.source, this.id, chunk.id());
+		CompletableFuture<EncodedChunkInfo> mine = new CompletableFuture<>();
+		CompletableFuture<EncodedChunkInfo> first = this.stored.putIfAbsent(chunk.id(), mine);
+		EncodedChunkInfo info;
+		if (first == null) {
+			try {
+				if (this.crashPoint == CrashPoint.DURING_CHUNK_UPLOAD && this.stored.size() == 3) {
+					// the third chunk reaches the first region only, then the process dies
+					this.store.regions().get(0).create(key, chunk.stored(), 0, chunk.storedLength());
+					this.crashPoint.reached(CrashPoint.DURING_CHUNK_UPLOAD);
+				}
+				this.store.createEverywhere(key, chunk.stored(), chunk.storedLength());
+				info = new EncodedChunkInfo(chunk.storedLength(), chunk.storedSha256());
+				mine.complete(info);
+			}
+			catch (RuntimeException ex) {
+				mine.completeExceptionally(ex);
+				throw ex;
+			}
+		}
+		else {
+			// same plaintext as a chunk already stored in this backup: reference that object
+			info = first.join();
+		}
+		return new ChunkRef(key, chunk.id(), rows, chunk.plainBytes(), info.storedBytes(), info.storedSha256(), CODECS,
+				keyMin, keyMax, contentHash);
+	}
+
+	/**
+	 * Writes the manifest in every region, one after the other, then removes the lock. Until
+	 * this returns, the backup is not listed as restorable.
+	 */
+	public void commit(Manifest manifest) {
+		this.crashPoint.reached(CrashPoint.BEFORE_MANIFEST);
+		byte[] bytes = ManifestCodec.encode(manifest, this.keys.signingKey());
+		this.store.createInOrder(RepositoryLayout.manifest(this.source, this.id), bytes,
+				(region) -> this.crashPoint.reached(CrashPoint.AFTER_FIRST_MANIFEST));
+		for (var region : this.store.regions()) {
+			region.delete(RepositoryLayout.lock(this.source, this.id));
+		}
+	}
+
+	private record EncodedChunkInfo(long storedBytes, String storedSha256) {
+	}
+
+}

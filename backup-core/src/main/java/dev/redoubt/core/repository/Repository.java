@@ -1,0 +1,218 @@
+package dev.redoubt.core.repository;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.redoubt.core.codec.Digests;
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.key.RepositoryKeys;
+import dev.redoubt.core.manifest.ChunkRef;
+import dev.redoubt.core.manifest.Manifest;
+import dev.redoubt.core.manifest.ManifestCodec;
+import dev.redoubt.core.store.MultiRegionStore;
+import dev.redoubt.core.store.ObjectInfo;
+import dev.redoubt.core.store.ObjectStore;
+
+/**
+ * The repository of one or more regions: begins backups, lists what the regions hold, reads
+ * manifests and chunks back verified. The entry point of {@code backup-core}.
+ */
+public final class Repository implements AutoCloseable {
+
+	private static final Logger log = LoggerFactory.getLogger(Repository.class);
+
+	private final MultiRegionStore store;
+
+	private final RepositoryKeys keys;
+
+	public Repository(MultiRegionStore store, RepositoryKeys keys) {
+		this.store = store;
+		this.keys = keys;
+	}
+
+	public RepositoryKeys keys() {
+		return this.keys;
+	}
+
+	public MultiRegionStore store() {
+		return this.store;
+	}
+
+	/**
+	 * Starts a backup: writes its lock in every region, so that until the manifest is written
+	 * everywhere the backup is visibly in progress.
+	 */
+	public BackupWriter beginBackup(String source, Instant now) {
+		BackupId id = BackupId.next(now);
+		String lock = "{\"backupId\":\"" + id + "\",\"host\":\"" + hostName() + "\",\"pid\":"
+				+ ProcessHandle.current().pid() + ",\"startedAt\":\"" + now + "\"}\n";
+		byte[] bytes = lock.getBytes(StandardCharsets.UTF_8);
+		this.store.createEverywhere(RepositoryLayout.lock(source, id), bytes, bytes.length);
+		return new BackupWriter(this.store, this.keys, source, id);
+	}
+
+	/**
+	 * Every backup id any reachable region knows of, newest first, with its status. A region
+	 * that cannot be listed is left out with a warning; if none can, the failure is thrown.
+	 */
+	public List<BackupListing> list(String source) {
+		Map<String, Map<String, BackupListing.RegionCopy>> byId = new TreeMap<>();
+		RedoubtException failure = null;
+		int listed = 0;
+		List<String> reachable = new ArrayList<>();
+		for (ObjectStore region : this.store.regions()) {
+			List<ObjectInfo> objects;
+			try {
+				objects = region.list(RepositoryLayout.backupsPrefix(source));
+			}
+			catch (RedoubtException ex) {
+				log.warn("cannot list region {}: {}", region.name(), ex.getMessage());
+				failure = ex;
+				continue;
+			}
+			listed++;
+			reachable.add(region.name());
+			Map<String, long[]> counts = new TreeMap<>();
+			Map<String, boolean[]> flags = new TreeMap<>();
+			for (ObjectInfo object : objects) {
+				String rest = object.key().substring(RepositoryLayout.backupsPrefix(source).length());
+				int slash = rest.indexOf('/');
+				if (slash < 0 || !BackupId.looksLikeId(rest.substring(0, slash))) {
+					continue;
+				}
+				String id = rest.substring(0, slash);
+				String name = rest.substring(slash + 1);
+				long[] count = counts.computeIfAbsent(id, (k) -> new long[2]);
+				count[0]++;
+				count[1] += object.size();
+				boolean[] flag = flags.computeIfAbsent(id, (k) -> new boolean[2]);
+				flag[0] |= name.equals(RepositoryLayout.MANIFEST);
+				flag[1] |= name.equals(RepositoryLayout.LOCK);
+			}
+			for (Map.Entry<String, long[]> entry : counts.entrySet()) {
+				boolean[] flag = flags.get(entry.getKey());
+				byId.computeIfAbsent(entry.getKey(), (k) -> new LinkedHashMap<>())
+					.put(region.name(), new BackupListing.RegionCopy(flag[0], flag[1], (int) entry.getValue()[0],
+							entry.getValue()[1]));
+			}
+		}
+		if (listed == 0 && failure != null) {
+			throw failure;
+		}
+		List<BackupListing> result = new ArrayList<>();
+		for (Map.Entry<String, Map<String, BackupListing.RegionCopy>> entry : byId.entrySet()) {
+			Map<String, BackupListing.RegionCopy> copies = new LinkedHashMap<>();
+			for (String region : reachable) {
+				copies.put(region, entry.getValue().getOrDefault(region, new BackupListing.RegionCopy(false, false, 0, 0)));
+			}
+			result.add(new BackupListing(BackupId.parse(entry.getKey()), status(copies), copies));
+		}
+		result.sort((a, b) -> b.id().compareTo(a.id()));
+		return result;
+	}
+
+	private static BackupStatus status(Map<String, BackupListing.RegionCopy> copies) {
+		boolean everywhere = copies.values().stream().allMatch(BackupListing.RegionCopy::manifest);
+		boolean somewhere = copies.values().stream().anyMatch(BackupListing.RegionCopy::manifest);
+		boolean locked = copies.values().stream().anyMatch(BackupListing.RegionCopy::lock);
+		if (everywhere) {
+			return BackupStatus.COMPLETE;
+		}
+		// a lock means the writer never finished committing: the manifest in some regions is
+		// a crash mid-commit, not a region that lost its copy
+		return (somewhere && !locked) ? BackupStatus.DEGRADED : BackupStatus.INCOMPLETE;
+	}
+
+	/**
+	 * Resolves {@code latest} or an id to a restorable backup.
+	 * @throws RedoubtException {@code BACKUP_NOT_FOUND} naming what exists instead
+	 */
+	public BackupId resolve(String source, String idOrLatest) {
+		List<BackupListing> listings = list(source);
+		if ("latest".equals(idOrLatest)) {
+			return listings.stream()
+				.filter(BackupListing::restorable)
+				.findFirst()
+				.map(BackupListing::id)
+				.orElseThrow(() -> new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
+						"source " + source + " has no complete backup in any region",
+						"take one with ./redoubt backup --source " + source, null));
+		}
+		BackupId id = BackupId.parse(idOrLatest);
+		Optional<BackupListing> listing = listings.stream().filter((l) -> l.id().equals(id)).findFirst();
+		if (listing.isEmpty()) {
+			throw new RedoubtException(ErrorCode.BACKUP_NOT_FOUND, "source " + source + " has no backup " + id,
+					"list backups with ./redoubt info --source " + source, null);
+		}
+		if (!listing.get().restorable()) {
+			throw new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
+					"backup " + id + " of source " + source + " is incomplete (its writer did not finish); it cannot be restored",
+					"restore another backup; ./redoubt info --source " + source + " lists them", null);
+		}
+		return id;
+	}
+
+	/** Reads and verifies a manifest from the first region with a good copy. */
+	public Manifest readManifest(String source, BackupId id) {
+		String key = RepositoryLayout.manifest(source, id);
+		return this.store
+			.readFirstHealthy(key,
+					(region, bytes) -> ManifestCodec.decode(bytes, this.keys.signingKey(),
+							"manifest of backup " + id + " in region " + region.name()))
+			.orElseThrow(() -> new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
+					"no region holds the manifest of backup " + id + " of source " + source));
+	}
+
+	/**
+	 * Reads a chunk's stored bytes from the first region whose copy has the recorded size and
+	 * SHA-256; a mismatch is logged naming the object and the region, and the next region is
+	 * tried.
+	 * @throws RedoubtException {@code CORRUPT_OBJECT} if no region has a good copy
+	 */
+	public byte[] readChunk(ChunkRef chunk) {
+		return this.store.readFirstHealthy(chunk.key(), (region, bytes) -> {
+			if (bytes.length != chunk.storedBytes()) {
+				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " in region " + region.name()
+						+ " has " + bytes.length + " bytes, expected " + chunk.storedBytes());
+			}
+			String actual = Digests.sha256(bytes, 0, bytes.length);
+			if (!actual.equals(chunk.storedSha256())) {
+				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " in region " + region.name()
+						+ " is corrupt: sha256 " + actual + ", expected " + chunk.storedSha256());
+			}
+			return bytes;
+		})
+			.orElseThrow(() -> new RedoubtException(ErrorCode.CORRUPT_OBJECT,
+					"object " + chunk.key() + " is missing in every region"));
+	}
+
+	/** The backup's data key, unwrapped with the configured key-encryption key. */
+	public byte[] dataKey(Manifest manifest) {
+		return this.keys.keyEncryptionKey().unwrap(manifest.dataKey(), manifest.backupId());
+	}
+
+	private static String hostName() {
+		try {
+			return java.net.InetAddress.getLocalHost().getHostName();
+		}
+		catch (java.net.UnknownHostException ex) {
+			return "unknown";
+		}
+	}
+
+	@Override
+	public void close() {
+		this.store.close();
+	}
+
+}

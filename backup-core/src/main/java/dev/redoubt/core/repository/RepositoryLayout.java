@@ -1,0 +1,41 @@
+package dev.redoubt.core.repository;
+
+/**
+ * Object keys of a repository, relative to each region's prefix:
+ *
+ * <pre>
+ * &lt;source&gt;/backups/&lt;backup id&gt;/lock            in-progress marker, written first, deleted last
+ * &lt;source&gt;/backups/&lt;backup id&gt;/chunks/&lt;chunk id&gt;  schema archive and row chunks
+ * &lt;source&gt;/backups/&lt;backup id&gt;/manifest        written last; its presence makes the backup exist
+ * </pre>
+ */
+public final class RepositoryLayout {
+
+	static final String LOCK = "lock";
+
+	static final String MANIFEST = "manifest";
+
+	private RepositoryLayout() {
+	}
+
+	public static String backupsPrefix(String source) {
+		return source + "/backups/";
+	}
+
+	public static String backupPrefix(String source, BackupId id) {
+		return backupsPrefix(source) + id + "/";
+	}
+
+	public static String lock(String source, BackupId id) {
+		return backupPrefix(source, id) + LOCK;
+	}
+
+	public static String manifest(String source, BackupId id) {
+		return backupPrefix(source, id) + MANIFEST;
+	}
+
+	public static String chunk(String source, BackupId id, String chunkId) {
+		return backupPrefix(source, id) + "chunks/" + chunkId;
+	}
+
+}

@@ -1,0 +1,4 @@
+/**
+ * Sample databases for the demo and the tests.
+ */
+package dev.redoubt.core.sample;

@@ -1,0 +1,4 @@
+/**
+ * Holders for secret values that redact themselves when printed.
+ */
+package dev.redoubt.core.secret;

@@ -1,0 +1,50 @@
+package dev.redoubt.core.store;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A flat namespace of immutable objects: one storage region of a repository.
+ *
+ * <p>
+ * Keys are relative, '/'-separated paths; an implementation maps them under its own prefix.
+ * Every failure to talk to the store is a {@link dev.redoubt.core.error.RedoubtException}
+ * with code {@code REGION_UNREACHABLE} or {@code REGION_ACCESS_DENIED} naming the region;
+ * "missing" is never an exception, it is an empty {@link Optional}. Implementations retry
+ * transient failures themselves before reporting them.
+ */
+public interface ObjectStore {
+
+	/** The region's name as configured, used in every message about it. */
+	String name();
+
+	/**
+	 * Writes an object that must not exist yet. Once this returns the object is durable.
+	 * @throws dev.redoubt.core.error.RedoubtException with code {@code OBJECT_EXISTS} if an
+	 * object with this key exists; nothing is overwritten
+	 */
+	void create(String key, byte[] data, int offset, int length);
+
+	default void create(String key, byte[] data) {
+		create(key, data, 0, data.length);
+	}
+
+	/** The whole object, or empty if there is no object with this key. */
+	Optional<byte[]> read(String key);
+
+	/**
+	 * Up to {@code length} bytes from {@code offset}, fewer at the end of the object; empty if
+	 * there is no object with this key.
+	 */
+	Optional<byte[]> read(String key, long offset, int length);
+
+	/** Size and key of an object, or empty if there is none. */
+	Optional<ObjectInfo> head(String key);
+
+	/** Every object whose key starts with {@code prefix}, in key order. */
+	List<ObjectInfo> list(String prefix);
+
+	/** Deletes an object; deleting a missing object is not an error. */
+	void delete(String key);
+
+}

@@ -1,0 +1,90 @@
+package dev.redoubt.service.backup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import dev.redoubt.core.codec.ChunkEncoder;
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.manifest.ChunkRef;
+import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.PgTools;
+import dev.redoubt.core.pg.ServerVersion;
+import dev.redoubt.core.pg.ToolProcess;
+import dev.redoubt.core.repository.BackupWriter;
+
+/**
+ * Dumps the schema with {@code pg_dump --schema-only -Fc} in the coordinator's snapshot and
+ * streams the archive straight into a chunk; pg_dump is the trusted source of DDL.
+ */
+final class SchemaDumper {
+
+	private SchemaDumper() {
+	}
+
+	/** A pg_dump at least as new as the server: the configured one or the closest found. */
+	static Path pgDump(Path configured, ServerVersion server) {
+		if (configured == null) {
+			return PgTools.find("pg_dump", server.major());
+		}
+		ServerVersion tool = PgTools.version(configured);
+		if (tool.major() < server.major()) {
+			throw new RedoubtException(ErrorCode.PG_TOOL_UNSUITABLE,
+					"pg_dump " + configured + " is version " + tool + ", older than the server (" + server + ")",
+					"use pg_dump of PostgreSQL " + server.major() + " or newer", null);
+		}
+		return configured;
+	}
+
+	static ChunkRef dump(Path pgDump, ConnectionSpec source, String snapshotId, ChunkEncoder encoder,
+			BackupWriter writer) {
+		List<String> command = new ArrayList<>(List.of(pgDump.toString(), "--schema-only", "--format=custom",
+				"--snapshot=" + snapshotId, "--no-password"));
+		source.libpqArguments().forEach((option, value) -> command.add(option + "=" + value));
+		ProcessBuilder builder = new ProcessBuilder(command);
+		Map<String, String> environment = builder.environment();
+		environment.putAll(source.libpqEnvironment());
+		try {
+			Process process = builder.start();
+			process.getOutputStream().close();
+			CompletableFuture<String> errors = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+			encoder.begin();
+			byte[] buffer = new byte[64 * 1024];
+			try (InputStream archive = process.getInputStream()) {
+				int n;
+				while ((n = archive.read(buffer)) != -1) {
+					encoder.write(buffer, 0, n);
+				}
+			}
+			int status = process.waitFor();
+			if (status != 0) {
+				throw new RedoubtException(ErrorCode.PG_TOOL_FAILED,
+						"pg_dump --schema-only failed with exit status " + status + ": " + ToolProcess.tail(errors.join()));
+			}
+			return writer.storeChunk(encoder.finish(), 0, null, null, null);
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.PG_TOOL_FAILED, "cannot run " + pgDump + ": " + ex.getMessage(), ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new RedoubtException(ErrorCode.INTERRUPTED, "interrupted while pg_dump was running");
+		}
+	}
+
+	private static String readAll(InputStream in) {
+		try {
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			return "";
+		}
+	}
+
+}
