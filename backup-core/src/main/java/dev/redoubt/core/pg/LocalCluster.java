@@ -48,8 +48,8 @@ public final class LocalCluster implements AutoCloseable {
 	/**
 	 * Creates and starts a cluster of the closest PostgreSQL found with at least
 	 * {@code minimumMajor}. When running as root the server runs as {@code postgres}, so every
-	 * parent of {@code baseDirectory} must be searchable by that user (a directory directly
-	 * under {@code /tmp} is).
+	 * parent of {@code baseDirectory} must be searchable by that user; the direct parent is
+	 * made so.
 	 */
 	public static LocalCluster start(Path baseDirectory, int minimumMajor, Secret superuserPassword,
 			List<String> settings) {
@@ -65,6 +65,7 @@ public final class LocalCluster implements AutoCloseable {
 		try {
 			Files.createDirectories(this.baseDirectory);
 			Files.setPosixFilePermissions(this.baseDirectory, PosixFilePermissions.fromString("rwx------"));
+			letServerUserSearch(this.baseDirectory.toAbsolutePath().getParent());
 			Path passwordFile = this.baseDirectory.resolve("pwfile");
 			Files.writeString(passwordFile, this.password.reveal() + "\n");
 			handToServerUser(this.baseDirectory);
@@ -80,6 +81,19 @@ public final class LocalCluster implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			throw new RedoubtException(ErrorCode.INTERNAL, "cannot prepare " + this.baseDirectory + ": " + ex, ex);
+		}
+	}
+
+	/**
+	 * As root the server runs as {@code postgres}, which must be able to reach the directory:
+	 * a private temporary parent (mode 0700) gets search permission for others, nothing more.
+	 */
+	private static void letServerUserSearch(Path parent) throws IOException {
+		if (ToolProcess.runningAsRoot() && parent != null) {
+			java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files.getPosixFilePermissions(parent);
+			if (permissions.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+				Files.setPosixFilePermissions(parent, permissions);
+			}
 		}
 	}
 

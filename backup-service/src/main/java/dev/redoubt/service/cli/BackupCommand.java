@@ -1,0 +1,67 @@
+package dev.redoubt.service.cli;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.redoubt.service.backup.BackupResult;
+import dev.redoubt.service.job.BackupLauncher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code redoubt backup --source NAME}: a logical backup to every region. */
+@Command(name = "backup", mixinStandardHelpOptions = true,
+		description = "Take a consistent logical backup of a source to every configured region.",
+		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
+public class BackupCommand implements Callable<Integer>, JsonOutput {
+
+	@Option(names = "--source", required = true, paramLabel = "NAME", description = "Source to back up.")
+	String source;
+
+	@Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
+	OutputFormat output;
+
+	@Spec
+	CommandSpec spec;
+
+	private final BackupLauncher launcher;
+
+	public BackupCommand(BackupLauncher launcher) {
+		this.launcher = launcher;
+	}
+
+	@Override
+	public Integer call() {
+		BackupResult result = this.launcher.backup(this.source);
+		PrintWriter out = this.spec.commandLine().getOut();
+		if (json()) {
+			Map<String, Object> document = new LinkedHashMap<>();
+			document.put("source", this.source);
+			document.put("backupId", result.backupId());
+			document.put("tables", result.tables());
+			document.put("rows", result.rows());
+			document.put("chunks", result.chunks());
+			document.put("plainBytes", result.plainBytes());
+			document.put("storedBytes", result.storedBytes());
+			document.put("durationMs", result.duration().toMillis());
+			Output.printJson(out, document);
+		}
+		else {
+			out.printf("backup %s of source %s complete: %d tables, %d rows, %d chunks, %s stored per region (%s plain) in %.1f s%n",
+					result.backupId(), this.source, result.tables(), result.rows(), result.chunks(),
+					Output.bytes(result.storedBytes()), Output.bytes(result.plainBytes()),
+					result.duration().toMillis() / 1000.0);
+			out.flush();
+		}
+		return 0;
+	}
+
+	@Override
+	public boolean json() {
+		return this.output == OutputFormat.json;
+	}
+
+}

@@ -1,0 +1,115 @@
+package dev.redoubt.service.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.repository.BackupId;
+import dev.redoubt.core.repository.Repository;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreResult;
+import dev.redoubt.service.backup.BackupResult;
+import dev.redoubt.service.config.Fleet;
+import dev.redoubt.service.demo.DemoEnvironment;
+import dev.redoubt.service.job.BackupLauncher;
+import dev.redoubt.verify.DatabaseFingerprint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code redoubt demo}: the whole round trip on embedded servers. Starts a throwaway
+ * PostgreSQL with Pagila and a kitchen sink of table kinds, two S3 regions, backs the
+ * database up through the backup job, restores it into a new database and compares every
+ * table, sequence and large object. Needs PostgreSQL server binaries on the machine; nothing
+ * else.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+		description = "Back up and restore a sample database on embedded PostgreSQL and two embedded S3 regions, "
+				+ "and compare the restored copy with the original.",
+		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
+public class DemoCommand implements Callable<Integer> {
+
+	@Spec
+	CommandSpec spec;
+
+	private final Fleet fleet;
+
+	private final BackupLauncher launcher;
+
+	private final Clock clock;
+
+	public DemoCommand(Fleet fleet, BackupLauncher launcher, Clock clock) {
+		this.fleet = fleet;
+		this.launcher = launcher;
+		this.clock = clock;
+	}
+
+	@Override
+	public Integer call() throws Exception {
+		PrintWriter out = this.spec.commandLine().getOut();
+		Path work = Files.createTempDirectory("redoubt-demo-");
+		out.println("starting PostgreSQL and two S3 regions (eu-west, eu-central) in " + work + " ...");
+		out.flush();
+		try (DemoEnvironment demo = DemoEnvironment.start(work)) {
+			this.fleet.configure(demo.properties());
+			ConnectionSpec source = demo.cluster().connection(DemoEnvironment.SOURCE);
+			out.printf("PostgreSQL on port %d holds database '%s' (Pagila and a kitchen sink of table kinds)%n",
+					demo.cluster().port(), DemoEnvironment.SOURCE);
+			out.flush();
+
+			BackupResult backup = this.launcher.backup(DemoEnvironment.SOURCE);
+			out.printf("backup %s: %d tables, %d rows, %d chunks, %s per region, in both regions, in %.1f s%n",
+					backup.backupId(), backup.tables(), backup.rows(), backup.chunks(), Output.bytes(backup.storedBytes()),
+					backup.duration().toMillis() / 1000.0);
+			out.flush();
+
+			ConnectionSpec target = demo.createDatabase("shop_restored");
+			RestoreResult restore;
+			try (Repository repository = this.fleet.openRepository()) {
+				restore = new RestoreEngine(repository, this.clock).restoreFull(DemoEnvironment.SOURCE,
+						BackupId.parse(backup.backupId()), target, this.fleet.restoreOptions(null, false, false));
+			}
+			out.printf("restore into database 'shop_restored': %d rows in %.1f s%n%n", restore.rows(),
+					restore.total().toMillis() / 1000.0);
+			return compare(out, DatabaseFingerprint.take(source), DatabaseFingerprint.take(target));
+		}
+	}
+
+	private static int compare(PrintWriter out, DatabaseFingerprint source, DatabaseFingerprint restored) {
+		out.printf("%-52s %10s %10s  %s%n", "table", "source", "restored", "content");
+		for (Map.Entry<String, String> table : source.tables().entrySet()) {
+			String other = restored.tables().get(table.getKey());
+			out.printf("%-52s %10s %10s  %s%n", table.getKey(), rows(table.getValue()), rows(other),
+					table.getValue().equals(other) ? "equal" : "DIFFERENT");
+		}
+		long sequencesEqual = source.sequences().entrySet().stream()
+			.filter((e) -> e.getValue().equals(restored.sequences().get(e.getKey())))
+			.count();
+		out.printf("%nsequences: %d of %d equal; large objects (count:hash): source %s, restored %s%n", sequencesEqual,
+				source.sequences().size(), source.largeObjects(), restored.largeObjects());
+		List<String> differences = source.differences(restored);
+		if (differences.isEmpty()) {
+			out.printf("%nOK: every table (%d), sequence and large object of the restored copy equals the source.%n",
+					source.tables().size());
+			out.flush();
+			return 0;
+		}
+		differences.forEach((d) -> out.println("DIFFERENT: " + d));
+		out.flush();
+		throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
+				differences.size() + " difference(s) between the source and the restored copy");
+	}
+
+	private static String rows(String fingerprint) {
+		return (fingerprint == null) ? "-" : fingerprint.substring(0, fingerprint.indexOf(':'));
+	}
+
+}

@@ -1,0 +1,19 @@
+package dev.redoubt.service.cli;
+
+/** The exit statuses, as every command's help lists them (from the error catalogue). */
+final class ExitCodes {
+
+	static final String TEXT = "  0  success%n" + "  1  internal error%n" + "  2  usage error%n"
+			+ "  3  invalid configuration%n" + "  4  unknown source%n" + "  5  database unreachable%n"
+			+ "  6  database authentication failed%n" + "  7  database permission denied (e.g. row security)%n"
+			+ "  8  storage region unreachable%n" + "  9  storage region access denied%n"
+			+ " 10  wrong encryption key%n" + " 11  corrupt object%n" + " 12  manifest signature invalid%n"
+			+ " 13  unsupported repository format version%n" + " 14  backup not found%n" + " 15  target not empty%n"
+			+ " 16  unsuitable PostgreSQL client tool (missing, or older than the server)%n"
+			+ " 17  PostgreSQL client tool failed%n" + " 18  lock timeout%n" + " 19  object already exists%n"
+			+ " 20  restore incomplete%n" + " 21  interrupted";
+
+	private ExitCodes() {
+	}
+
+}

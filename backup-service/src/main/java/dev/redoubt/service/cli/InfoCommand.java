@@ -1,0 +1,134 @@
+package dev.redoubt.service.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.manifest.ChunkRef;
+import dev.redoubt.core.manifest.Manifest;
+import dev.redoubt.core.manifest.TableEntry;
+import dev.redoubt.core.repository.BackupListing;
+import dev.redoubt.core.repository.BackupStatus;
+import dev.redoubt.core.repository.Repository;
+import dev.redoubt.service.config.Fleet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code redoubt info --source NAME}: the restorable backups of a source, newest first, and
+ * the leftovers of backups that never completed.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true,
+		description = "List the restorable backups of a source and the leftovers of incomplete ones.",
+		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
+public class InfoCommand implements Callable<Integer>, JsonOutput {
+
+	@Option(names = "--source", required = true, paramLabel = "NAME", description = "Source whose backups to list.")
+	String source;
+
+	@Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
+	OutputFormat output;
+
+	@Spec
+	CommandSpec spec;
+
+	private final Fleet fleet;
+
+	public InfoCommand(Fleet fleet) {
+		this.fleet = fleet;
+	}
+
+	@Override
+	public Integer call() {
+		this.fleet.requireSource(this.source);
+		List<Map<String, Object>> backups = new ArrayList<>();
+		List<Map<String, Object>> incomplete = new ArrayList<>();
+		try (Repository repository = this.fleet.openRepository()) {
+			for (BackupListing listing : repository.list(this.source)) {
+				if (listing.status() == BackupStatus.INCOMPLETE) {
+					incomplete.add(describeIncomplete(listing));
+					continue;
+				}
+				backups.add(describe(listing, repository.readManifest(this.source, listing.id())));
+			}
+		}
+		print(backups, incomplete);
+		return 0;
+	}
+
+	private Map<String, Object> describe(BackupListing listing, Manifest manifest) {
+		Map<String, Object> backup = new LinkedHashMap<>();
+		backup.put("id", listing.id().value());
+		backup.put("status", listing.status().name().toLowerCase());
+		backup.put("type", manifest.type());
+		backup.put("startedAt", manifest.startedAt().toString());
+		backup.put("completedAt", manifest.completedAt().toString());
+		backup.put("snapshotLsn", manifest.snapshot().lsn());
+		backup.put("database", manifest.source().database());
+		backup.put("serverVersion", manifest.source().serverVersion());
+		backup.put("tables", manifest.tables().size());
+		backup.put("rows", manifest.tables().stream().mapToLong(TableEntry::rows).sum());
+		List<ChunkRef> chunks = new ArrayList<>();
+		chunks.add(manifest.schema());
+		manifest.tables().forEach((t) -> chunks.addAll(t.chunks()));
+		chunks.addAll(manifest.largeObjects().chunks());
+		backup.put("storedBytes", chunks.stream().mapToLong(ChunkRef::storedBytes).sum());
+		backup.put("missingIn", listing.regionsMissingManifest());
+		return backup;
+	}
+
+	private static Map<String, Object> describeIncomplete(BackupListing listing) {
+		Map<String, Object> leftover = new LinkedHashMap<>();
+		leftover.put("id", listing.id().value());
+		Map<String, Object> regions = new LinkedHashMap<>();
+		listing.regions().forEach((name, copy) -> {
+			Map<String, Object> region = new LinkedHashMap<>();
+			region.put("objects", copy.objects());
+			region.put("bytes", copy.bytes());
+			region.put("manifest", copy.manifest());
+			region.put("lock", copy.lock());
+			regions.put(name, region);
+		});
+		leftover.put("regions", regions);
+		return leftover;
+	}
+
+	private void print(List<Map<String, Object>> backups, List<Map<String, Object>> incomplete) {
+		PrintWriter out = this.spec.commandLine().getOut();
+		if (json()) {
+			Map<String, Object> document = new LinkedHashMap<>();
+			document.put("source", this.source);
+			document.put("backups", backups);
+			document.put("incomplete", incomplete);
+			Output.printJson(out, document);
+			return;
+		}
+		out.printf("source %s: %d restorable backup(s)%n", this.source, backups.size());
+		for (Map<String, Object> backup : backups) {
+			out.printf("  %s  %-8s  %s  %s tables  %s rows  %s per region%s%n", backup.get("id"), backup.get("status"),
+					backup.get("completedAt"), backup.get("tables"), backup.get("rows"),
+					Output.bytes((Long) backup.get("storedBytes")),
+					((List<?>) backup.get("missingIn")).isEmpty() ? "" : "  MISSING IN " + backup.get("missingIn"));
+		}
+		if (!incomplete.isEmpty()) {
+			out.printf("%d incomplete backup(s), not restorable; their objects are leftovers to clean up:%n",
+					incomplete.size());
+			for (Map<String, Object> leftover : incomplete) {
+				out.printf("  %s  %s%n", leftover.get("id"), leftover.get("regions"));
+			}
+		}
+		out.flush();
+	}
+
+	@Override
+	public boolean json() {
+		return this.output == OutputFormat.json;
+	}
+
+}

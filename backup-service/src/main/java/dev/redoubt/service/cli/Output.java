@@ -1,0 +1,46 @@
+package dev.redoubt.service.cli;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.manifest.ManifestCodec;
+
+/** Shared output helpers: JSON documents and human sizes. */
+final class Output {
+
+	private Output() {
+	}
+
+	static void printJson(PrintWriter out, Object document) {
+		out.println(ManifestCodec.json().writeValueAsString(document));
+		out.flush();
+	}
+
+	static Map<String, Object> error(RedoubtException error) {
+		Map<String, Object> json = new LinkedHashMap<>();
+		json.put("code", error.code().name());
+		json.put("exitCode", error.code().exitCode());
+		json.put("message", error.getMessage());
+		if (error.hint() != null) {
+			json.put("hint", error.hint());
+		}
+		return json;
+	}
+
+	static String bytes(long bytes) {
+		if (bytes < 1024) {
+			return bytes + " B";
+		}
+		String[] units = { "KiB", "MiB", "GiB", "TiB" };
+		double value = bytes;
+		int unit = -1;
+		while (value >= 1024 && unit < units.length - 1) {
+			value /= 1024;
+			unit++;
+		}
+		return String.format("%.1f %s", value, units[unit]);
+	}
+
+}

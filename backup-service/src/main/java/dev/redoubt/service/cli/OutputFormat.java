@@ -1,0 +1,8 @@
+package dev.redoubt.service.cli;
+
+/** Values of {@code --output}. */
+enum OutputFormat {
+
+	text, json
+
+}

@@ -1,0 +1,67 @@
+package dev.redoubt.service.cli;
+
+import org.springframework.boot.CommandLineRunner;
+import org.springframework.boot.ExitCodeGenerator;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.ApplicationContext;
+
+import picocli.CommandLine;
+
+/**
+ * The {@code redoubt} process: a Spring Boot application without a web server that runs one
+ * picocli command and exits with its status.
+ */
+@SpringBootApplication(scanBasePackages = "dev.redoubt.service")
+@ConfigurationPropertiesScan("dev.redoubt.service.config")
+public class RedoubtApplication implements CommandLineRunner, ExitCodeGenerator {
+
+	private final ApplicationContext context;
+
+	private int exitCode;
+
+	public RedoubtApplication(ApplicationContext context) {
+		this.context = context;
+	}
+
+	public static void main(String[] args) {
+		System.exit(execute(args));
+	}
+
+	/** Runs one command line in a fresh application context and returns the exit status. */
+	public static int execute(String... args) {
+		SpringApplication application = new SpringApplication(RedoubtApplication.class);
+		application.setDefaultProperties(java.util.Map.of("spring.config.additional-location",
+				"optional:file:" + configLocation(args)));
+		// arguments belong to picocli, not to Spring's property sources
+		application.setAddCommandLineProperties(false);
+		return SpringApplication.exit(application.run(args));
+	}
+
+	/** The file named by the global {@code --config} option, read before Spring starts. */
+	static String configLocation(String[] args) {
+		for (int i = 0; i < args.length; i++) {
+			if (args[i].equals("--config") && i + 1 < args.length) {
+				return args[i + 1];
+			}
+			if (args[i].startsWith("--config=")) {
+				return args[i].substring("--config=".length());
+			}
+		}
+		return "./redoubt.yaml";
+	}
+
+	@Override
+	public void run(String... args) {
+		CommandLine commandLine = new CommandLine(RedoubtCommand.class, new SpringFactory(this.context));
+		commandLine.setExecutionExceptionHandler(new ErrorHandler());
+		this.exitCode = commandLine.execute(args);
+	}
+
+	@Override
+	public int getExitCode() {
+		return this.exitCode;
+	}
+
+}

@@ -1,0 +1,175 @@
+package dev.redoubt.service.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.stereotype.Component;
+
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.key.RepositoryKeys;
+import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.repository.Repository;
+import dev.redoubt.core.secret.Secret;
+import dev.redoubt.core.store.MultiRegionStore;
+import dev.redoubt.core.store.ObjectStore;
+import dev.redoubt.core.store.local.LocalStore;
+import dev.redoubt.core.store.s3.S3Store;
+import dev.redoubt.core.store.s3.S3StoreConfig;
+import dev.redoubt.service.backup.BackupSettings;
+import dev.redoubt.restore.RestoreOptions;
+
+/**
+ * The configured sources and repository, validated on first use with every problem reported
+ * at once. The demo swaps in its own embedded configuration.
+ */
+@Component
+public class Fleet {
+
+	private volatile RedoubtProperties properties;
+
+	public Fleet(RedoubtProperties properties) {
+		this.properties = properties;
+	}
+
+	/** Replaces the configuration (the demo's embedded servers). */
+	public void configure(RedoubtProperties properties) {
+		this.properties = properties;
+	}
+
+	public RedoubtProperties properties() {
+		return this.properties;
+	}
+
+	/** Every problem with the configuration, one line each; empty when it is usable. */
+	public List<String> problems() {
+		List<String> problems = new ArrayList<>();
+		if (this.properties.repositories().isEmpty()) {
+			problems.add("redoubt.repositories: no region is configured");
+		}
+		for (int i = 0; i < this.properties.repositories().size(); i++) {
+			RedoubtProperties.Region region = this.properties.repositories().get(i);
+			String at = "redoubt.repositories[" + i + "]";
+			if (region.name() == null || region.name().isBlank()) {
+				problems.add(at + ".name: missing");
+			}
+			if ("local".equals(region.type())) {
+				if (region.path() == null) {
+					problems.add(at + ".path: missing for a local region");
+				}
+			}
+			else if (region.type() != null && !"s3".equals(region.type())) {
+				problems.add(at + ".type: '" + region.type() + "' is not s3 or local");
+			}
+			else {
+				if (region.bucket() == null || region.bucket().isBlank()) {
+					problems.add(at + ".bucket: missing");
+				}
+				if (region.region() == null && region.endpoint() == null) {
+					problems.add(at + ".region: missing (or give an endpoint)");
+				}
+				if ((region.accessKey() == null) != (region.secretKey() == null)) {
+					problems.add(at + ": access-key and secret-key must be given together");
+				}
+			}
+		}
+		if (this.properties.encryption().keyFile() == null) {
+			problems.add("redoubt.encryption.key-file: missing (create one with ./redoubt key-generate --out FILE)");
+		}
+		else if (!Files.isReadable(this.properties.encryption().keyFile())) {
+			problems.add("redoubt.encryption.key-file: " + this.properties.encryption().keyFile() + " is not readable");
+		}
+		for (Map.Entry<String, RedoubtProperties.Source> entry : this.properties.sources().entrySet()) {
+			String at = "redoubt.sources." + entry.getKey();
+			RedoubtProperties.Source source = entry.getValue();
+			if (source.url() == null || !source.url().startsWith("jdbc:postgresql://")) {
+				problems.add(at + ".url: missing or not a jdbc:postgresql:// URL");
+			}
+			if (source.username() == null) {
+				problems.add(at + ".username: missing");
+			}
+			if (source.password() != null && source.passwordFile() != null) {
+				problems.add(at + ": give password or password-file, not both");
+			}
+		}
+		return problems;
+	}
+
+	private void requireValid() {
+		List<String> problems = problems();
+		if (!problems.isEmpty()) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+					"the configuration has " + problems.size() + " problem(s):\n  " + String.join("\n  ", problems),
+					"see docs/configuration.md", null);
+		}
+	}
+
+	/** The named source's connection. */
+	public ConnectionSpec source(String name) {
+		RedoubtProperties.Source source = this.properties.sources().get(name);
+		if (source == null) {
+			throw new RedoubtException(ErrorCode.UNKNOWN_SOURCE,
+					"no source named '" + name + "' is configured; configured: " + this.properties.sources().keySet(),
+					"add it under redoubt.sources or check --source", null);
+		}
+		requireValid();
+		Secret password = source.password();
+		if (source.passwordFile() != null) {
+			try {
+				password = Secret.fromFile(source.passwordFile());
+			}
+			catch (IOException ex) {
+				throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+						"cannot read password-file " + source.passwordFile() + " of source " + name + ": " + ex.getMessage());
+			}
+		}
+		return new ConnectionSpec(source.url(), source.username(), password);
+	}
+
+	/** Requires {@code name} to be a configured source, without connecting. */
+	public void requireSource(String name) {
+		source(name);
+	}
+
+	public RedoubtProperties.Source sourceProperties(String name) {
+		source(name);
+		return this.properties.sources().get(name);
+	}
+
+	/** A repository over every configured region; the caller closes it. */
+	public Repository openRepository() {
+		requireValid();
+		List<ObjectStore> regions = new ArrayList<>();
+		for (RedoubtProperties.Region region : this.properties.repositories()) {
+			if ("local".equals(region.type())) {
+				regions.add(new LocalStore(region.name(), region.path()));
+			}
+			else {
+				regions.add(new S3Store(new S3StoreConfig(region.name(), region.endpoint(),
+						(region.region() != null) ? region.region() : "us-east-1", region.bucket(), region.prefix(),
+						Boolean.TRUE.equals(region.pathStyle()), region.accessKey(), region.secretKey())));
+			}
+		}
+		return new Repository(new MultiRegionStore(regions), RepositoryKeys.fromKeyFile(this.properties.encryption().keyFile()));
+	}
+
+	public BackupSettings backupSettings(String sourceName) {
+		RedoubtProperties.Backup backup = this.properties.backup();
+		BackupSettings defaults = BackupSettings.defaults();
+		return new BackupSettings((backup.workers() != null) ? backup.workers() : defaults.workers(),
+				(backup.chunkSize() != null) ? backup.chunkSize().toBytes() : defaults.chunkBytes(),
+				(backup.compressionLevel() != null) ? backup.compressionLevel() : defaults.compressionLevel(),
+				(backup.lockTimeout() != null) ? backup.lockTimeout() : defaults.lockTimeout(),
+				sourceProperties(sourceName).pgDump());
+	}
+
+	public RestoreOptions restoreOptions(Integer jobs, boolean allowNonEmpty, boolean noOwner) {
+		int configured = (this.properties.restore().jobs() != null) ? this.properties.restore().jobs()
+				: RestoreOptions.defaults().jobs();
+		return new RestoreOptions((jobs != null) ? jobs : configured, allowNonEmpty, noOwner);
+	}
+
+}

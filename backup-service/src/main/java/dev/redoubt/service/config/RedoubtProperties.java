@@ -1,0 +1,94 @@
+package dev.redoubt.service.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+import dev.redoubt.core.secret.Secret;
+
+/**
+ * Everything under {@code redoubt.*}; each key is documented with its default in
+ * {@code docs/configuration.md}. Secrets bind to {@link Secret}, so printing this object
+ * never prints a password or key.
+ *
+ * @param sources databases to back up, by the name {@code --source} uses
+ * @param repositories the regions every backup is written to
+ * @param encryption the key material
+ * @param backup tuning of logical backups
+ * @param restore tuning of restores
+ */
+@ConfigurationProperties("redoubt")
+public record RedoubtProperties(Map<String, Source> sources, List<Region> repositories, Encryption encryption,
+		Backup backup, Restore restore) {
+
+	public RedoubtProperties {
+		sources = (sources == null) ? Map.of() : sources;
+		repositories = (repositories == null) ? List.of() : repositories;
+		encryption = (encryption == null) ? new Encryption(null) : encryption;
+		backup = (backup == null) ? new Backup(null, null, null, null) : backup;
+		restore = (restore == null) ? new Restore(null) : restore;
+	}
+
+	/**
+	 * A database to back up.
+	 *
+	 * @param url JDBC URL, {@code jdbc:postgresql://host:port/database}
+	 * @param username the role
+	 * @param password its password
+	 * @param passwordFile or a file holding it
+	 * @param pgDump an explicit pg_dump program; by default the closest version found
+	 */
+	public record Source(String url, String username, Secret password, Path passwordFile, Path pgDump) {
+	}
+
+	/**
+	 * One region of the repository.
+	 *
+	 * @param name its name in messages and reports
+	 * @param type {@code s3} (default) or {@code local}
+	 * @param endpoint S3 endpoint; AWS's own when absent
+	 * @param region signing region
+	 * @param bucket bucket
+	 * @param prefix key prefix inside the bucket
+	 * @param pathStyle path-style bucket addressing
+	 * @param accessKey access key id; the AWS default credentials chain when absent
+	 * @param secretKey secret access key
+	 * @param path directory of a {@code local} region
+	 */
+	public record Region(String name, String type, URI endpoint, String region, String bucket, String prefix,
+			Boolean pathStyle, Secret accessKey, Secret secretKey, Path path) {
+	}
+
+	/**
+	 * Key material.
+	 *
+	 * @param keyFile the 32-byte master key file
+	 */
+	public record Encryption(Path keyFile) {
+	}
+
+	/**
+	 * Logical backup tuning.
+	 *
+	 * @param workers parallel COPY sessions (default: available processors)
+	 * @param chunkSize plaintext per chunk (default 32MB)
+	 * @param compressionLevel zstd level (default 1)
+	 * @param lockTimeout wait for table locks (default 30s)
+	 */
+	public record Backup(Integer workers, DataSize chunkSize, Integer compressionLevel, Duration lockTimeout) {
+	}
+
+	/**
+	 * Restore tuning.
+	 *
+	 * @param jobs parallel sessions (default: available processors)
+	 */
+	public record Restore(Integer jobs) {
+	}
+
+}

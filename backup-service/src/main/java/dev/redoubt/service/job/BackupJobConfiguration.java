@@ -1,0 +1,55 @@
+package dev.redoubt.service.job;
+
+import java.time.Clock;
+
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.redoubt.core.repository.Repository;
+import dev.redoubt.service.backup.BackupResult;
+import dev.redoubt.service.backup.LogicalBackup;
+import dev.redoubt.service.config.Fleet;
+
+/**
+ * The {@code logicalBackup} job: one step that runs {@link LogicalBackup} for the source
+ * named by the {@code source} job parameter and records the new backup's id and sizes in the
+ * job's execution context.
+ */
+@Configuration(proxyBeanMethods = false)
+public class BackupJobConfiguration {
+
+	public static final String JOB_NAME = "logicalBackup";
+
+	@Bean
+	Clock clock() {
+		return Clock.systemUTC();
+	}
+
+	@Bean
+	Job logicalBackupJob(JobRepository jobRepository, Step logicalBackupStep) {
+		return new JobBuilder(JOB_NAME, jobRepository).start(logicalBackupStep).build();
+	}
+
+	@Bean
+	Step logicalBackupStep(JobRepository jobRepository, Fleet fleet, Clock clock) {
+		return new StepBuilder("backup", jobRepository).tasklet((contribution, chunkContext) -> {
+			String source = (String) chunkContext.getStepContext().getJobParameters().get(BackupLauncher.SOURCE);
+			try (Repository repository = fleet.openRepository()) {
+				BackupResult result = new LogicalBackup(repository, clock).run(source, fleet.source(source),
+						fleet.backupSettings(source));
+				ExecutionContext context = chunkContext.getStepContext().getStepExecution().getJobExecution()
+					.getExecutionContext();
+				BackupLauncher.record(result, context);
+			}
+			return RepeatStatus.FINISHED;
+		}).build();
+	}
+
+}

@@ -1,0 +1,85 @@
+package dev.redoubt.service.job;
+
+import java.time.Duration;
+
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.stereotype.Component;
+
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.service.backup.BackupResult;
+import dev.redoubt.service.config.Fleet;
+
+/**
+ * Launches the {@code logicalBackup} job for one source and turns its execution back into a
+ * result or the catalogued error that failed it.
+ */
+@Component
+public class BackupLauncher {
+
+	static final String SOURCE = "source";
+
+	private final JobOperator jobOperator;
+
+	private final Job logicalBackupJob;
+
+	private final Fleet fleet;
+
+	public BackupLauncher(JobOperator jobOperator, Job logicalBackupJob, Fleet fleet) {
+		this.jobOperator = jobOperator;
+		this.logicalBackupJob = logicalBackupJob;
+		this.fleet = fleet;
+	}
+
+	public BackupResult backup(String source) {
+		// fail on an unknown source or a bad configuration before a job run is recorded
+		this.fleet.requireSource(source);
+		JobParameters parameters = new JobParametersBuilder().addString(SOURCE, source)
+			.addLong("requested-at", System.currentTimeMillis())
+			.toJobParameters();
+		JobExecution execution;
+		try {
+			execution = this.jobOperator.start(this.logicalBackupJob, parameters);
+		}
+		catch (Exception ex) {
+			throw new RedoubtException(ErrorCode.INTERNAL, "cannot launch the backup job: " + ex.getMessage(), ex);
+		}
+		if (execution.getStatus() != BatchStatus.COMPLETED) {
+			for (Throwable failure : execution.getAllFailureExceptions()) {
+				Throwable cause = failure;
+				while (cause != null && !(cause instanceof RedoubtException)) {
+					cause = cause.getCause();
+				}
+				if (cause != null) {
+					throw (RedoubtException) cause;
+				}
+			}
+			throw new RedoubtException(ErrorCode.INTERNAL, "backup job of source " + source + " ended " + execution.getStatus()
+					+ ": " + execution.getAllFailureExceptions());
+		}
+		return read(execution.getExecutionContext());
+	}
+
+	static void record(BackupResult result, ExecutionContext context) {
+		context.putString("backupId", result.backupId());
+		context.putInt("tables", result.tables());
+		context.putLong("rows", result.rows());
+		context.putInt("chunks", result.chunks());
+		context.putLong("plainBytes", result.plainBytes());
+		context.putLong("storedBytes", result.storedBytes());
+		context.putLong("durationMs", result.duration().toMillis());
+	}
+
+	private static BackupResult read(ExecutionContext context) {
+		return new BackupResult(context.getString("backupId"), context.getInt("tables"), context.getLong("rows"),
+				context.getInt("chunks"), context.getLong("plainBytes"), context.getLong("storedBytes"),
+				Duration.ofMillis(context.getLong("durationMs")));
+	}
+
+}
