@@ -16,8 +16,8 @@ import dev.redoubt.core.secret.Secret;
 
 /**
  * Starts a real PostgreSQL cluster for a test class ({@code initdb} + {@code pg_ctl} in a
- * temporary directory, a free port, the socket beside the data) and removes it afterwards.
- * Register it as a static field with {@code @RegisterExtension}.
+ * temporary directory, a free port, the socket beside the data) and removes it
+ * afterwards. Register it as a static field with {@code @RegisterExtension}.
  */
 public final class PostgresExtension implements BeforeAllCallback, AfterAllCallback {
 

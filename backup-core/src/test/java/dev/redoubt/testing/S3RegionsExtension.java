@@ -22,8 +22,8 @@ import dev.redoubt.core.store.s3.S3Store;
 import dev.redoubt.core.store.s3.S3StoreConfig;
 
 /**
- * Starts one real S3 API server (S3Proxy) per named region for a test class, each on its own
- * port with its own directory, and stops them afterwards.
+ * Starts one real S3 API server (S3Proxy) per named region for a test class, each on its
+ * own port with its own directory, and stops them afterwards.
  */
 public final class S3RegionsExtension implements BeforeAllCallback, AfterAllCallback {
 
@@ -91,7 +91,10 @@ public final class S3RegionsExtension implements BeforeAllCallback, AfterAllCall
 		return new MultiRegionStore(stores);
 	}
 
-	/** Directory holding a region's objects under {@code prefix} (S3Proxy maps keys to files). */
+	/**
+	 * Directory holding a region's objects under {@code prefix} (S3Proxy maps keys to
+	 * files).
+	 */
 	public Path objectDirectory(String name, String prefix) {
 		return this.regions.get(name).directory().resolve(BUCKET).resolve(prefix);
 	}

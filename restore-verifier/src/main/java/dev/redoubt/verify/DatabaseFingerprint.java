@@ -17,10 +17,11 @@ import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
 
 /**
- * The content of a database in a few numbers, computed by the server itself and independent
- * of how a backup encodes rows: per table the row count and an order-independent hash (the
- * sum of the first 60 bits of {@code md5(row::text)} over all rows, generated columns
- * included), every sequence's state, and the large objects' count and content hash.
+ * The content of a database in a few numbers, computed by the server itself and
+ * independent of how a backup encodes rows: per table the row count and an
+ * order-independent hash (the sum of the first 60 bits of {@code md5(row::text)} over all
+ * rows, generated columns included), every sequence's state, and the large objects' count
+ * and content hash.
  *
  * @param tables per {@code schema.table}, {@code rows:hash}
  * @param sequences per {@code schema.sequence}, {@code last_value:is_called}
@@ -50,8 +51,9 @@ public record DatabaseFingerprint(Map<String, String> tables, Map<String, String
 		Map<String, String> result = new TreeMap<>();
 		for (String table : names(connection, "c.relkind IN ('r', 'm')")) {
 			try (Statement statement = connection.createStatement();
-					ResultSet rows = statement.executeQuery("SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 15))"
-							+ "::bit(60)::bigint::numeric), 0) FROM ONLY " + table + " t")) {
+					ResultSet rows = statement
+						.executeQuery("SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 15))"
+								+ "::bit(60)::bigint::numeric), 0) FROM ONLY " + table + " t")) {
 				rows.next();
 				result.put(table, rows.getLong(1) + ":" + rows.getBigDecimal(2).toPlainString());
 			}

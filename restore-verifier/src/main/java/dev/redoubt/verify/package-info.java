@@ -1,5 +1,5 @@
 /**
- * Proof that a restore is right: fingerprints of a database's content, compared between the
- * source and a restored copy.
+ * Proof that a restore is right: fingerprints of a database's content, compared between
+ * the source and a restored copy.
  */
 package dev.redoubt.verify;

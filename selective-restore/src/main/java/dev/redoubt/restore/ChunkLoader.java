@@ -21,10 +21,10 @@ import dev.redoubt.core.pg.CopyText;
 import dev.redoubt.core.repository.Repository;
 
 /**
- * One restore worker: fetches chunks (first healthy region, stored hash verified), decodes
- * them (GCM tags and the keyed plaintext hash verified while reading) and loads each with
- * {@code COPY FROM} in a transaction of its own, so a chunk is either wholly loaded or not
- * at all: a hash mismatch found at the end of a chunk rolls its rows back.
+ * One restore worker: fetches chunks (first healthy region, stored hash verified),
+ * decodes them (GCM tags and the keyed plaintext hash verified while reading) and loads
+ * each with {@code COPY FROM} in a transaction of its own, so a chunk is either wholly
+ * loaded or not at all: a hash mismatch found at the end of a chunk rolls its rows back.
  */
 final class ChunkLoader {
 
@@ -57,15 +57,16 @@ final class ChunkLoader {
 			}
 		}
 		catch (SQLException ex) {
-			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE, "loading into database " + this.target.database()
-					+ " failed: " + ex.getMessage(), ex);
+			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
+					"loading into database " + this.target.database() + " failed: " + ex.getMessage(), ex);
 		}
 	}
 
 	private void prepare(Connection connection) throws SQLException {
 		CopyText.applySessionSettings(connection);
 		try (Statement statement = connection.createStatement()) {
-			// each chunk commits on its own; losing the last ones in a server crash only means
+			// each chunk commits on its own; losing the last ones in a server crash only
+			// means
 			// restoring again, which any failed restore means anyway
 			statement.execute("SET synchronous_commit = off");
 		}
@@ -93,7 +94,8 @@ final class ChunkLoader {
 		catch (CorruptDataException ex) {
 			connection.rollback();
 			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT,
-					"object " + task.chunk().key() + " (" + task.what() + ") cannot be decoded: " + ex.getMessage(), ex);
+					"object " + task.chunk().key() + " (" + task.what() + ") cannot be decoded: " + ex.getMessage(),
+					ex);
 		}
 		catch (IOException | SQLException | RuntimeException ex) {
 			connection.rollback();
@@ -101,11 +103,12 @@ final class ChunkLoader {
 				throw redoubt;
 			}
 			if (ex.getCause() instanceof CorruptDataException corrupt) {
-				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT,
-						"object " + task.chunk().key() + " (" + task.what() + ") cannot be decoded: " + corrupt.getMessage(), ex);
+				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + task.chunk().key() + " (" + task.what()
+						+ ") cannot be decoded: " + corrupt.getMessage(), ex);
 			}
 			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
-					"loading object " + task.chunk().key() + " into " + task.what() + " failed: " + ex.getMessage(), ex);
+					"loading object " + task.chunk().key() + " into " + task.what() + " failed: " + ex.getMessage(),
+					ex);
 		}
 	}
 

@@ -30,8 +30,9 @@ import dev.redoubt.core.repository.Repository;
 
 /**
  * Restores backups. A full restore creates the pre-data schema, loads every chunk in
- * parallel, then builds the post-data schema (indexes, constraints, triggers), sets sequences
- * and refreshes materialized views. The entry point of {@code selective-restore}.
+ * parallel, then builds the post-data schema (indexes, constraints, triggers), sets
+ * sequences and refreshes materialized views. The entry point of
+ * {@code selective-restore}.
  */
 public final class RestoreEngine {
 
@@ -71,7 +72,8 @@ public final class RestoreEngine {
 			RestoreResult result = new RestoreResult(id.value(), manifest.tables().size(),
 					manifest.tables().stream().mapToLong(TableEntry::rows).sum(), chunks.size(),
 					chunks.stream().mapToLong(ChunkRef::storedBytes).sum(), Duration.between(start, dataStart),
-					Duration.between(dataStart, postStart), Duration.between(postStart, end), Duration.between(start, end));
+					Duration.between(dataStart, postStart), Duration.between(postStart, end),
+					Duration.between(start, end));
 			log.info("restore of backup {} complete: {} tables, {} rows in {} ms", id, result.tables(), result.rows(),
 					result.total().toMillis());
 			return result;
@@ -117,7 +119,8 @@ public final class RestoreEngine {
 			pool.shutdown();
 			awaitQuietly(pool);
 			RedoubtException cause = (ex.getCause() instanceof RedoubtException redoubt) ? redoubt
-					: new RedoubtException(ErrorCode.INTERNAL, "restore worker failed: " + ex.getCause(), ex.getCause());
+					: new RedoubtException(ErrorCode.INTERNAL, "restore worker failed: " + ex.getCause(),
+							ex.getCause());
 			List<TableEntry> partial = remaining.entrySet()
 				.stream()
 				.filter((e) -> e.getValue().get() > 0)

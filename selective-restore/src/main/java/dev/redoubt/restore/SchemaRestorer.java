@@ -15,8 +15,8 @@ import dev.redoubt.core.pg.ToolProcess;
 
 /**
  * Runs {@code pg_restore} for the pre-data and post-data sections of the schema archive.
- * The archive (DDL only, no rows) is written to a private temporary file because a parallel
- * post-data restore ({@code -j}) needs a seekable archive.
+ * The archive (DDL only, no rows) is written to a private temporary file because a
+ * parallel post-data restore ({@code -j}) needs a seekable archive.
  */
 final class SchemaRestorer implements AutoCloseable {
 
@@ -41,7 +41,8 @@ final class SchemaRestorer implements AutoCloseable {
 			Files.write(this.archive, schemaArchive);
 		}
 		catch (IOException ex) {
-			throw new RedoubtException(ErrorCode.INTERNAL, "cannot write the schema archive to a temporary file: " + ex, ex);
+			throw new RedoubtException(ErrorCode.INTERNAL, "cannot write the schema archive to a temporary file: " + ex,
+					ex);
 		}
 	}
 
@@ -68,7 +69,9 @@ final class SchemaRestorer implements AutoCloseable {
 			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
 					"restoring the " + section + " schema into database " + this.target.database() + " failed: "
 							+ ex.getMessage(),
-					section.equals("pre-data") ? "restore into an empty database, or pass --no-owner if roles of the source do not exist here" : null,
+					section.equals("pre-data")
+							? "restore into an empty database, or pass --no-owner if roles of the source do not exist here"
+							: null,
 					ex);
 		}
 	}

@@ -24,13 +24,15 @@ final class TargetDatabase {
 	}
 
 	int serverMajor() {
-		try (Connection connection = this.spec.open("redoubt restore"); Statement statement = connection.createStatement()) {
+		try (Connection connection = this.spec.open("redoubt restore");
+				Statement statement = connection.createStatement()) {
 			ResultSet rows = statement.executeQuery("SELECT current_setting('server_version_num')::int / 10000");
 			rows.next();
 			return rows.getInt(1);
 		}
 		catch (SQLException ex) {
-			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE, "cannot query target " + this.spec.display() + ": " + ex.getMessage(), ex);
+			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE,
+					"cannot query target " + this.spec.display() + ": " + ex.getMessage(), ex);
 		}
 	}
 
@@ -50,12 +52,14 @@ final class TargetDatabase {
 			}
 		}
 		catch (SQLException ex) {
-			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE, "cannot inspect target " + this.spec.display() + ": " + ex.getMessage(), ex);
+			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE,
+					"cannot inspect target " + this.spec.display() + ": " + ex.getMessage(), ex);
 		}
 		if (!found.isEmpty()) {
 			throw new RedoubtException(ErrorCode.TARGET_NOT_EMPTY,
 					"target database " + this.spec.database() + " is not empty: it holds "
-							+ String.join(", ", found.subList(0, Math.min(5, found.size()))) + (found.size() > 5 ? ", ..." : ""),
+							+ String.join(", ", found.subList(0, Math.min(5, found.size())))
+							+ (found.size() > 5 ? ", ..." : ""),
 					"restore into a new database (createdb NAME), or pass --allow-non-empty", null);
 		}
 	}
@@ -65,20 +69,24 @@ final class TargetDatabase {
 		if (tables.isEmpty()) {
 			return;
 		}
-		try (Connection connection = this.spec.open("redoubt restore"); Statement statement = connection.createStatement()) {
+		try (Connection connection = this.spec.open("redoubt restore");
+				Statement statement = connection.createStatement()) {
 			for (TableEntry table : tables) {
 				statement.execute("TRUNCATE ONLY " + table.qualifiedName());
 			}
 		}
 		catch (SQLException ex) {
 			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
-					"cannot empty the partly loaded tables of database " + this.spec.database() + ": " + ex.getMessage(), ex);
+					"cannot empty the partly loaded tables of database " + this.spec.database() + ": "
+							+ ex.getMessage(),
+					ex);
 		}
 	}
 
 	void setSequences(List<SequenceEntry> sequences) {
 		try (Connection connection = this.spec.open("redoubt restore");
-				PreparedStatement statement = connection.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
+				PreparedStatement statement = connection
+					.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
 			for (SequenceEntry sequence : sequences) {
 				statement.setString(1, TableEntry.quote(sequence.schema()) + "." + TableEntry.quote(sequence.name()));
 				statement.setLong(2, sequence.lastValue());
@@ -92,7 +100,8 @@ final class TargetDatabase {
 	}
 
 	void refresh(List<String> materializedViews) {
-		try (Connection connection = this.spec.open("redoubt restore"); Statement statement = connection.createStatement()) {
+		try (Connection connection = this.spec.open("redoubt restore");
+				Statement statement = connection.createStatement()) {
 			for (String view : materializedViews) {
 				statement.execute("REFRESH MATERIALIZED VIEW " + view);
 			}

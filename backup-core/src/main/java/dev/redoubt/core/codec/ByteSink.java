@@ -4,8 +4,8 @@ import java.io.OutputStream;
 import java.util.Arrays;
 
 /**
- * A growable in-memory output whose bytes can be handed on without a copy. Reused from chunk
- * to chunk by one worker, so a worker's memory is bounded by its largest chunk.
+ * A growable in-memory output whose bytes can be handed on without a copy. Reused from
+ * chunk to chunk by one worker, so a worker's memory is bounded by its largest chunk.
  */
 public final class ByteSink extends OutputStream {
 

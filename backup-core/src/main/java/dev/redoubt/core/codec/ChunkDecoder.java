@@ -10,9 +10,9 @@ import com.github.luben.zstd.RecyclingBufferPool;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 
 /**
- * Reverses {@link ChunkEncoder}: decrypts, decompresses and re-computes the keyed hash of the
- * plaintext as it is read. The stream throws {@link CorruptDataException} at the end if the
- * hash does not equal the chunk's name, so a consumer that loads the rows inside a
+ * Reverses {@link ChunkEncoder}: decrypts, decompresses and re-computes the keyed hash of
+ * the plaintext as it is read. The stream throws {@link CorruptDataException} at the end
+ * if the hash does not equal the chunk's name, so a consumer that loads the rows inside a
  * transaction can roll it back.
  */
 public final class ChunkDecoder {

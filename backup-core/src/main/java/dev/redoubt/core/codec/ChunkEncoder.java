@@ -11,12 +11,12 @@ import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 
 /**
  * Turns a stream of plaintext into one stored chunk: keyed hash (the chunk's name), zstd,
- * segmented AES-256-GCM, into memory. One encoder per worker, reused chunk after chunk, so
- * memory is bounded by the chunk size and never grows with the database.
+ * segmented AES-256-GCM, into memory. One encoder per worker, reused chunk after chunk,
+ * so memory is bounded by the chunk size and never grows with the database.
  *
  * <p>
- * Plaintext is gathered in a small buffer first: each zstd call crosses JNI, and a call per
- * row of a few dozen bytes would cost more than the compression.
+ * Plaintext is gathered in a small buffer first: each zstd call crosses JNI, and a call
+ * per row of a few dozen bytes would cost more than the compression.
  */
 public final class ChunkEncoder {
 

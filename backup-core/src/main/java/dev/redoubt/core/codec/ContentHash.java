@@ -5,17 +5,16 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * An order-independent hash of a multiset of rows: the row count and the wrapping sum of a
- * 64-bit hash of each row's {@code COPY} text (including its newline). Two tables with the
- * same rows in any physical order have the same content hash, so neither side needs an
- * {@code ORDER BY}. The row hash is a non-cryptographic 64-bit mix (xxHash64's structure):
- * it detects lost, extra or changed rows; tampering is detected by the keyed chunk hashes and
- * GCM tags, not by this.
+ * An order-independent hash of a multiset of rows: the row count and the wrapping sum of
+ * a 64-bit hash of each row's {@code COPY} text (including its newline). Two tables with
+ * the same rows in any physical order have the same content hash, so neither side needs
+ * an {@code ORDER BY}. The row hash is a non-cryptographic 64-bit mix (xxHash64's
+ * structure): it detects lost, extra or changed rows; tampering is detected by the keyed
+ * chunk hashes and GCM tags, not by this.
  */
 public final class ContentHash {
 
-	private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
-			ByteOrder.LITTLE_ENDIAN);
+	private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
 	private static final long P1 = 0x9E3779B185EBCA87L;
 

@@ -28,7 +28,9 @@ public final class Digests {
 		}
 	}
 
-	/** HMAC-SHA256 keyed with {@code key}: names chunks without revealing their content. */
+	/**
+	 * HMAC-SHA256 keyed with {@code key}: names chunks without revealing their content.
+	 */
 	static Mac chunkIdMac(byte[] key) {
 		try {
 			Mac mac = Mac.getInstance("HmacSHA256");

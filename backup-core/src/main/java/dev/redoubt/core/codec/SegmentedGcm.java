@@ -13,10 +13,10 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * AES-256-GCM over a stream cut into segments of {@value #SEGMENT_SIZE} bytes, each sealed on
- * its own (the STREAM construction): memory stays bounded, no plaintext is released before its
- * segment's tag verifies, and the JDK's fast GCM path is used (it slows down ~40x when one
- * {@code doFinal} covers many megabytes).
+ * AES-256-GCM over a stream cut into segments of {@value #SEGMENT_SIZE} bytes, each
+ * sealed on its own (the STREAM construction): memory stays bounded, no plaintext is
+ * released before its segment's tag verifies, and the JDK's fast GCM path is used (it
+ * slows down ~40x when one {@code doFinal} covers many megabytes).
  *
  * <pre>
  * object    = header || seg_0 || ... || seg_(n-1)
@@ -26,8 +26,8 @@ import javax.crypto.spec.SecretKeySpec;
  * aad_i     = header || (i == n-1 ? 0x01 : 0x00)
  * </pre>
  *
- * The last-segment flag in the associated data makes truncation at a segment boundary fail
- * authentication.
+ * The last-segment flag in the associated data makes truncation at a segment boundary
+ * fail authentication.
  */
 public final class SegmentedGcm {
 
@@ -45,7 +45,10 @@ public final class SegmentedGcm {
 	private SegmentedGcm() {
 	}
 
-	/** An output stream that encrypts into {@code sink}; {@code close()} seals the last segment. */
+	/**
+	 * An output stream that encrypts into {@code sink}; {@code close()} seals the last
+	 * segment.
+	 */
 	public static OutputStream encrypt(byte[] key, ByteSink sink) {
 		byte[] header = new byte[HEADER_BYTES];
 		System.arraycopy(MAGIC, 0, header, 0, MAGIC.length);
@@ -58,8 +61,8 @@ public final class SegmentedGcm {
 
 	/**
 	 * A stream of the plaintext of {@code object[offset, offset+length)}.
-	 * @throws CorruptDataException from reads if the header is wrong or a segment fails to
-	 * authenticate
+	 * @throws CorruptDataException from reads if the header is wrong or a segment fails
+	 * to authenticate
 	 */
 	public static InputStream decrypt(byte[] key, byte[] object, int offset, int length) {
 		return new Decryptor(key, object, offset, length);

@@ -5,8 +5,8 @@ package dev.redoubt.core.error;
  *
  * <p>
  * Exit statuses are part of the CLI contract: scripts and schedulers branch on them, so a
- * code's number never changes once released. {@code 0} is success, {@code 1} an unexpected
- * internal error, {@code 2} a usage error reported by the command-line parser.
+ * code's number never changes once released. {@code 0} is success, {@code 1} an
+ * unexpected internal error, {@code 2} a usage error reported by the command-line parser.
  */
 public enum ErrorCode {
 
@@ -25,7 +25,10 @@ public enum ErrorCode {
 	/** The PostgreSQL server refused the credentials. */
 	DATABASE_AUTH_FAILED(6, "database authentication failed"),
 
-	/** The role lacks a privilege the operation needs (e.g. it cannot bypass row security). */
+	/**
+	 * The role lacks a privilege the operation needs (e.g. it cannot bypass row
+	 * security).
+	 */
 	DATABASE_PERMISSION_DENIED(7, "database permission denied"),
 
 	/** A storage region could not be reached. */

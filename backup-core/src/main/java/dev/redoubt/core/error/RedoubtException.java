@@ -1,9 +1,9 @@
 package dev.redoubt.core.error;
 
 /**
- * The one exception type that reaches the CLI: a catalogued {@link ErrorCode}, a lower-case
- * message naming the object, region and values involved, and an optional hint with the
- * likely fix.
+ * The one exception type that reaches the CLI: a catalogued {@link ErrorCode}, a
+ * lower-case message naming the object, region and values involved, and an optional hint
+ * with the likely fix.
  *
  * <p>
  * Messages must never contain secrets: build them from names and identifiers, not from

@@ -2,8 +2,8 @@ package dev.redoubt.core.key;
 
 /**
  * Wraps and unwraps per-backup data keys. A writer needs only {@link #wrap}; the key that
- * can {@link #unwrap} may live elsewhere (OpenPGP: backups are written with public keys and
- * read with a private key kept off the database host).
+ * can {@link #unwrap} may live elsewhere (OpenPGP: backups are written with public keys
+ * and read with a private key kept off the database host).
  */
 public interface KeyEncryptionKey {
 
@@ -13,8 +13,8 @@ public interface KeyEncryptionKey {
 	WrappedDataKey wrap(byte[] dataKey, String backupId);
 
 	/**
-	 * @throws dev.redoubt.core.error.RedoubtException with code {@code WRONG_KEY} if this key
-	 * cannot unwrap it
+	 * @throws dev.redoubt.core.error.RedoubtException with code {@code WRONG_KEY} if this
+	 * key cannot unwrap it
 	 */
 	byte[] unwrap(WrappedDataKey wrapped, String backupId);
 

@@ -12,9 +12,10 @@ import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 
 /**
- * Every key a repository uses, derived with HKDF-SHA256 from one 32-byte master key file so
- * that an operator has one secret to keep: the key-encryption key that wraps each backup's
- * random data key, the Ed25519 manifest signing key, and the HMAC key that names chunks.
+ * Every key a repository uses, derived with HKDF-SHA256 from one 32-byte master key file
+ * so that an operator has one secret to keep: the key-encryption key that wraps each
+ * backup's random data key, the Ed25519 manifest signing key, and the HMAC key that names
+ * chunks.
  */
 public final class RepositoryKeys {
 
@@ -62,7 +63,8 @@ public final class RepositoryKeys {
 			raw = Files.readAllBytes(file);
 		}
 		catch (IOException ex) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "cannot read key file " + file + ": " + ex.getMessage(),
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+					"cannot read key file " + file + ": " + ex.getMessage(),
 					"set redoubt.encryption.key-file to a readable file; create one with ./redoubt key-generate", ex);
 		}
 		if (raw.length == 32) {
@@ -82,7 +84,8 @@ public final class RepositoryKeys {
 			// fall through to the error below
 		}
 		throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-				"key file " + file + " must hold 32 bytes (raw, 64 hex digits or base64); it holds " + raw.length + " bytes",
+				"key file " + file + " must hold 32 bytes (raw, 64 hex digits or base64); it holds " + raw.length
+						+ " bytes",
 				"create one with ./redoubt key-generate --out FILE or openssl rand -base64 32", null);
 	}
 

@@ -18,7 +18,8 @@ import dev.redoubt.core.error.RedoubtException;
 
 /**
  * Wraps data keys with AES-256-GCM under a key derived from the operator's key file. The
- * backup id is bound as associated data, so a wrapped key cannot be moved to another backup.
+ * backup id is bound as associated data, so a wrapped key cannot be moved to another
+ * backup.
  *
  * <pre>
  * wrapped = base64(nonce[12] || GCM(K_wrap, nonce, "redoubt data key v1|" || backupId, dataKey))
@@ -66,8 +67,10 @@ final class SymmetricKeyEncryptionKey implements KeyEncryptionKey {
 	@Override
 	public byte[] unwrap(WrappedDataKey wrapped, String backupId) {
 		if (!TYPE.equals(wrapped.type())) {
-			throw new RedoubtException(ErrorCode.WRONG_KEY, "backup " + backupId + " was encrypted with an "
-					+ wrapped.type() + " key, but a key file is configured", "configure the key the backup was written with", null);
+			throw new RedoubtException(ErrorCode.WRONG_KEY,
+					"backup " + backupId + " was encrypted with an " + wrapped.type()
+							+ " key, but a key file is configured",
+					"configure the key the backup was written with", null);
 		}
 		if (!wrapped.keyIds().contains(this.id)) {
 			throw wrongKey(backupId, wrapped, null);
@@ -88,8 +91,8 @@ final class SymmetricKeyEncryptionKey implements KeyEncryptionKey {
 
 	private RedoubtException wrongKey(String backupId, WrappedDataKey wrapped, Exception cause) {
 		return new RedoubtException(ErrorCode.WRONG_KEY,
-				"the configured key (id " + this.id + ") cannot decrypt backup " + backupId + ", which was written with key id "
-						+ String.join(",", wrapped.keyIds()),
+				"the configured key (id " + this.id + ") cannot decrypt backup " + backupId
+						+ ", which was written with key id " + String.join(",", wrapped.keyIds()),
 				"set redoubt.encryption.key-file to the key file the backup was written with", cause);
 	}
 

@@ -3,7 +3,8 @@ package dev.redoubt.core.manifest;
 import java.util.List;
 
 /**
- * One stored chunk: a slice of a table's rows (or the schema archive) after the codec chain.
+ * One stored chunk: a slice of a table's rows (or the schema archive) after the codec
+ * chain.
  *
  * @param key the object key, relative to the repository prefix
  * @param id keyed hash (HMAC-SHA256) of the plaintext, hex; also the last part of the key

@@ -6,8 +6,9 @@ import java.util.List;
 import dev.redoubt.core.key.WrappedDataKey;
 
 /**
- * Everything needed to restore one backup and to prove the restore right. A backup exists if
- * and only if its manifest exists in every region; see {@code docs/format.md} for each field.
+ * Everything needed to restore one backup and to prove the restore right. A backup exists
+ * if and only if its manifest exists in every region; see {@code docs/format.md} for each
+ * field.
  *
  * @param formatVersion the repository format version this manifest follows
  * @param backupId the backup's id
@@ -28,6 +29,13 @@ public record Manifest(int formatVersion, String backupId, String type, Instant 
 		SourceIdentity source, Snapshot snapshot, WrappedDataKey dataKey, ChunkRef schema, List<TableEntry> tables,
 		List<SequenceEntry> sequences, LargeObjects largeObjects, List<String> materializedViews, Tools tools) {
 
+	/** A copy with another wrapped data key (wrapping is randomized). */
+	public Manifest withDataKey(WrappedDataKey key) {
+		return new Manifest(this.formatVersion, this.backupId, this.type, this.startedAt, this.completedAt, this.source,
+				this.snapshot, key, this.schema, this.tables, this.sequences, this.largeObjects, this.materializedViews,
+				this.tools);
+	}
+
 	/** The one format version this build writes and reads. */
 	public static final int FORMAT_VERSION = 1;
 
@@ -36,7 +44,10 @@ public record Manifest(int formatVersion, String backupId, String type, Instant 
 			String database) {
 	}
 
-	/** The consistent point of a logical backup: the exported snapshot's WAL position and time. */
+	/**
+	 * The consistent point of a logical backup: the exported snapshot's WAL position and
+	 * time.
+	 */
 	public record Snapshot(String lsn, Instant time) {
 	}
 
@@ -44,7 +55,9 @@ public record Manifest(int formatVersion, String backupId, String type, Instant 
 	public record Tools(String pgDump) {
 	}
 
-	/** A sequence and its value as {@code setval(name, lastValue, isCalled)} restores it. */
+	/**
+	 * A sequence and its value as {@code setval(name, lastValue, isCalled)} restores it.
+	 */
 	public record SequenceEntry(String schema, String name, long lastValue, boolean isCalled) {
 	}
 

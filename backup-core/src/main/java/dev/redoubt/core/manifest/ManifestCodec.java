@@ -16,9 +16,9 @@ import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.key.ManifestSigningKey;
 
 /**
- * Encodes a manifest as indented JSON followed by one signature line, and decodes it back,
- * refusing unknown format versions before anything else and verifying the signature before
- * any field is trusted.
+ * Encodes a manifest as indented JSON followed by one signature line, and decodes it
+ * back, refusing unknown format versions before anything else and verifying the signature
+ * before any field is trusted.
  *
  * <pre>
  * manifest object = json || "\n" || "redoubt-signature: ed25519 " || keyId || " " || base64(sig) || "\n"
@@ -51,8 +51,8 @@ public final class ManifestCodec {
 	/**
 	 * Decodes and verifies a manifest.
 	 * @param where names the object and region in error messages
-	 * @throws RedoubtException {@code UNSUPPORTED_FORMAT_VERSION}, {@code WRONG_KEY} (signed
-	 * by another key), {@code SIGNATURE_INVALID} or {@code CORRUPT_OBJECT}
+	 * @throws RedoubtException {@code UNSUPPORTED_FORMAT_VERSION}, {@code WRONG_KEY}
+	 * (signed by another key), {@code SIGNATURE_INVALID} or {@code CORRUPT_OBJECT}
 	 */
 	public static Manifest decode(byte[] bytes, ManifestSigningKey key, String where) {
 		int split = lastLineStart(bytes);
@@ -63,12 +63,14 @@ public final class ManifestCodec {
 			tree = JSON.readTree(json);
 		}
 		catch (JacksonException ex) {
-			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, where + " is not a readable manifest: " + ex.getOriginalMessage(), ex);
+			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT,
+					where + " is not a readable manifest: " + ex.getOriginalMessage(), ex);
 		}
 		int version = tree.path("formatVersion").asInt(-1);
 		if (version != Manifest.FORMAT_VERSION) {
 			throw new RedoubtException(ErrorCode.UNSUPPORTED_FORMAT_VERSION,
-					where + " has format version " + version + "; this build of redoubt reads version " + Manifest.FORMAT_VERSION,
+					where + " has format version " + version + "; this build of redoubt reads version "
+							+ Manifest.FORMAT_VERSION,
 					"use a redoubt release that supports format version " + version, null);
 		}
 		if (!trailer.startsWith(SIGNATURE_PREFIX)) {
@@ -80,7 +82,8 @@ public final class ManifestCodec {
 		}
 		if (!parts[0].equals(key.keyId())) {
 			throw new RedoubtException(ErrorCode.WRONG_KEY,
-					where + " was signed by key id " + parts[0] + ", but the configured key derives key id " + key.keyId(),
+					where + " was signed by key id " + parts[0] + ", but the configured key derives key id "
+							+ key.keyId(),
 					"set redoubt.encryption.key-file to the key file the backup was written with", null);
 		}
 		byte[] signature;
@@ -98,7 +101,8 @@ public final class ManifestCodec {
 			return JSON.treeToValue(tree, Manifest.class);
 		}
 		catch (JacksonException ex) {
-			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, where + " has malformed fields: " + ex.getOriginalMessage(), ex);
+			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT,
+					where + " has malformed fields: " + ex.getOriginalMessage(), ex);
 		}
 	}
 

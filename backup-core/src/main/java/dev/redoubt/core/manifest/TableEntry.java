@@ -8,12 +8,14 @@ import java.util.List;
  * @param schema schema name, unquoted
  * @param name table name, unquoted
  * @param persistence {@code permanent} or {@code unlogged}
- * @param partitionOf the partitioned parent as {@code schema.name} (quoted), or {@code null}
+ * @param partitionOf the partitioned parent as {@code schema.name} (quoted), or
+ * {@code null}
  * @param columns the columns in {@code COPY} order (generated columns excluded), unquoted
  * @param keyColumn the single-column integer key whose bounds each chunk records, or
  * {@code null}
  * @param rows rows in the table
- * @param contentHash order-independent hash of all rows ({@link dev.redoubt.core.codec.ContentHash})
+ * @param contentHash order-independent hash of all rows
+ * ({@link dev.redoubt.core.codec.ContentHash})
  * @param chunks the table's chunks
  */
 public record TableEntry(String schema, String name, String persistence, String partitionOf, List<String> columns,

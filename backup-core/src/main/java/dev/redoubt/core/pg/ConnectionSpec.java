@@ -14,9 +14,9 @@ import dev.redoubt.core.secret.Secret;
 
 /**
  * How to reach one PostgreSQL database: a JDBC URL without credentials, a user and a
- * password. Opens JDBC connections and gives libpq connection arguments for {@code pg_dump}
- * and {@code pg_restore}, with the password passed in the child's environment, never on its
- * command line.
+ * password. Opens JDBC connections and gives libpq connection arguments for
+ * {@code pg_dump} and {@code pg_restore}, with the password passed in the child's
+ * environment, never on its command line.
  *
  * @param url {@code jdbc:postgresql://host:port/database[?params]}
  * @param username the role
@@ -26,12 +26,12 @@ public record ConnectionSpec(String url, String username, Secret password) {
 
 	public ConnectionSpec {
 		if (url == null || !url.startsWith("jdbc:postgresql://")) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-					"'" + masked(url) + "' is not a PostgreSQL JDBC URL (expected jdbc:postgresql://host:port/database)");
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "'" + masked(url)
+					+ "' is not a PostgreSQL JDBC URL (expected jdbc:postgresql://host:port/database)");
 		}
 		if (url.contains("password=")) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-					"the JDBC URL " + masked(url) + " carries a password; set it with password or password-file instead");
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "the JDBC URL " + masked(url)
+					+ " carries a password; set it with password or password-file instead");
 		}
 	}
 
@@ -84,7 +84,10 @@ public record ConnectionSpec(String url, String username, Secret password) {
 		return args;
 	}
 
-	/** Environment for a libpq child process: the password, and nothing asks on a terminal. */
+	/**
+	 * Environment for a libpq child process: the password, and nothing asks on a
+	 * terminal.
+	 */
 	public Map<String, String> libpqEnvironment() {
 		Map<String, String> env = new LinkedHashMap<>();
 		if (this.password != null) {
@@ -95,8 +98,8 @@ public record ConnectionSpec(String url, String username, Secret password) {
 	}
 
 	/**
-	 * Opens a connection, mapping failures to catalogued errors: authentication, unreachable
-	 * server, missing database.
+	 * Opens a connection, mapping failures to catalogued errors: authentication,
+	 * unreachable server, missing database.
 	 */
 	public Connection open(String applicationName) {
 		Properties properties = new Properties();
@@ -124,10 +127,12 @@ public record ConnectionSpec(String url, String username, Secret password) {
 					"check username and password (or password-file) of the source", null);
 		}
 		if ("3D000".equals(state)) {
-			return new RedoubtException(ErrorCode.CONFIG_INVALID, "cannot connect to " + where + ": the database does not exist");
+			return new RedoubtException(ErrorCode.CONFIG_INVALID,
+					"cannot connect to " + where + ": the database does not exist");
 		}
 		return new RedoubtException(ErrorCode.DATABASE_UNREACHABLE,
-				"cannot connect to " + where + ": " + ex.getMessage(), "check that the server runs and accepts TCP connections", null);
+				"cannot connect to " + where + ": " + ex.getMessage(),
+				"check that the server runs and accepts TCP connections", null);
 	}
 
 }

@@ -5,9 +5,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * Session settings under which {@code COPY ... TO STDOUT} text is the same bytes for the same
- * rows on any server: the content hash of a table at backup time and after a restore can
- * only agree if dates, floats, intervals and bytea print alike on both sides.
+ * Session settings under which {@code COPY ... TO STDOUT} text is the same bytes for the
+ * same rows on any server: the content hash of a table at backup time and after a restore
+ * can only agree if dates, floats, intervals and bytea print alike on both sides.
  */
 public final class CopyText {
 
@@ -16,9 +16,10 @@ public final class CopyText {
 
 	public static void applySessionSettings(Connection connection) throws SQLException {
 		try (Statement statement = connection.createStatement()) {
-			statement.execute("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
-					+ " SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = 'hex';"
-					+ " SET standard_conforming_strings = on");
+			statement
+				.execute("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
+						+ " SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = 'hex';"
+						+ " SET standard_conforming_strings = on");
 		}
 	}
 

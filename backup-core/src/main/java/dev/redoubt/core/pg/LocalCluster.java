@@ -17,9 +17,10 @@ import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.secret.Secret;
 
 /**
- * A throwaway PostgreSQL cluster: {@code initdb} into a directory, a free port on 127.0.0.1,
- * its Unix socket in the same directory, TCP connections authenticated with SCRAM. Tuned for
- * speed, not durability ({@code fsync=off}): for the demo, tests and restore sandboxes only.
+ * A throwaway PostgreSQL cluster: {@code initdb} into a directory, a free port on
+ * 127.0.0.1, its Unix socket in the same directory, TCP connections authenticated with
+ * SCRAM. Tuned for speed, not durability ({@code fsync=off}): for the demo, tests and
+ * restore sandboxes only.
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -47,9 +48,9 @@ public final class LocalCluster implements AutoCloseable {
 
 	/**
 	 * Creates and starts a cluster of the closest PostgreSQL found with at least
-	 * {@code minimumMajor}. When running as root the server runs as {@code postgres}, so every
-	 * parent of {@code baseDirectory} must be searchable by that user; the direct parent is
-	 * made so.
+	 * {@code minimumMajor}. When running as root the server runs as {@code postgres}, so
+	 * every parent of {@code baseDirectory} must be searchable by that user; the direct
+	 * parent is made so.
 	 */
 	public static LocalCluster start(Path baseDirectory, int minimumMajor, Secret superuserPassword,
 			List<String> settings) {
@@ -71,9 +72,12 @@ public final class LocalCluster implements AutoCloseable {
 			handToServerUser(this.baseDirectory);
 			handToServerUser(passwordFile);
 			try {
-				ToolProcess.run(ToolProcess.asServerUser(List.of(initdb.toString(), "-D", this.dataDirectory.toString(),
-						"-U", SUPERUSER, "--pwfile=" + passwordFile, "--auth-local=trust", "--auth-host=scram-sha-256",
-						"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")), Map.of(), "initdb");
+				ToolProcess.run(
+						ToolProcess.asServerUser(
+								List.of(initdb.toString(), "-D", this.dataDirectory.toString(), "-U", SUPERUSER,
+										"--pwfile=" + passwordFile, "--auth-local=trust", "--auth-host=scram-sha-256",
+										"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")),
+						Map.of(), "initdb");
 			}
 			finally {
 				Files.deleteIfExists(passwordFile);
@@ -85,12 +89,14 @@ public final class LocalCluster implements AutoCloseable {
 	}
 
 	/**
-	 * As root the server runs as {@code postgres}, which must be able to reach the directory:
-	 * a private temporary parent (mode 0700) gets search permission for others, nothing more.
+	 * As root the server runs as {@code postgres}, which must be able to reach the
+	 * directory: a private temporary parent (mode 0700) gets search permission for
+	 * others, nothing more.
 	 */
 	private static void letServerUserSearch(Path parent) throws IOException {
 		if (ToolProcess.runningAsRoot() && parent != null) {
-			java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files.getPosixFilePermissions(parent);
+			java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files
+				.getPosixFilePermissions(parent);
 			if (permissions.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
 				Files.setPosixFilePermissions(parent, permissions);
 			}
@@ -99,7 +105,9 @@ public final class LocalCluster implements AutoCloseable {
 
 	private static void handToServerUser(Path path) throws IOException {
 		if (ToolProcess.runningAsRoot()) {
-			UserPrincipal postgres = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER);
+			UserPrincipal postgres = path.getFileSystem()
+				.getUserPrincipalLookupService()
+				.lookupPrincipalByName(SUPERUSER);
 			Files.setOwner(path, postgres);
 		}
 	}
@@ -112,9 +120,9 @@ public final class LocalCluster implements AutoCloseable {
 			options.add("-c");
 			options.add(setting);
 		}
-		ToolProcess.run(ToolProcess.asServerUser(List.of(this.pgCtl.toString(), "-D", this.dataDirectory.toString(), "-l",
-				this.baseDirectory.resolve("server.log").toString(), "-w", "-t", "60", "-o", String.join(" ", options),
-				"start")), Map.of(), "pg_ctl start");
+		ToolProcess.run(ToolProcess.asServerUser(List.of(this.pgCtl.toString(), "-D", this.dataDirectory.toString(),
+				"-l", this.baseDirectory.resolve("server.log").toString(), "-w", "-t", "60", "-o",
+				String.join(" ", options), "start")), Map.of(), "pg_ctl start");
 		this.running = true;
 	}
 
@@ -141,10 +149,14 @@ public final class LocalCluster implements AutoCloseable {
 
 	/** The superuser's connection to {@code database} over TCP. */
 	public ConnectionSpec connection(String database) {
-		return new ConnectionSpec("jdbc:postgresql://127.0.0.1:" + this.port + "/" + database, SUPERUSER, this.password);
+		return new ConnectionSpec("jdbc:postgresql://127.0.0.1:" + this.port + "/" + database, SUPERUSER,
+				this.password);
 	}
 
-	/** Runs SQL through psql over the Unix socket as the superuser, stopping at the first error. */
+	/**
+	 * Runs SQL through psql over the Unix socket as the superuser, stopping at the first
+	 * error.
+	 */
 	public void psql(String database, String... arguments) {
 		List<String> command = new ArrayList<>(List.of(PgTools.find("psql", 10).toString(), "-X", "-q", "-v",
 				"ON_ERROR_STOP=1", "-h", this.baseDirectory.toString(), "-p", Integer.toString(this.port), "-U",

@@ -15,16 +15,19 @@ import dev.redoubt.core.error.RedoubtException;
 
 /**
  * Finds PostgreSQL client and server programs on this machine: directories named by
- * {@code REDOUBT_PG_BIN}, then {@code /usr/lib/postgresql/<major>/bin} (newest first), then
- * {@code PATH}. {@code pg_dump} must be at least the server's major version: an older one
- * refuses the server or, worse, misses newer catalog features.
+ * {@code REDOUBT_PG_BIN}, then {@code /usr/lib/postgresql/<major>/bin} (newest first),
+ * then {@code PATH}. {@code pg_dump} must be at least the server's major version: an
+ * older one refuses the server or, worse, misses newer catalog features.
  */
 public final class PgTools {
 
 	private PgTools() {
 	}
 
-	/** A program whose major version is at least {@code minimumMajor}, the closest such one. */
+	/**
+	 * A program whose major version is at least {@code minimumMajor}, the closest such
+	 * one.
+	 */
 	public static Path find(String program, int minimumMajor) {
 		List<Candidate> candidates = candidates(program);
 		Optional<Candidate> suitable = candidates.stream()
@@ -50,7 +53,8 @@ public final class PgTools {
 			return ServerVersion.parseToolOutput(output);
 		}
 		catch (IOException ex) {
-			throw new RedoubtException(ErrorCode.PG_TOOL_UNSUITABLE, "cannot run " + program + ": " + ex.getMessage(), ex);
+			throw new RedoubtException(ErrorCode.PG_TOOL_UNSUITABLE, "cannot run " + program + ": " + ex.getMessage(),
+					ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -95,7 +99,8 @@ public final class PgTools {
 					result.add(new Candidate(candidate, version(candidate)));
 				}
 				catch (RedoubtException ex) {
-					// a wrapper that cannot report its version (e.g. Debian's without a cluster)
+					// a wrapper that cannot report its version (e.g. Debian's without a
+					// cluster)
 				}
 			}
 		}

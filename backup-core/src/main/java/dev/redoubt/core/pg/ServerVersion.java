@@ -25,11 +25,15 @@ public record ServerVersion(int number) implements Comparable<ServerVersion> {
 		return this.number / 10000;
 	}
 
-	/** Parses the output of {@code pg_dump --version}, e.g. {@code pg_dump (PostgreSQL) 15.18}. */
+	/**
+	 * Parses the output of {@code pg_dump --version}, e.g.
+	 * {@code pg_dump (PostgreSQL) 15.18}.
+	 */
 	public static ServerVersion parseToolOutput(String output) {
 		Matcher matcher = TOOL_VERSION.matcher(output);
 		if (!matcher.find()) {
-			throw new RedoubtException(ErrorCode.PG_TOOL_UNSUITABLE, "cannot read a version from '" + output.trim() + "'");
+			throw new RedoubtException(ErrorCode.PG_TOOL_UNSUITABLE,
+					"cannot read a version from '" + output.trim() + "'");
 		}
 		int major = Integer.parseInt(matcher.group(1));
 		int minor = (matcher.group(2) != null) ? Integer.parseInt(matcher.group(2)) : 0;

@@ -10,9 +10,9 @@ import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 
 /**
- * Runs a PostgreSQL program to completion. When this JVM runs as root, programs that refuse
- * root ({@code initdb}, {@code pg_ctl}, {@code postgres}) run as the {@code postgres} user
- * through {@code runuser}.
+ * Runs a PostgreSQL program to completion. When this JVM runs as root, programs that
+ * refuse root ({@code initdb}, {@code pg_ctl}, {@code postgres}) run as the
+ * {@code postgres} user through {@code runuser}.
  */
 public final class ToolProcess {
 

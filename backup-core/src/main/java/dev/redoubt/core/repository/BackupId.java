@@ -10,8 +10,8 @@ import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 
 /**
- * A backup's identifier: its start time in UTC to the second and four random hex digits, so
- * ids sort by time and two backups started in the same second do not collide, e.g.
+ * A backup's identifier: its start time in UTC to the second and four random hex digits,
+ * so ids sort by time and two backups started in the same second do not collide, e.g.
  * {@code 20261121T190400Z-3fa2}.
  */
 public record BackupId(String value) implements Comparable<BackupId> {

@@ -7,15 +7,16 @@ public enum BackupStatus {
 	COMPLETE,
 
 	/**
-	 * The manifest is in some regions, no region holds a lock: the backup was completed and a
-	 * region has since lost its copy. Restorable from the others; {@code repo-check --repair}
-	 * rewrites the missing copy.
+	 * The manifest is in some regions, no region holds a lock: the backup was completed
+	 * and a region has since lost its copy. Restorable from the others;
+	 * {@code repo-check --repair} rewrites the missing copy.
 	 */
 	DEGRADED,
 
 	/**
 	 * No manifest, or a manifest in some regions while a lock remains: the backup is in
-	 * progress or its process died. Never restorable; its objects are leftovers to clean up.
+	 * progress or its process died. Never restorable; its objects are leftovers to clean
+	 * up.
 	 */
 	INCOMPLETE
 

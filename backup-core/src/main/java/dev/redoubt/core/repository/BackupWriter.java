@@ -15,8 +15,8 @@ import dev.redoubt.core.manifest.ManifestCodec;
 import dev.redoubt.core.store.MultiRegionStore;
 
 /**
- * Writes one backup: chunks to every region, then the manifest, the only way a manifest is
- * ever written. Chunks of identical content within the backup are stored once.
+ * Writes one backup: chunks to every region, then the manifest, the only way a manifest
+ * is ever written. Chunks of identical content within the backup are stored once.
  */
 public final class BackupWriter {
 
@@ -72,7 +72,8 @@ public final class BackupWriter {
 		if (first == null) {
 			try {
 				if (this.crashPoint == CrashPoint.DURING_CHUNK_UPLOAD && this.stored.size() == 3) {
-					// the third chunk reaches the first region only, then the process dies
+					// the third chunk reaches the first region only, then the process
+					// dies
 					this.store.regions().get(0).create(key, chunk.stored(), 0, chunk.storedLength());
 					this.crashPoint.reached(CrashPoint.DURING_CHUNK_UPLOAD);
 				}
@@ -86,7 +87,8 @@ public final class BackupWriter {
 			}
 		}
 		else {
-			// same plaintext as a chunk already stored in this backup: reference that object
+			// same plaintext as a chunk already stored in this backup: reference that
+			// object
 			info = first.join();
 		}
 		return new ChunkRef(key, chunk.id(), rows, chunk.plainBytes(), info.storedBytes(), info.storedSha256(), CODECS,
@@ -94,8 +96,8 @@ public final class BackupWriter {
 	}
 
 	/**
-	 * Writes the manifest in every region, one after the other, then removes the lock. Until
-	 * this returns, the backup is not listed as restorable.
+	 * Writes the manifest in every region, one after the other, then removes the lock.
+	 * Until this returns, the backup is not listed as restorable.
 	 */
 	public void commit(Manifest manifest) {
 		this.crashPoint.reached(CrashPoint.BEFORE_MANIFEST);

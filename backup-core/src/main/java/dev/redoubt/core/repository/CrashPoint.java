@@ -1,9 +1,9 @@
 package dev.redoubt.core.repository;
 
 /**
- * Named points in a backup where a crash-safety test can halt the process as {@code kill -9}
- * would: no {@code finally} blocks, no shutdown hooks. Enabled only by the system property
- * {@code redoubt.test.crash-at}; production runs never set it.
+ * Named points in a backup where a crash-safety test can halt the process as
+ * {@code kill -9} would: no {@code finally} blocks, no shutdown hooks. Enabled only by
+ * the system property {@code redoubt.test.crash-at}; production runs never set it.
  */
 public enum CrashPoint {
 

@@ -24,8 +24,8 @@ import dev.redoubt.core.store.ObjectInfo;
 import dev.redoubt.core.store.ObjectStore;
 
 /**
- * The repository of one or more regions: begins backups, lists what the regions hold, reads
- * manifests and chunks back verified. The entry point of {@code backup-core}.
+ * The repository of one or more regions: begins backups, lists what the regions hold,
+ * reads manifests and chunks back verified. The entry point of {@code backup-core}.
  */
 public final class Repository implements AutoCloseable {
 
@@ -49,8 +49,8 @@ public final class Repository implements AutoCloseable {
 	}
 
 	/**
-	 * Starts a backup: writes its lock in every region, so that until the manifest is written
-	 * everywhere the backup is visibly in progress.
+	 * Starts a backup: writes its lock in every region, so that until the manifest is
+	 * written everywhere the backup is visibly in progress.
 	 */
 	public BackupWriter beginBackup(String source, Instant now) {
 		BackupId id = BackupId.next(now);
@@ -62,8 +62,9 @@ public final class Repository implements AutoCloseable {
 	}
 
 	/**
-	 * Every backup id any reachable region knows of, newest first, with its status. A region
-	 * that cannot be listed is left out with a warning; if none can, the failure is thrown.
+	 * Every backup id any reachable region knows of, newest first, with its status. A
+	 * region that cannot be listed is left out with a warning; if none can, the failure
+	 * is thrown.
 	 */
 	public List<BackupListing> list(String source) {
 		Map<String, Map<String, BackupListing.RegionCopy>> byId = new TreeMap<>();
@@ -113,7 +114,8 @@ public final class Repository implements AutoCloseable {
 		for (Map.Entry<String, Map<String, BackupListing.RegionCopy>> entry : byId.entrySet()) {
 			Map<String, BackupListing.RegionCopy> copies = new LinkedHashMap<>();
 			for (String region : reachable) {
-				copies.put(region, entry.getValue().getOrDefault(region, new BackupListing.RegionCopy(false, false, 0, 0)));
+				copies.put(region,
+						entry.getValue().getOrDefault(region, new BackupListing.RegionCopy(false, false, 0, 0)));
 			}
 			result.add(new BackupListing(BackupId.parse(entry.getKey()), status(copies), copies));
 		}
@@ -128,7 +130,8 @@ public final class Repository implements AutoCloseable {
 		if (everywhere) {
 			return BackupStatus.COMPLETE;
 		}
-		// a lock means the writer never finished committing: the manifest in some regions is
+		// a lock means the writer never finished committing: the manifest in some regions
+		// is
 		// a crash mid-commit, not a region that lost its copy
 		return (somewhere && !locked) ? BackupStatus.DEGRADED : BackupStatus.INCOMPLETE;
 	}
@@ -156,7 +159,8 @@ public final class Repository implements AutoCloseable {
 		}
 		if (!listing.get().restorable()) {
 			throw new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
-					"backup " + id + " of source " + source + " is incomplete (its writer did not finish); it cannot be restored",
+					"backup " + id + " of source " + source
+							+ " is incomplete (its writer did not finish); it cannot be restored",
 					"restore another backup; ./redoubt info --source " + source + " lists them", null);
 		}
 		return id;
@@ -174,21 +178,21 @@ public final class Repository implements AutoCloseable {
 	}
 
 	/**
-	 * Reads a chunk's stored bytes from the first region whose copy has the recorded size and
-	 * SHA-256; a mismatch is logged naming the object and the region, and the next region is
-	 * tried.
+	 * Reads a chunk's stored bytes from the first region whose copy has the recorded size
+	 * and SHA-256; a mismatch is logged naming the object and the region, and the next
+	 * region is tried.
 	 * @throws RedoubtException {@code CORRUPT_OBJECT} if no region has a good copy
 	 */
 	public byte[] readChunk(ChunkRef chunk) {
 		return this.store.readFirstHealthy(chunk.key(), (region, bytes) -> {
 			if (bytes.length != chunk.storedBytes()) {
-				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " in region " + region.name()
-						+ " has " + bytes.length + " bytes, expected " + chunk.storedBytes());
+				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " in region "
+						+ region.name() + " has " + bytes.length + " bytes, expected " + chunk.storedBytes());
 			}
 			String actual = Digests.sha256(bytes, 0, bytes.length);
 			if (!actual.equals(chunk.storedSha256())) {
-				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " in region " + region.name()
-						+ " is corrupt: sha256 " + actual + ", expected " + chunk.storedSha256());
+				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " in region "
+						+ region.name() + " is corrupt: sha256 " + actual + ", expected " + chunk.storedSha256());
 			}
 			return bytes;
 		})

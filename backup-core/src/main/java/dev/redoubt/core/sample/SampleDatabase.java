@@ -13,8 +13,8 @@ import dev.redoubt.core.pg.LocalCluster;
 /**
  * Sample data for the demo and the tests: Pagila (a real schema with partitions, domains,
  * enums, triggers, views, a materialized view and a non-ASCII identifier; MIT licence, in
- * {@code pagila/LICENSE.txt} beside it) and a "kitchen sink" of every kind of table a logical
- * backup must carry.
+ * {@code pagila/LICENSE.txt} beside it) and a "kitchen sink" of every kind of table a
+ * logical backup must carry.
  */
 public final class SampleDatabase {
 
@@ -27,7 +27,9 @@ public final class SampleDatabase {
 		load(cluster, database, scratch, "pagila/pagila-schema.sql", "pagila/pagila-data.sql", "kitchen-sink.sql");
 	}
 
-	/** Runs the named SQL resources of this package against {@code database}, in order. */
+	/**
+	 * Runs the named SQL resources of this package against {@code database}, in order.
+	 */
 	public static void load(LocalCluster cluster, String database, Path scratch, String... resources) {
 		for (String resource : resources) {
 			Path file = scratch.resolve(resource.replace('/', '-'));

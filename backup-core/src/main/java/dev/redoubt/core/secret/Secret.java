@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * A password, access key or similar value that must never reach a log, report, manifest or
- * exception message. {@link #toString()} always prints {@code <redacted>}; the value is only
- * available through {@link #reveal()}, which call sites use at the last moment (a JDBC
- * property, an environment variable of a child process, an SDK credential).
+ * A password, access key or similar value that must never reach a log, report, manifest
+ * or exception message. {@link #toString()} always prints {@code <redacted>}; the value
+ * is only available through {@link #reveal()}, which call sites use at the last moment (a
+ * JDBC property, an environment variable of a child process, an SDK credential).
  */
 public final class Secret {
 
@@ -26,7 +26,9 @@ public final class Secret {
 		return new Secret(value);
 	}
 
-	/** Reads a secret from a file, dropping one trailing newline (as Docker secrets have). */
+	/**
+	 * Reads a secret from a file, dropping one trailing newline (as Docker secrets have).
+	 */
 	public static Secret fromFile(Path file) throws IOException {
 		String text = Files.readString(file, StandardCharsets.UTF_8);
 		if (text.endsWith("\n")) {

@@ -16,8 +16,9 @@ import dev.redoubt.core.error.RedoubtException;
 
 /**
  * Every region of a repository behind one store: writes go to all regions in parallel and
- * succeed only when every region holds the object; reads take the first region that returns
- * an object that passes the caller's check, falling back region by region per object.
+ * succeed only when every region holds the object; reads take the first region that
+ * returns an object that passes the caller's check, falling back region by region per
+ * object.
  */
 public final class MultiRegionStore implements AutoCloseable {
 
@@ -46,7 +47,8 @@ public final class MultiRegionStore implements AutoCloseable {
 
 	/**
 	 * Creates the object in every region at once; returns only when all hold it.
-	 * @throws RedoubtException the first region's failure; other regions may hold the object
+	 * @throws RedoubtException the first region's failure; other regions may hold the
+	 * object
 	 */
 	public void createEverywhere(String key, byte[] data, int length) {
 		List<CompletableFuture<Void>> writes = new ArrayList<>();
@@ -65,12 +67,12 @@ public final class MultiRegionStore implements AutoCloseable {
 	}
 
 	/**
-	 * Reads an object from the first region whose copy passes {@code check}; a region that
-	 * lacks the object, fails, or returns bytes the check rejects is logged and the next one
-	 * is tried.
+	 * Reads an object from the first region whose copy passes {@code check}; a region
+	 * that lacks the object, fails, or returns bytes the check rejects is logged and the
+	 * next one is tried.
 	 * @return the accepted bytes, or empty if no region has the object
-	 * @throws RedoubtException the last region's failure if some region has the object but
-	 * none returned an acceptable copy
+	 * @throws RedoubtException the last region's failure if some region has the object
+	 * but none returned an acceptable copy
 	 */
 	public <T> Optional<T> readFirstHealthy(String key, CopyCheck<T> check) {
 		RedoubtException lastFailure = null;

@@ -7,11 +7,12 @@ import java.util.Optional;
  * A flat namespace of immutable objects: one storage region of a repository.
  *
  * <p>
- * Keys are relative, '/'-separated paths; an implementation maps them under its own prefix.
- * Every failure to talk to the store is a {@link dev.redoubt.core.error.RedoubtException}
- * with code {@code REGION_UNREACHABLE} or {@code REGION_ACCESS_DENIED} naming the region;
- * "missing" is never an exception, it is an empty {@link Optional}. Implementations retry
- * transient failures themselves before reporting them.
+ * Keys are relative, '/'-separated paths; an implementation maps them under its own
+ * prefix. Every failure to talk to the store is a
+ * {@link dev.redoubt.core.error.RedoubtException} with code {@code REGION_UNREACHABLE} or
+ * {@code REGION_ACCESS_DENIED} naming the region; "missing" is never an exception, it is
+ * an empty {@link Optional}. Implementations retry transient failures themselves before
+ * reporting them.
  */
 public interface ObjectStore {
 
@@ -20,8 +21,8 @@ public interface ObjectStore {
 
 	/**
 	 * Writes an object that must not exist yet. Once this returns the object is durable.
-	 * @throws dev.redoubt.core.error.RedoubtException with code {@code OBJECT_EXISTS} if an
-	 * object with this key exists; nothing is overwritten
+	 * @throws dev.redoubt.core.error.RedoubtException with code {@code OBJECT_EXISTS} if
+	 * an object with this key exists; nothing is overwritten
 	 */
 	void create(String key, byte[] data, int offset, int length);
 
@@ -33,8 +34,8 @@ public interface ObjectStore {
 	Optional<byte[]> read(String key);
 
 	/**
-	 * Up to {@code length} bytes from {@code offset}, fewer at the end of the object; empty if
-	 * there is no object with this key.
+	 * Up to {@code length} bytes from {@code offset}, fewer at the end of the object;
+	 * empty if there is no object with this key.
 	 */
 	Optional<byte[]> read(String key, long offset, int length);
 

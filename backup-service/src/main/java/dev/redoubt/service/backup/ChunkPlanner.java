@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * Splits tables into tasks: a table larger than one chunk is cut into {@code ctid} page
  * ranges of about one chunk each so that several workers share it; the last range is open
- * ended so rows on pages added after the size was read are not missed. Largest tasks first,
- * so no worker is left with a big table at the end.
+ * ended so rows on pages added after the size was read are not missed. Largest tasks
+ * first, so no worker is left with a big table at the end.
  */
 final class ChunkPlanner {
 

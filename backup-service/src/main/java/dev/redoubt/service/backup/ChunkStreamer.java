@@ -21,10 +21,10 @@ import dev.redoubt.core.pg.CopyText;
 import dev.redoubt.core.repository.BackupWriter;
 
 /**
- * One worker: a session in the coordinator's exported snapshot that takes tasks from a shared
- * queue, streams each {@code COPY} row by row into chunks, and hands sealed chunks to the
- * upload pool. Two encoders alternate, so the next chunk is read while the previous one
- * uploads; memory is two chunks per worker whatever the table size.
+ * One worker: a session in the coordinator's exported snapshot that takes tasks from a
+ * shared queue, streams each {@code COPY} row by row into chunks, and hands sealed chunks
+ * to the upload pool. Two encoders alternate, so the next chunk is read while the
+ * previous one uploads; memory is two chunks per worker whatever the table size.
  */
 final class ChunkStreamer {
 
@@ -84,10 +84,12 @@ final class ChunkStreamer {
 		connection.setAutoCommit(false);
 		connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
 		try (Statement statement = connection.createStatement()) {
-			// SET TRANSACTION SNAPSHOT must be the transaction's first statement: any query
+			// SET TRANSACTION SNAPSHOT must be the transaction's first statement: any
+			// query
 			// before it would fix a snapshot of its own
 			statement.execute("SET TRANSACTION SNAPSHOT '" + this.snapshotId + "'");
-			// a role that cannot bypass row security must fail, never back up filtered rows
+			// a role that cannot bypass row security must fail, never back up filtered
+			// rows
 			statement.execute("SET LOCAL row_security = off");
 		}
 		CopyText.applySessionSettings(connection);
@@ -127,9 +129,9 @@ final class ChunkStreamer {
 		EncodedChunk chunk = encoder.finish();
 		long rows = hash.rows();
 		String value = hash.value();
-		this.inFlight[this.current] = CompletableFuture.runAsync(() -> this.results.accept(new ChunkResult(
-				task.tableKey(), task.index(), sequence,
-				this.writer.storeChunk(chunk, rows, bounds.min(), bounds.max(), value))), this.uploads);
+		this.inFlight[this.current] = CompletableFuture
+			.runAsync(() -> this.results.accept(new ChunkResult(task.tableKey(), task.index(), sequence,
+					this.writer.storeChunk(chunk, rows, bounds.min(), bounds.max(), value))), this.uploads);
 		this.current ^= 1;
 	}
 

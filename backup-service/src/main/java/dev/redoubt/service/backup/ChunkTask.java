@@ -1,8 +1,9 @@
 package dev.redoubt.service.backup;
 
 /**
- * One unit of work for a worker: a {@code COPY ... TO STDOUT} of a whole small table, of a
- * page range of a large one (a TID range scan, PostgreSQL 14+), or of the large objects.
+ * One unit of work for a worker: a {@code COPY ... TO STDOUT} of a whole small table, of
+ * a page range of a large one (a TID range scan, PostgreSQL 14+), or of the large
+ * objects.
  *
  * @param tableKey which table (or {@code large-objects}) the rows belong to
  * @param index order of this task within its table

@@ -57,13 +57,14 @@ public final class LogicalBackup {
 			coordinator.lockAndExport(settings.lockTimeout());
 			BackupWriter writer = this.repository.beginBackup(sourceName, started);
 			writer.crashPoint(CrashPoint.fromSystemProperty());
-			log.info("backup {} of source {} ({}): snapshot at {}, {} tables", writer.id(), sourceName, source.display(),
-					coordinator.snapshot().lsn(), coordinator.tables().size());
+			log.info("backup {} of source {} ({}): snapshot at {}, {} tables", writer.id(), sourceName,
+					source.display(), coordinator.snapshot().lsn(), coordinator.tables().size());
 			ChunkRef schema = dumpSchema(pgDump, source, coordinator, writer, settings);
 			long largeObjects = coordinator.largeObjectCount();
-			Map<String, List<ChunkResult>> chunks = streamChunks(source, coordinator, writer, settings, largeObjects > 0);
-			Manifest manifest = assemble(writer, coordinator, schema, chunks, largeObjects, PgTools.version(pgDump).toString(),
-					started);
+			Map<String, List<ChunkResult>> chunks = streamChunks(source, coordinator, writer, settings,
+					largeObjects > 0);
+			Manifest manifest = assemble(writer, coordinator, schema, chunks, largeObjects,
+					PgTools.version(pgDump).toString(), started);
 			writer.commit(manifest);
 			BackupResult result = summarize(manifest, Duration.between(started, this.clock.instant()));
 			log.info("backup {} complete: {} tables, {} rows, {} chunks, {} bytes stored per region in {} ms",
@@ -101,8 +102,10 @@ public final class LogicalBackup {
 			for (int i = 0; i < workers; i++) {
 				ChunkStreamer streamer = new ChunkStreamer(source, coordinator.snapshotId(), writer,
 						this.repository.keys().chunkIdKey(), settings, pool, (result) -> {
-							results.computeIfAbsent(result.tableKey(), (k) -> java.util.Collections
-								.synchronizedList(new ArrayList<>())).add(result);
+							results
+								.computeIfAbsent(result.tableKey(),
+										(k) -> java.util.Collections.synchronizedList(new ArrayList<>()))
+								.add(result);
 							int n = stored.incrementAndGet();
 							if (n % 25 == 0) {
 								log.info("backup {}: {} chunks stored, {} of {} tasks started", writer.id(), n,
@@ -146,7 +149,8 @@ public final class LogicalBackup {
 				ordered(chunks.get(ChunkTask.LARGE_OBJECTS)));
 		return new Manifest(Manifest.FORMAT_VERSION, writer.id().value(), "logical", started, this.clock.instant(),
 				coordinator.identity(), coordinator.snapshot(), writer.wrappedDataKey(), schema, tables,
-				coordinator.sequences(), largeObjects, coordinator.materializedViews(), new Manifest.Tools(pgDumpVersion));
+				coordinator.sequences(), largeObjects, coordinator.materializedViews(),
+				new Manifest.Tools(pgDumpVersion));
 	}
 
 	private static List<ChunkRef> ordered(List<ChunkResult> results) {

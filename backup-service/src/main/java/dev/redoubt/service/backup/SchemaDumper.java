@@ -20,15 +20,17 @@ import dev.redoubt.core.pg.ToolProcess;
 import dev.redoubt.core.repository.BackupWriter;
 
 /**
- * Dumps the schema with {@code pg_dump --schema-only -Fc} in the coordinator's snapshot and
- * streams the archive straight into a chunk; pg_dump is the trusted source of DDL.
+ * Dumps the schema with {@code pg_dump --schema-only -Fc} in the coordinator's snapshot
+ * and streams the archive straight into a chunk; pg_dump is the trusted source of DDL.
  */
 final class SchemaDumper {
 
 	private SchemaDumper() {
 	}
 
-	/** A pg_dump at least as new as the server: the configured one or the closest found. */
+	/**
+	 * A pg_dump at least as new as the server: the configured one or the closest found.
+	 */
 	static Path pgDump(Path configured, ServerVersion server) {
 		if (configured == null) {
 			return PgTools.find("pg_dump", server.major());
@@ -64,8 +66,8 @@ final class SchemaDumper {
 			}
 			int status = process.waitFor();
 			if (status != 0) {
-				throw new RedoubtException(ErrorCode.PG_TOOL_FAILED,
-						"pg_dump --schema-only failed with exit status " + status + ": " + ToolProcess.tail(errors.join()));
+				throw new RedoubtException(ErrorCode.PG_TOOL_FAILED, "pg_dump --schema-only failed with exit status "
+						+ status + ": " + ToolProcess.tail(errors.join()));
 			}
 			return writer.storeChunk(encoder.finish(), 0, null, null, null);
 		}

@@ -13,8 +13,8 @@ import dev.redoubt.core.manifest.TableEntry;
 
 /**
  * Reads what to back up from the system catalogs: tables that hold rows (plain, unlogged,
- * leaf partitions; not partitioned parents, views, foreign tables or tables that belong to
- * an extension), sequences and populated materialized views.
+ * leaf partitions; not partitioned parents, views, foreign tables or tables that belong
+ * to an extension), sequences and populated materialized views.
  */
 final class SourceCatalog {
 
@@ -38,17 +38,17 @@ final class SourceCatalog {
 				+ "   AND a.attnum = x.indkey[0] WHERE x.indrelid = c.oid AND x.indisprimary AND x.indnatts = 1"
 				+ "   AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)) AS key_column,"
 				+ " pg_relation_size(c.oid) / current_setting('block_size')::int AS pages"
-				+ " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-				+ " WHERE c.relkind = 'r' AND " + USER_NAMESPACES + " AND " + NOT_EXTENSION_MEMBER
-				+ " ORDER BY n.nspname, c.relname";
+				+ " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace" + " WHERE c.relkind = 'r' AND "
+				+ USER_NAMESPACES + " AND " + NOT_EXTENSION_MEMBER + " ORDER BY n.nspname, c.relname";
 		List<TableSource> tables = new ArrayList<>();
-		try (PreparedStatement statement = connection.prepareStatement(sql); ResultSet rows = statement.executeQuery()) {
+		try (PreparedStatement statement = connection.prepareStatement(sql);
+				ResultSet rows = statement.executeQuery()) {
 			while (rows.next()) {
 				String[] columns = (String[]) rows.getArray("columns").getArray();
 				tables.add(new TableSource(rows.getLong("oid"), rows.getString("nspname"), rows.getString("relname"),
-						"u".equals(rows.getString("relpersistence")) ? "unlogged" : "permanent", rows.getString("parent"),
-						Arrays.asList(columns), rows.getString("key_column"), rows.getLong("pages"),
-						rows.getBoolean("relrowsecurity")));
+						"u".equals(rows.getString("relpersistence")) ? "unlogged" : "permanent",
+						rows.getString("parent"), Arrays.asList(columns), rows.getString("key_column"),
+						rows.getLong("pages"), rows.getBoolean("relrowsecurity")));
 			}
 		}
 		return tables;
@@ -57,8 +57,8 @@ final class SourceCatalog {
 	static List<SequenceEntry> sequences(Connection connection) throws SQLException {
 		List<String[]> names = new ArrayList<>();
 		try (PreparedStatement statement = connection.prepareStatement("SELECT n.nspname, c.relname FROM pg_class c"
-				+ " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND " + USER_NAMESPACES + " AND "
-				+ NOT_EXTENSION_MEMBER + " ORDER BY 1, 2"); ResultSet rows = statement.executeQuery()) {
+				+ " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND " + USER_NAMESPACES
+				+ " AND " + NOT_EXTENSION_MEMBER + " ORDER BY 1, 2"); ResultSet rows = statement.executeQuery()) {
 			while (rows.next()) {
 				names.add(new String[] { rows.getString(1), rows.getString(2) });
 			}

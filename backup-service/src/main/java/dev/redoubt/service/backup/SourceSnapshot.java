@@ -20,10 +20,10 @@ import dev.redoubt.core.pg.ServerVersion;
 
 /**
  * The coordinator session of a logical backup. It locks every table to back up in
- * {@code ACCESS SHARE} mode and then exports its snapshot, and it keeps that transaction open
- * until every worker has finished: catalog lookups (pg_dump's, COPY's) see the latest catalog,
- * not the snapshot, so without the locks a concurrent {@code ALTER TABLE} or {@code DROP}
- * could make the schema and the data disagree.
+ * {@code ACCESS SHARE} mode and then exports its snapshot, and it keeps that transaction
+ * open until every worker has finished: catalog lookups (pg_dump's, COPY's) see the
+ * latest catalog, not the snapshot, so without the locks a concurrent {@code ALTER TABLE}
+ * or {@code DROP} could make the schema and the data disagree.
  */
 final class SourceSnapshot implements AutoCloseable {
 
@@ -54,14 +54,13 @@ final class SourceSnapshot implements AutoCloseable {
 			ServerVersion version = new ServerVersion(rows.getInt(1));
 			String versionText = rows.getString(2);
 			String database = rows.getString(3);
-			return new SourceSnapshot(connection,
-					new SourceIdentity(sourceName, systemIdentifier(connection), versionText, version.number(), database),
-					version);
+			return new SourceSnapshot(connection, new SourceIdentity(sourceName, systemIdentifier(connection),
+					versionText, version.number(), database), version);
 		}
 		catch (SQLException ex) {
 			close(connection);
-			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE, "cannot read the identity of source " + sourceName
-					+ ": " + ex.getMessage(), ex);
+			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE,
+					"cannot read the identity of source " + sourceName + ": " + ex.getMessage(), ex);
 		}
 	}
 
@@ -78,9 +77,9 @@ final class SourceSnapshot implements AutoCloseable {
 	}
 
 	/**
-	 * Locks the tables, exports the snapshot and lists, as of the snapshot, the tables to back
-	 * up. A table created between listing and locking is locked too; one dropped in that window
-	 * makes the lock fail and the listing is retried once.
+	 * Locks the tables, exports the snapshot and lists, as of the snapshot, the tables to
+	 * back up. A table created between listing and locking is locked too; one dropped in
+	 * that window makes the lock fail and the listing is retried once.
 	 */
 	void lockAndExport(Duration lockTimeout) {
 		try {
@@ -89,7 +88,8 @@ final class SourceSnapshot implements AutoCloseable {
 			this.connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
 			try (Statement statement = this.connection.createStatement()) {
 				statement.execute("SET LOCAL lock_timeout = " + lockTimeout.toMillis());
-				// LOCK TABLE takes no snapshot, so the snapshot exported below is taken after
+				// LOCK TABLE takes no snapshot, so the snapshot exported below is taken
+				// after
 				// every lock is held
 				lock(statement, listed);
 				statement.execute("SET LOCAL row_security = off");
@@ -109,8 +109,8 @@ final class SourceSnapshot implements AutoCloseable {
 		catch (SQLException ex) {
 			if ("55P03".equals(ex.getSQLState())) {
 				throw new RedoubtException(ErrorCode.LOCK_TIMEOUT,
-						"cannot lock the tables of source " + this.identity.name() + " within " + lockTimeout.toSeconds()
-								+ " s: " + ex.getMessage(),
+						"cannot lock the tables of source " + this.identity.name() + " within "
+								+ lockTimeout.toSeconds() + " s: " + ex.getMessage(),
 						"a session holds an exclusive lock (ALTER TABLE, VACUUM FULL, ...); retry later or raise the lock timeout",
 						null);
 			}
@@ -121,9 +121,9 @@ final class SourceSnapshot implements AutoCloseable {
 
 	private static void lock(Statement statement, List<TableSource> tables) throws SQLException {
 		if (!tables.isEmpty()) {
-			statement.execute("LOCK TABLE "
-					+ tables.stream().map(TableSource::qualifiedName).collect(Collectors.joining(", "))
-					+ " IN ACCESS SHARE MODE");
+			statement.execute(
+					"LOCK TABLE " + tables.stream().map(TableSource::qualifiedName).collect(Collectors.joining(", "))
+							+ " IN ACCESS SHARE MODE");
 		}
 	}
 

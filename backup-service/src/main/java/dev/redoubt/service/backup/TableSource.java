@@ -17,8 +17,8 @@ import dev.redoubt.core.manifest.TableEntry;
  * @param pages size in 8 KiB pages, to split large tables by {@code ctid} range
  * @param rlsEnabled whether row security is enabled on it
  */
-record TableSource(long oid, String schema, String name, String persistence, String partitionOf,
-		List<String> columns, String keyColumn, long pages, boolean rlsEnabled) {
+record TableSource(long oid, String schema, String name, String persistence, String partitionOf, List<String> columns,
+		String keyColumn, long pages, boolean rlsEnabled) {
 
 	String qualifiedName() {
 		return TableEntry.quote(this.schema) + "." + TableEntry.quote(this.name);

@@ -50,7 +50,8 @@ public class BackupCommand implements Callable<Integer>, JsonOutput {
 			Output.printJson(out, document);
 		}
 		else {
-			out.printf("backup %s of source %s complete: %d tables, %d rows, %d chunks, %s stored per region (%s plain) in %.1f s%n",
+			out.printf(
+					"backup %s of source %s complete: %d tables, %d rows, %d chunks, %s stored per region (%s plain) in %.1f s%n",
 					result.backupId(), this.source, result.tables(), result.rows(), result.chunks(),
 					Output.bytes(result.storedBytes()), Output.bytes(result.plainBytes()),
 					result.duration().toMillis() / 1000.0);

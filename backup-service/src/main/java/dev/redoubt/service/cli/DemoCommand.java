@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
  * {@code redoubt demo}: the whole round trip on embedded servers. Starts a throwaway
  * PostgreSQL with Pagila and a kitchen sink of table kinds, two S3 regions, backs the
  * database up through the backup job, restores it into a new database and compares every
- * table, sequence and large object. Needs PostgreSQL server binaries on the machine; nothing
- * else.
+ * table, sequence and large object. Needs PostgreSQL server binaries on the machine;
+ * nothing else.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
 		description = "Back up and restore a sample database on embedded PostgreSQL and two embedded S3 regions, "
@@ -67,8 +67,8 @@ public class DemoCommand implements Callable<Integer> {
 
 			BackupResult backup = this.launcher.backup(DemoEnvironment.SOURCE);
 			out.printf("backup %s: %d tables, %d rows, %d chunks, %s per region, in both regions, in %.1f s%n",
-					backup.backupId(), backup.tables(), backup.rows(), backup.chunks(), Output.bytes(backup.storedBytes()),
-					backup.duration().toMillis() / 1000.0);
+					backup.backupId(), backup.tables(), backup.rows(), backup.chunks(),
+					Output.bytes(backup.storedBytes()), backup.duration().toMillis() / 1000.0);
 			out.flush();
 
 			ConnectionSpec target = demo.createDatabase("shop_restored");
@@ -90,7 +90,9 @@ public class DemoCommand implements Callable<Integer> {
 			out.printf("%-52s %10s %10s  %s%n", table.getKey(), rows(table.getValue()), rows(other),
 					table.getValue().equals(other) ? "equal" : "DIFFERENT");
 		}
-		long sequencesEqual = source.sequences().entrySet().stream()
+		long sequencesEqual = source.sequences()
+			.entrySet()
+			.stream()
 			.filter((e) -> e.getValue().equals(restored.sequences().get(e.getKey())))
 			.count();
 		out.printf("%nsequences: %d of %d equal; large objects (count:hash): source %s, restored %s%n", sequencesEqual,

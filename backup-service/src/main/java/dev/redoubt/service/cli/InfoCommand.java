@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code redoubt info --source NAME}: the restorable backups of a source, newest first, and
- * the leftovers of backups that never completed.
+ * {@code redoubt info --source NAME}: the restorable backups of a source, newest first,
+ * and the leftovers of backups that never completed.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
 		description = "List the restorable backups of a source and the leftovers of incomplete ones.",

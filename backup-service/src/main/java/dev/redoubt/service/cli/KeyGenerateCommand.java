@@ -18,13 +18,15 @@ import picocli.CommandLine.Option;
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class KeyGenerateCommand implements Callable<Integer> {
 
-	@Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the key; must not exist.")
+	@Option(names = "--out", required = true, paramLabel = "FILE",
+			description = "Where to write the key; must not exist.")
 	Path out;
 
 	@Override
 	public Integer call() throws IOException {
 		if (Files.exists(this.out)) {
-			throw new RedoubtException(ErrorCode.OBJECT_EXISTS, "key file " + this.out + " exists; it is never overwritten");
+			throw new RedoubtException(ErrorCode.OBJECT_EXISTS,
+					"key file " + this.out + " exists; it is never overwritten");
 		}
 		RepositoryKeys.generateKeyFile(this.out);
 		System.out.println("wrote key file " + this.out);

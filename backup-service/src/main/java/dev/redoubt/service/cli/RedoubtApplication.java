@@ -10,8 +10,8 @@ import org.springframework.context.ApplicationContext;
 import picocli.CommandLine;
 
 /**
- * The {@code redoubt} process: a Spring Boot application without a web server that runs one
- * picocli command and exits with its status.
+ * The {@code redoubt} process: a Spring Boot application without a web server that runs
+ * one picocli command and exits with its status.
  */
 @SpringBootApplication(scanBasePackages = "dev.redoubt.service")
 @ConfigurationPropertiesScan("dev.redoubt.service.config")
@@ -29,17 +29,21 @@ public class RedoubtApplication implements CommandLineRunner, ExitCodeGenerator 
 		System.exit(execute(args));
 	}
 
-	/** Runs one command line in a fresh application context and returns the exit status. */
+	/**
+	 * Runs one command line in a fresh application context and returns the exit status.
+	 */
 	public static int execute(String... args) {
 		SpringApplication application = new SpringApplication(RedoubtApplication.class);
-		application.setDefaultProperties(java.util.Map.of("spring.config.additional-location",
-				"optional:file:" + configLocation(args)));
+		application.setDefaultProperties(
+				java.util.Map.of("spring.config.additional-location", "optional:file:" + configLocation(args)));
 		// arguments belong to picocli, not to Spring's property sources
 		application.setAddCommandLineProperties(false);
 		return SpringApplication.exit(application.run(args));
 	}
 
-	/** The file named by the global {@code --config} option, read before Spring starts. */
+	/**
+	 * The file named by the global {@code --config} option, read before Spring starts.
+	 */
 	static String configLocation(String[] args) {
 		for (int i = 0; i < args.length; i++) {
 			if (args[i].equals("--config") && i + 1 < args.length) {

@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code redoubt restore}: a full restore of a backup into an empty database. */
 @Command(name = "restore", mixinStandardHelpOptions = true,
-		description = { "Restore a backup into an empty database: schema, rows (chunks fetched from the first healthy "
-				+ "region, every hash verified), then indexes, constraints, triggers, sequences.",
+		description = {
+				"Restore a backup into an empty database: schema, rows (chunks fetched from the first healthy "
+						+ "region, every hash verified), then indexes, constraints, triggers, sequences.",
 				"The target database must exist and be empty; the target's password is read from PGPASSWORD." },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class RestoreCommand implements Callable<Integer>, JsonOutput {
@@ -42,7 +43,8 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			description = "Role for the target; default: the source's username.")
 	String targetUser;
 
-	@Option(names = "--jobs", paramLabel = "N", description = "Parallel sessions; default: redoubt.restore.jobs or cores.")
+	@Option(names = "--jobs", paramLabel = "N",
+			description = "Parallel sessions; default: redoubt.restore.jobs or cores.")
 	Integer jobs;
 
 	@Option(names = "--allow-non-empty", description = "Restore into a database that already holds tables.")
@@ -109,11 +111,12 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			Output.printJson(out, document);
 			return;
 		}
-		out.printf("restored backup %s of source %s into database %s: %d tables, %d rows, %d chunks in %.1f s"
-				+ " (schema %.1f s, data %.1f s, indexes and constraints %.1f s)%n", result.backupId(), this.source,
-				targetSpec.database(), result.tables(), result.rows(), result.chunks(), result.total().toMillis() / 1000.0,
-				result.preData().toMillis() / 1000.0, result.data().toMillis() / 1000.0,
-				result.postData().toMillis() / 1000.0);
+		out.printf(
+				"restored backup %s of source %s into database %s: %d tables, %d rows, %d chunks in %.1f s"
+						+ " (schema %.1f s, data %.1f s, indexes and constraints %.1f s)%n",
+				result.backupId(), this.source, targetSpec.database(), result.tables(), result.rows(), result.chunks(),
+				result.total().toMillis() / 1000.0, result.preData().toMillis() / 1000.0,
+				result.data().toMillis() / 1000.0, result.postData().toMillis() / 1000.0);
 		out.flush();
 	}
 

@@ -4,7 +4,9 @@ import org.springframework.context.ApplicationContext;
 
 import picocli.CommandLine;
 
-/** Lets picocli create commands as Spring beans, so they get the fleet and job launcher. */
+/**
+ * Lets picocli create commands as Spring beans, so they get the fleet and job launcher.
+ */
 final class SpringFactory implements CommandLine.IFactory {
 
 	private final ApplicationContext context;

@@ -23,8 +23,8 @@ import dev.redoubt.service.backup.BackupSettings;
 import dev.redoubt.restore.RestoreOptions;
 
 /**
- * The configured sources and repository, validated on first use with every problem reported
- * at once. The demo swaps in its own embedded configuration.
+ * The configured sources and repository, validated on first use with every problem
+ * reported at once. The demo swaps in its own embedded configuration.
  */
 @Component
 public class Fleet {
@@ -122,8 +122,8 @@ public class Fleet {
 				password = Secret.fromFile(source.passwordFile());
 			}
 			catch (IOException ex) {
-				throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-						"cannot read password-file " + source.passwordFile() + " of source " + name + ": " + ex.getMessage());
+				throw new RedoubtException(ErrorCode.CONFIG_INVALID, "cannot read password-file "
+						+ source.passwordFile() + " of source " + name + ": " + ex.getMessage());
 			}
 		}
 		return new ConnectionSpec(source.url(), source.username(), password);
@@ -153,7 +153,8 @@ public class Fleet {
 						Boolean.TRUE.equals(region.pathStyle()), region.accessKey(), region.secretKey())));
 			}
 		}
-		return new Repository(new MultiRegionStore(regions), RepositoryKeys.fromKeyFile(this.properties.encryption().keyFile()));
+		return new Repository(new MultiRegionStore(regions),
+				RepositoryKeys.fromKeyFile(this.properties.encryption().keyFile()));
 	}
 
 	public BackupSettings backupSettings(String sourceName) {

@@ -58,7 +58,8 @@ public final class DemoEnvironment implements AutoCloseable {
 		this.cluster = LocalCluster.start(this.work.resolve("postgres"), 10, pgPassword, List.of());
 		SampleDatabase.create(this.cluster, SOURCE, this.work.resolve("scratch"));
 		Secret s3Secret = Secret.of(random());
-		this.west = EmbeddedS3Region.start("eu-west", "redoubt-demo", this.work.resolve("s3-eu-west"), "demo", s3Secret);
+		this.west = EmbeddedS3Region.start("eu-west", "redoubt-demo", this.work.resolve("s3-eu-west"), "demo",
+				s3Secret);
 		this.central = EmbeddedS3Region.start("eu-central", "redoubt-demo", this.work.resolve("s3-eu-central"), "demo",
 				s3Secret);
 		Path keyFile = this.work.resolve("master.key");
@@ -66,7 +67,8 @@ public final class DemoEnvironment implements AutoCloseable {
 		ConnectionSpec source = this.cluster.connection(SOURCE);
 		this.properties = new RedoubtProperties(
 				Map.of(SOURCE, new RedoubtProperties.Source(source.url(), source.username(), pgPassword, null, null)),
-				List.of(region(this.west), region(this.central)), new RedoubtProperties.Encryption(keyFile), null, null);
+				List.of(region(this.west), region(this.central)), new RedoubtProperties.Encryption(keyFile), null,
+				null);
 	}
 
 	private static RedoubtProperties.Region region(EmbeddedS3Region region) {

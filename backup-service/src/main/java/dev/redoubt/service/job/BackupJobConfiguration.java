@@ -19,8 +19,8 @@ import dev.redoubt.service.config.Fleet;
 
 /**
  * The {@code logicalBackup} job: one step that runs {@link LogicalBackup} for the source
- * named by the {@code source} job parameter and records the new backup's id and sizes in the
- * job's execution context.
+ * named by the {@code source} job parameter and records the new backup's id and sizes in
+ * the job's execution context.
  */
 @Configuration(proxyBeanMethods = false)
 public class BackupJobConfiguration {
@@ -44,7 +44,9 @@ public class BackupJobConfiguration {
 			try (Repository repository = fleet.openRepository()) {
 				BackupResult result = new LogicalBackup(repository, clock).run(source, fleet.source(source),
 						fleet.backupSettings(source));
-				ExecutionContext context = chunkContext.getStepContext().getStepExecution().getJobExecution()
+				ExecutionContext context = chunkContext.getStepContext()
+					.getStepExecution()
+					.getJobExecution()
 					.getExecutionContext();
 				BackupLauncher.record(result, context);
 			}

@@ -17,8 +17,8 @@ import dev.redoubt.service.backup.BackupResult;
 import dev.redoubt.service.config.Fleet;
 
 /**
- * Launches the {@code logicalBackup} job for one source and turns its execution back into a
- * result or the catalogued error that failed it.
+ * Launches the {@code logicalBackup} job for one source and turns its execution back into
+ * a result or the catalogued error that failed it.
  */
 @Component
 public class BackupLauncher {
@@ -60,8 +60,8 @@ public class BackupLauncher {
 					throw (RedoubtException) cause;
 				}
 			}
-			throw new RedoubtException(ErrorCode.INTERNAL, "backup job of source " + source + " ended " + execution.getStatus()
-					+ ": " + execution.getAllFailureExceptions());
+			throw new RedoubtException(ErrorCode.INTERNAL, "backup job of source " + source + " ended "
+					+ execution.getStatus() + ": " + execution.getAllFailureExceptions());
 		}
 		return read(execution.getExecutionContext());
 	}

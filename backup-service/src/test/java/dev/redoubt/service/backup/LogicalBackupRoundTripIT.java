@@ -53,13 +53,17 @@ class LogicalBackupRoundTripIT {
 			BackupResult backup = new LogicalBackup(repository, Clock.systemUTC()).run("shop", source, settings);
 
 			Manifest manifest = repository.readManifest("shop", BackupId.parse(backup.backupId()));
-			TableEntry orders = manifest.tables().stream().filter((t) -> t.name().equals("orders")).findFirst().orElseThrow();
+			TableEntry orders = manifest.tables()
+				.stream()
+				.filter((t) -> t.name().equals("orders"))
+				.findFirst()
+				.orElseThrow();
 			assertThat(orders.chunks()).hasSizeGreaterThan(3);
 			assertThat(orders.keyColumn()).isEqualTo("id");
 			assertThat(manifest.largeObjects().count()).isEqualTo(6);
 			ConnectionSpec target = pg.createDatabase("shop_restored");
-			new RestoreEngine(repository, Clock.systemUTC()).restoreFull("shop", BackupId.parse(backup.backupId()), target,
-					new RestoreOptions(2, false, false));
+			new RestoreEngine(repository, Clock.systemUTC()).restoreFull("shop", BackupId.parse(backup.backupId()),
+					target, new RestoreOptions(2, false, false));
 
 			DatabaseFingerprint before = DatabaseFingerprint.take(source);
 			DatabaseFingerprint after = DatabaseFingerprint.take(target);

@@ -23,7 +23,8 @@ import dev.redoubt.core.store.ObjectStore;
  *
  * <p>
  * Create-only is enforced with a hard link from a fully written, fsynced temporary file:
- * {@code link(2)} fails if the name exists, where {@code rename(2)} would silently replace.
+ * {@code link(2)} fails if the name exists, where {@code rename(2)} would silently
+ * replace.
  */
 public final class LocalStore implements ObjectStore {
 
@@ -164,8 +165,7 @@ public final class LocalStore implements ObjectStore {
 
 	private RedoubtException failure(String action, String key, IOException ex) {
 		return new RedoubtException(ErrorCode.REGION_UNREACHABLE,
-				"cannot " + action + " object " + key + " in region " + this.name + " (" + this.root + "): " + ex,
-				ex);
+				"cannot " + action + " object " + key + " in region " + this.name + " (" + this.root + "): " + ex, ex);
 	}
 
 }

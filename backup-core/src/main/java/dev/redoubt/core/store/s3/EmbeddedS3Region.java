@@ -14,9 +14,9 @@ import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.secret.Secret;
 
 /**
- * A real S3 API server (S3Proxy) in this process, storing objects in a local directory: the
- * stand-in for a cloud region in the demo and in integration tests. Each instance listens on
- * its own free port, so two instances are two isolated regions.
+ * A real S3 API server (S3Proxy) in this process, storing objects in a local directory:
+ * the stand-in for a cloud region in the demo and in integration tests. Each instance
+ * listens on its own free port, so two instances are two isolated regions.
  */
 public final class EmbeddedS3Region implements AutoCloseable {
 

@@ -39,8 +39,9 @@ import dev.redoubt.core.store.ObjectStore;
  * <p>
  * Create-only writes send {@code If-None-Match: *}, which AWS S3 enforces atomically; a
  * {@code HEAD} first also refuses an existing object on stores that ignore the header.
- * Transient failures are retried by the SDK's standard retry policy. Redoubt records its own
- * hashes, so the SDK's optional request and response checksums are only used where required.
+ * Transient failures are retried by the SDK's standard retry policy. Redoubt records its
+ * own hashes, so the SDK's optional request and response checksums are only used where
+ * required.
  */
 public final class S3Store implements ObjectStore, AutoCloseable {
 
@@ -63,8 +64,8 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 				.maxConnections(32)
 				.connectionTimeout(Duration.ofSeconds(5))
 				.socketTimeout(Duration.ofSeconds(60)))
-			.overrideConfiguration((override) -> override.retryStrategy(RetryMode.STANDARD)
-				.apiCallTimeout(Duration.ofMinutes(10)));
+			.overrideConfiguration(
+					(override) -> override.retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofMinutes(10)));
 		if (config.endpoint() != null) {
 			builder.endpointOverride(config.endpoint());
 		}
@@ -90,10 +91,11 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 			throw exists(key);
 		}
 		try {
-			this.client.putObject((put) -> put.bucket(this.config.bucket())
-				.key(this.prefix + key)
-				.ifNoneMatch("*")
-				.contentLength((long) length),
+			this.client.putObject(
+					(put) -> put.bucket(this.config.bucket())
+						.key(this.prefix + key)
+						.ifNoneMatch("*")
+						.contentLength((long) length),
 					RequestBody.fromInputStream(new java.io.ByteArrayInputStream(data, offset, length), length));
 		}
 		catch (AwsServiceException ex) {

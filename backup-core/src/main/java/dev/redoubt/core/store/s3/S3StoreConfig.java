@@ -16,8 +16,8 @@ import dev.redoubt.core.secret.Secret;
  * @param accessKey access key id, or {@code null} for the AWS default credentials chain
  * @param secretKey secret access key, or {@code null} with {@code accessKey}
  */
-public record S3StoreConfig(String name, URI endpoint, String region, String bucket, String prefix,
-		boolean pathStyle, Secret accessKey, Secret secretKey) {
+public record S3StoreConfig(String name, URI endpoint, String region, String bucket, String prefix, boolean pathStyle,
+		Secret accessKey, Secret secretKey) {
 
 	/** The prefix with exactly one trailing slash, or empty. */
 	String keyPrefix() {
