@@ -1,0 +1,73 @@
+package dev.redoubt.service.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the packaged {@code redoubt.jar} as its own process, as a user would, and keeps
+ * everything it printed for the secrets scan.
+ */
+final class CliProcess {
+
+	static final List<String> TRANSCRIPTS = new CopyOnWriteArrayList<>();
+
+	private CliProcess() {
+	}
+
+	record Run(int exit, String out, String err) {
+
+		String all() {
+			return this.out + this.err;
+		}
+
+	}
+
+	static Run run(Path config, Map<String, String> environment, List<String> jvmOptions, String... args)
+			throws IOException, InterruptedException {
+		Path jar = Path.of("target", "redoubt.jar").toAbsolutePath();
+		if (!Files.exists(jar)) {
+			throw new IllegalStateException(jar + " is missing: integration tests run after mvn package");
+		}
+		List<String> command = new ArrayList<>(
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+		command.addAll(jvmOptions);
+		command.addAll(List.of("-jar", jar.toString(), "--config", config.toString()));
+		command.addAll(List.of(args));
+		ProcessBuilder builder = new ProcessBuilder(command);
+		builder.environment().remove("PGPASSWORD");
+		builder.environment().putAll(environment);
+		Process process = builder.start();
+		process.getOutputStream().close();
+		CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+		CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+		if (!process.waitFor(5, TimeUnit.MINUTES)) {
+			process.destroyForcibly();
+			throw new IllegalStateException("redoubt " + String.join(" ", args) + " did not finish in 5 minutes");
+		}
+		Run run = new Run(process.exitValue(), out.join(), err.join());
+		TRANSCRIPTS.add(String.join(" ", args) + "\n" + run.all());
+		return run;
+	}
+
+	static Run run(Path config, String... args) throws IOException, InterruptedException {
+		return run(config, Map.of(), List.of(), args);
+	}
+
+	private static String read(java.io.InputStream in) {
+		try {
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			return "";
+		}
+	}
+
+}
