@@ -22,9 +22,10 @@ public final class ChunkDecoder {
 
 	public static InputStream open(byte[] stored, byte[] dataKey, byte[] chunkIdKey, String expectedId) {
 		try {
-			InputStream plain = new ZstdInputStreamNoFinalizer(SegmentedGcm.decrypt(dataKey, stored, 0, stored.length),
-					RecyclingBufferPool.INSTANCE);
-			return new Verifying(plain, Digests.chunkIdMac(chunkIdKey), expectedId);
+			Verifying compressed = new Verifying(SegmentedGcm.decrypt(dataKey, stored, 0, stored.length),
+					Digests.chunkIdMac(chunkIdKey), expectedId);
+			return new Decompressing(new ZstdInputStreamNoFinalizer(compressed, RecyclingBufferPool.INSTANCE),
+					compressed);
 		}
 		catch (IOException ex) {
 			throw new CorruptDataException("cannot start decompression: " + ex.getMessage());
@@ -39,6 +40,53 @@ public final class ChunkDecoder {
 		catch (IOException ex) {
 			throw new CorruptDataException("cannot decode: " + ex.getMessage());
 		}
+	}
+
+	/**
+	 * Decompresses, and at the end makes sure the compressed stream was read (and
+	 * verified) to its end.
+	 */
+	private static final class Decompressing extends InputStream {
+
+		private final InputStream in;
+
+		private final Verifying compressed;
+
+		Decompressing(InputStream in, Verifying compressed) {
+			this.in = in;
+			this.compressed = compressed;
+		}
+
+		@Override
+		public int read() throws IOException {
+			byte[] one = new byte[1];
+			return (read(one, 0, 1) == -1) ? -1 : one[0] & 0xff;
+		}
+
+		@Override
+		public int read(byte[] bytes, int offset, int length) throws IOException {
+			int n;
+			try {
+				n = this.in.read(bytes, offset, length);
+			}
+			catch (IOException ex) {
+				if (ex.getCause() instanceof CorruptDataException corrupt) {
+					throw corrupt;
+				}
+				throw new CorruptDataException("cannot decompress: " + ex.getMessage());
+			}
+			if (n == -1) {
+				// zstd may stop at the end of its frame before the source reports its end
+				this.compressed.drain();
+			}
+			return n;
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.in.close();
+		}
+
 	}
 
 	private static final class Verifying extends InputStream {
@@ -65,13 +113,7 @@ public final class ChunkDecoder {
 
 		@Override
 		public int read(byte[] bytes, int offset, int length) throws IOException {
-			int n;
-			try {
-				n = this.in.read(bytes, offset, length);
-			}
-			catch (IOException ex) {
-				throw new CorruptDataException("cannot decompress: " + ex.getMessage());
-			}
+			int n = this.in.read(bytes, offset, length);
 			if (n > 0) {
 				this.mac.update(bytes, offset, n);
 			}
@@ -79,11 +121,18 @@ public final class ChunkDecoder {
 				String actual = Hex.of(this.mac.doFinal());
 				if (!MessageDigest.isEqual(actual.getBytes(), this.expectedId.getBytes())) {
 					throw new CorruptDataException(
-							"plaintext hash mismatch: expected " + this.expectedId + ", actual " + actual);
+							"keyed hash mismatch: expected " + this.expectedId + ", actual " + actual);
 				}
 				this.verified = true;
 			}
 			return n;
+		}
+
+		void drain() throws IOException {
+			byte[] rest = new byte[8192];
+			while (read(rest, 0, rest.length) != -1) {
+				// reading to the end verifies the hash
+			}
 		}
 
 		@Override

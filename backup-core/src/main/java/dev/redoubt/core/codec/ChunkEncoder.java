@@ -10,9 +10,10 @@ import com.github.luben.zstd.RecyclingBufferPool;
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 
 /**
- * Turns a stream of plaintext into one stored chunk: keyed hash (the chunk's name), zstd,
- * segmented AES-256-GCM, into memory. One encoder per worker, reused chunk after chunk,
- * so memory is bounded by the chunk size and never grows with the database.
+ * Turns a stream of plaintext into one stored chunk: zstd, keyed hash of the compressed
+ * bytes (the chunk's name), segmented AES-256-GCM, into memory. One encoder per worker,
+ * reused chunk after chunk, so memory is bounded by the chunk size and never grows with
+ * the database.
  *
  * <p>
  * Plaintext is gathered in a small buffer first: each zstd call crosses JNI, and a call
@@ -57,8 +58,12 @@ public final class ChunkEncoder {
 		this.gathered = 0;
 		this.plainBytes = 0;
 		try {
+			// hashing the compressed bytes costs a third of hashing the plaintext and
+			// names
+			// equal content equally all the same (zstd is deterministic for a level)
 			ZstdOutputStreamNoFinalizer zstd = new ZstdOutputStreamNoFinalizer(
-					SegmentedGcm.encrypt(this.dataKey, this.sink), RecyclingBufferPool.INSTANCE);
+					new MacOutputStream(this.idMac, SegmentedGcm.encrypt(this.dataKey, this.sink)),
+					RecyclingBufferPool.INSTANCE);
 			zstd.setLevel(this.compressionLevel);
 			this.compressor = zstd;
 		}
@@ -99,6 +104,30 @@ public final class ChunkEncoder {
 		return new EncodedChunk(id, this.plainBytes, this.sink.array(), this.sink.size(), sha);
 	}
 
+	/** Feeds what passes through to the keyed hash. */
+	private static final class MacOutputStream extends java.io.FilterOutputStream {
+
+		private final Mac mac;
+
+		MacOutputStream(Mac mac, OutputStream out) {
+			super(out);
+			this.mac = mac;
+		}
+
+		@Override
+		public void write(byte[] bytes, int offset, int length) throws IOException {
+			this.mac.update(bytes, offset, length);
+			this.out.write(bytes, offset, length);
+		}
+
+		@Override
+		public void write(int b) throws IOException {
+			this.mac.update((byte) b);
+			this.out.write(b);
+		}
+
+	}
+
 	private void flushGathered() {
 		if (this.gathered > 0) {
 			consume(this.gather, 0, this.gathered);
@@ -107,7 +136,6 @@ public final class ChunkEncoder {
 	}
 
 	private void consume(byte[] bytes, int offset, int length) {
-		this.idMac.update(bytes, offset, length);
 		try {
 			this.compressor.write(bytes, offset, length);
 		}

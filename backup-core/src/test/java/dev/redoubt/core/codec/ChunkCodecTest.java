@@ -57,14 +57,14 @@ class ChunkCodecTest {
 	}
 
 	@Test
-	void rejectsPlaintextThatDoesNotMatchTheChunkName() {
+	void rejectsContentThatDoesNotMatchTheChunkName() {
 		EncodedChunk chunk = encode("some rows\n".getBytes());
 		byte[] stored = java.util.Arrays.copyOf(chunk.stored(), chunk.storedLength());
 		String otherName = encode("other rows\n".getBytes()).id();
 
 		assertThatThrownBy(() -> ChunkDecoder.readAll(stored, this.dataKey, this.idKey, otherName))
 			.isInstanceOf(CorruptDataException.class)
-			.hasMessageContaining("plaintext hash mismatch");
+			.hasMessageContaining("keyed hash mismatch");
 	}
 
 	@Test

@@ -1,15 +1,11 @@
 package dev.redoubt.service.backup;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
-
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyOut;
 
 import dev.redoubt.core.codec.ChunkEncoder;
 import dev.redoubt.core.codec.ContentHash;
@@ -17,7 +13,6 @@ import dev.redoubt.core.codec.EncodedChunk;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
-import dev.redoubt.core.pg.CopyText;
 import dev.redoubt.core.repository.BackupWriter;
 
 /**
@@ -47,8 +42,23 @@ final class ChunkStreamer {
 
 	private int current;
 
-	ChunkStreamer(ConnectionSpec source, String snapshotId, BackupWriter writer, byte[] chunkIdKey,
+	private final Path psql;
+
+	private final RowSplitter splitter = new RowSplitter();
+
+	private ChunkTask task;
+
+	private int sequence;
+
+	private ChunkEncoder encoder;
+
+	private ContentHash hash;
+
+	private KeyBounds bounds;
+
+	ChunkStreamer(Path psql, ConnectionSpec source, String snapshotId, BackupWriter writer, byte[] chunkIdKey,
 			BackupSettings settings, ExecutorService uploads, Consumer<ChunkResult> results) {
+		this.psql = psql;
 		this.source = source;
 		this.snapshotId = snapshotId;
 		this.writer = writer;
@@ -63,59 +73,47 @@ final class ChunkStreamer {
 
 	/** Streams tasks until the queue is empty, then waits for this worker's uploads. */
 	void drain(Queue<ChunkTask> tasks) {
-		try (Connection connection = this.source.open("redoubt backup worker")) {
-			joinSnapshot(connection);
-			ChunkTask task;
-			while ((task = tasks.poll()) != null) {
-				if (Thread.currentThread().isInterrupted()) {
-					throw new RedoubtException(ErrorCode.INTERRUPTED, "backup interrupted");
-				}
-				stream(connection, task);
+		ChunkTask task;
+		while ((task = tasks.poll()) != null) {
+			if (Thread.currentThread().isInterrupted()) {
+				throw new RedoubtException(ErrorCode.INTERRUPTED, "backup interrupted");
 			}
-			CompletableFuture.allOf(this.inFlight).join();
-			connection.commit();
+			stream(task);
 		}
-		catch (SQLException ex) {
-			throw copyFailure(ex);
+		CompletableFuture.allOf(this.inFlight).join();
+	}
+
+	private void stream(ChunkTask task) {
+		try (CopyOutProcess copy = CopyOutProcess.start(this.psql, this.source, this.snapshotId, task.sql())) {
+			this.task = task;
+			this.sequence = 0;
+			openChunk();
+			this.splitter.split(copy.rows(), this::row);
+			copy.finish(this.source.username());
+			if (this.hash.rows() > 0) {
+				sealChunk();
+			}
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE, "reading COPY output failed: " + ex.getMessage(),
+					ex);
 		}
 	}
 
-	private void joinSnapshot(Connection connection) throws SQLException {
-		connection.setAutoCommit(false);
-		connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-		try (Statement statement = connection.createStatement()) {
-			// SET TRANSACTION SNAPSHOT must be the transaction's first statement: any
-			// query
-			// before it would fix a snapshot of its own
-			statement.execute("SET TRANSACTION SNAPSHOT '" + this.snapshotId + "'");
-			// a role that cannot bypass row security must fail, never back up filtered
-			// rows
-			statement.execute("SET LOCAL row_security = off");
+	private void row(byte[] bytes, int offset, int length) {
+		this.encoder.write(bytes, offset, length);
+		this.hash.addRow(bytes, offset, length);
+		this.bounds.add(bytes, offset, length);
+		if (this.encoder.plainBytes() >= this.settings.chunkBytes()) {
+			sealChunk();
+			openChunk();
 		}
-		CopyText.applySessionSettings(connection);
 	}
 
-	private void stream(Connection connection, ChunkTask task) throws SQLException {
-		CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(task.sql());
-		ChunkEncoder encoder = startChunk();
-		ContentHash hash = new ContentHash();
-		KeyBounds bounds = new KeyBounds(task.keyIndex());
-		int sequence = 0;
-		byte[] row;
-		while ((row = copy.readFromCopy()) != null) {
-			encoder.write(row, 0, row.length);
-			hash.addRow(row, 0, row.length);
-			bounds.add(row);
-			if (encoder.plainBytes() >= this.settings.chunkBytes()) {
-				sealChunk(task, sequence++, encoder, hash, bounds);
-				encoder = startChunk();
-				hash = new ContentHash();
-				bounds = new KeyBounds(task.keyIndex());
-			}
-		}
-		if (hash.rows() > 0) {
-			sealChunk(task, sequence, encoder, hash, bounds);
-		}
+	private void openChunk() {
+		this.encoder = startChunk();
+		this.hash = new ContentHash();
+		this.bounds = new KeyBounds(this.task.keyIndex());
 	}
 
 	private ChunkEncoder startChunk() {
@@ -125,24 +123,17 @@ final class ChunkStreamer {
 		return encoder;
 	}
 
-	private void sealChunk(ChunkTask task, int sequence, ChunkEncoder encoder, ContentHash hash, KeyBounds bounds) {
-		EncodedChunk chunk = encoder.finish();
-		long rows = hash.rows();
-		String value = hash.value();
+	private void sealChunk() {
+		ChunkTask task = this.task;
+		int sequence = this.sequence++;
+		KeyBounds bounds = this.bounds;
+		EncodedChunk chunk = this.encoder.finish();
+		long rows = this.hash.rows();
+		String value = this.hash.value();
 		this.inFlight[this.current] = CompletableFuture
 			.runAsync(() -> this.results.accept(new ChunkResult(task.tableKey(), task.index(), sequence,
 					this.writer.storeChunk(chunk, rows, bounds.min(), bounds.max(), value))), this.uploads);
 		this.current ^= 1;
-	}
-
-	private RedoubtException copyFailure(SQLException ex) {
-		if ("42501".equals(ex.getSQLState())) {
-			return new RedoubtException(ErrorCode.DATABASE_PERMISSION_DENIED,
-					"role " + this.source.username() + " cannot read every row: " + ex.getMessage(),
-					"a backup never filters rows silently: give the role BYPASSRLS (or use the table owner or a superuser)",
-					null);
-		}
-		return new RedoubtException(ErrorCode.DATABASE_UNREACHABLE, "COPY failed: " + ex.getMessage(), ex);
 	}
 
 	/** Smallest and largest value of the integer key column seen in a chunk. */
@@ -158,13 +149,13 @@ final class ChunkStreamer {
 			this.index = index;
 		}
 
-		void add(byte[] row) {
+		void add(byte[] row, int offset, int length) {
 			if (this.index < 0) {
 				return;
 			}
 			int field = 0;
-			int start = 0;
-			for (int i = 0; i < row.length && field <= this.index; i++) {
+			int start = offset;
+			for (int i = offset; i < offset + length && field <= this.index; i++) {
 				if (row[i] == '\t' || row[i] == '\n') {
 					if (field == this.index) {
 						long value = parse(row, start, i);

@@ -61,7 +61,7 @@ public final class LogicalBackup {
 					source.display(), coordinator.snapshot().lsn(), coordinator.tables().size());
 			ChunkRef schema = dumpSchema(pgDump, source, coordinator, writer, settings);
 			long largeObjects = coordinator.largeObjectCount();
-			Map<String, List<ChunkResult>> chunks = streamChunks(source, coordinator, writer, settings,
+			Map<String, List<ChunkResult>> chunks = streamChunks(psql(pgDump), source, coordinator, writer, settings,
 					largeObjects > 0);
 			Manifest manifest = assemble(writer, coordinator, schema, chunks, largeObjects,
 					PgTools.version(pgDump).toString(), started);
@@ -85,7 +85,15 @@ public final class LogicalBackup {
 		return SchemaDumper.dump(pgDump, source, coordinator.snapshotId(), encoder, writer);
 	}
 
-	private Map<String, List<ChunkResult>> streamChunks(ConnectionSpec source, SourceSnapshot coordinator,
+	/**
+	 * The psql beside pg_dump (the same client installation), or the closest one found.
+	 */
+	private static Path psql(Path pgDump) {
+		Path beside = pgDump.resolveSibling("psql");
+		return java.nio.file.Files.isExecutable(beside) ? beside : PgTools.find("psql", 10);
+	}
+
+	private Map<String, List<ChunkResult>> streamChunks(Path psql, ConnectionSpec source, SourceSnapshot coordinator,
 			BackupWriter writer, BackupSettings settings, boolean largeObjects) {
 		List<ChunkTask> plan = ChunkPlanner.plan(coordinator.tables(), settings.chunkBytes(), largeObjects);
 		ConcurrentLinkedQueue<ChunkTask> tasks = new ConcurrentLinkedQueue<>(plan);
@@ -100,7 +108,7 @@ public final class LogicalBackup {
 		try {
 			List<CompletableFuture<Void>> running = new ArrayList<>();
 			for (int i = 0; i < workers; i++) {
-				ChunkStreamer streamer = new ChunkStreamer(source, coordinator.snapshotId(), writer,
+				ChunkStreamer streamer = new ChunkStreamer(psql, source, coordinator.snapshotId(), writer,
 						this.repository.keys().chunkIdKey(), settings, pool, (result) -> {
 							results
 								.computeIfAbsent(result.tableKey(),

@@ -55,7 +55,17 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 					incomplete.add(describeIncomplete(listing));
 					continue;
 				}
-				backups.add(describe(listing, repository.readManifest(this.source, listing.id())));
+				try {
+					backups.add(describe(listing, repository.readManifest(this.source, listing.id())));
+				}
+				catch (RedoubtException ex) {
+					// one unreadable manifest must not hide the other backups
+					Map<String, Object> unreadable = new LinkedHashMap<>();
+					unreadable.put("id", listing.id().value());
+					unreadable.put("status", "unreadable");
+					unreadable.put("error", Output.error(ex));
+					backups.add(unreadable);
+				}
 			}
 		}
 		print(backups, incomplete);
@@ -111,6 +121,11 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 		}
 		out.printf("source %s: %d restorable backup(s)%n", this.source, backups.size());
 		for (Map<String, Object> backup : backups) {
+			if ("unreadable".equals(backup.get("status"))) {
+				out.printf("  %s  UNREADABLE: %s%n", backup.get("id"),
+						((Map<?, ?>) backup.get("error")).get("message"));
+				continue;
+			}
 			out.printf("  %s  %-8s  %s  %s tables  %s rows  %s per region%s%n", backup.get("id"), backup.get("status"),
 					backup.get("completedAt"), backup.get("tables"), backup.get("rows"),
 					Output.bytes((Long) backup.get("storedBytes")),

@@ -295,6 +295,10 @@ class CliAcceptanceIT {
 		writeFutureVersionBackup(id);
 		expect(restore(config, "29991231T235959Z-0000", newDatabase()), 13,
 				"has format version 2; this build of redoubt reads version 1");
+		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop");
+		assertThat(info.exit()).as(info.all()).isZero();
+		assertThat(info.out()).contains("29991231T235959Z-0000  UNREADABLE: manifest of backup 29991231T235959Z-0000")
+			.contains(id);
 		for (String region : List.of("eu-west", "eu-central")) {
 			deleteTree(s3.objectDirectory(region, "cli").resolve("shop/backups/29991231T235959Z-0000"));
 		}

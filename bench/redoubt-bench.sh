@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Redoubt against the baselines a user would pick instead, on the same data in the same run, as paired
+# ratios (A and B alternate, the ratio is taken pair by pair, so drift of the machine's speed cancels).
+#   bench/redoubt-bench.sh [SCALE=50]      writes raw results to $BENCH_RUN/results/redoubt-scaleN-STAMP/
+#                                          and the summary to docs/benchmarks.md (section for that scale)
+# Needs root (apt-get for pgbackrest etc., PostgreSQL runs as postgres). BENCH_RUNS / BENCH_WARMUP as in env.sh.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+SCALE="${1:-50}"
+ROOT="$(cd "$BENCH_DIR/.." && pwd)"
+C="$BENCH_DIR/cases"
+RES="$BENCH_RUN/results/redoubt-scale$SCALE-$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$RES"
+
+"$BENCH_DIR/setup.sh"
+"$BENCH_DIR/gen-data.sh" "$SCALE"
+bench_log "building redoubt"
+(cd "$ROOT" && ./mvnw -q -B -DskipTests -Dspring-javaformat.skip=true install)
+
+# ---- Redoubt configuration: the bench cluster (trust auth) and both regions over plain HTTP
+[ -s "$BENCH_RUN/redoubt.key" ] || "$ROOT/redoubt" key-generate --out "$BENCH_RUN/redoubt.key" >/dev/null
+cat > "$BENCH_RUN/redoubt.yaml" <<YAML
+redoubt:
+  sources:
+    bench:
+      url: jdbc:postgresql://127.0.0.1:$PGPORT/$PGDATABASE
+      username: $PGUSER
+  repositories:
+    - { name: region-a, endpoint: "http://127.0.0.1:$S3_A_HTTP_PORT", region: $S3_A_REGION, bucket: $S3_BUCKET,
+        prefix: redoubt-bench, path-style: true, access-key: $S3_ACCESS_KEY, secret-key: $S3_SECRET_KEY }
+    - { name: region-b, endpoint: "http://127.0.0.1:$S3_B_HTTP_PORT", region: $S3_B_REGION, bucket: $S3_BUCKET,
+        prefix: redoubt-bench, path-style: true, access-key: $S3_ACCESS_KEY, secret-key: $S3_SECRET_KEY }
+  encryption:
+    key-file: $BENCH_RUN/redoubt.key
+  backup:
+    workers: ${REDOUBT_WORKERS:-2}
+YAML
+
+T=("$BENCH_TIMER" -n "$BENCH_RUNS" --warmup "$BENCH_WARMUP" --timeout 3600)
+pair() {   # pair NAME 'B command' -- A command...
+  local name=$1 vs=$2; shift 3
+  bench_log "case $name"
+  "${T[@]}" --vs "$vs" -- "$@" | tee "$RES/$name.txt" >&2
+}
+single() { local name=$1; shift 2; bench_log "case $name"; "${T[@]}" -- "$@" | tee "$RES/$name.txt" >&2; }
+
+pool() {   # pool PREFIX N: fresh empty databases PREFIX_1..N, slot counter reset
+  local p=$1 n=$2 i
+  for db in $(bench_psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname ~ '^${p}_[0-9]+\$'"); do
+    bench_psql -d postgres -c "DROP DATABASE $db"; done
+  for i in $(seq 1 "$n"); do bench_psql -d postgres -c "CREATE DATABASE ${p}_$i"; done
+  rm -f "$BENCH_WORK/$p.slot"
+}
+SLOTS=$(( (BENCH_RUNS + BENCH_WARMUP) ))
+
+# ---- backup
+pair backup-vs-pg_dump-Fc      "$C/pg-dump.sh fc"      -- "$C/redoubt.sh" backup
+pair backup-vs-copy-floor-2    "$C/copy-all.sh 2"      -- "$C/redoubt.sh" backup
+pair backup-vs-pg_dump-Fd-j2   "$C/pg-dump.sh fd-j2"   -- "$C/redoubt.sh" backup
+if command -v pgbackrest >/dev/null; then
+  "$BENCH_DIR/lib/pgbackrest-conf.sh" >&2
+  bench_set_archive_command "pgbackrest --config=$PGBR_CONF --stanza=$PGBR_STANZA archive-push %p"
+  pair backup-vs-pgbackrest-full "$C/pgbackrest.sh backup 1 zst" -- "$C/redoubt.sh" backup
+  bench_set_archive_command /bin/true
+fi
+
+# ---- restore (dump.fc for pg_restore was written by the pg_dump -Fc case above)
+pool restore "$SLOTS"; pool rdrestore "$SLOTS"
+pair restore-vs-pg_restore-j2 "$C/pg-restore.sh full" -- "$C/redoubt.sh" restore
+pool restore 0; pool rdrestore 0
+
+# ---- heap: one backup and one restore with GC logging; peak = largest heap occupancy before a GC
+pool rdrestore 1
+REDOUBT_JAVA_OPTS="-Xmx512m -Xlog:gc:file=$RES/gc-backup.log" "$C/redoubt.sh" backup >/dev/null 2>&1
+REDOUBT_JAVA_OPTS="-Xmx512m -Xlog:gc:file=$RES/gc-restore.log" "$C/redoubt.sh" restore >/dev/null 2>&1
+pool rdrestore 0
+peak() { grep -oE '[0-9]+M->[0-9]+M' "$1" | sed 's/M->.*//' | sort -n | tail -1; }
+echo "backup $(peak "$RES/gc-backup.log") restore $(peak "$RES/gc-restore.log")" > "$RES/heap.txt"
+bench_psql -d "$PGDATABASE" -Atc "SELECT pg_database_size(current_database())" > "$RES/dbsize.txt"
+"$BENCH_DIR/redoubt-report.sh" "$RES" "$SCALE"
+bench_log "results in $RES; docs/benchmarks.md updated"
