@@ -11,15 +11,17 @@ import java.sql.Statement;
  */
 public final class CopyText {
 
+	/** The settings as one SQL string of {@code SET} commands. */
+	public static final String SESSION_SETTINGS = "SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD';"
+			+ " SET IntervalStyle = 'postgres'; SET TimeZone = 'UTC'; SET extra_float_digits = 3;"
+			+ " SET bytea_output = 'hex'; SET standard_conforming_strings = on";
+
 	private CopyText() {
 	}
 
 	public static void applySessionSettings(Connection connection) throws SQLException {
 		try (Statement statement = connection.createStatement()) {
-			statement
-				.execute("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres';"
-						+ " SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = 'hex';"
-						+ " SET standard_conforming_strings = on");
+			statement.execute(SESSION_SETTINGS);
 		}
 	}
 

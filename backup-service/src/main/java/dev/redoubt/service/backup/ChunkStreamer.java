@@ -16,10 +16,11 @@ import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.BackupWriter;
 
 /**
- * One worker: a session in the coordinator's exported snapshot that takes tasks from a
- * shared queue, streams each {@code COPY} row by row into chunks, and hands sealed chunks
- * to the upload pool. Two encoders alternate, so the next chunk is read while the
- * previous one uploads; memory is two chunks per worker whatever the table size.
+ * One worker: takes tasks from a shared queue, runs each {@code COPY} in the
+ * coordinator's exported snapshot ({@link CopyOutProcess}), cuts the output into rows and
+ * the rows into chunks, and hands sealed chunks to the upload pool. Two encoders
+ * alternate, so the next chunk is read while the previous one uploads; memory is two
+ * chunks per worker whatever the table size.
  */
 final class ChunkStreamer {
 
@@ -40,11 +41,11 @@ final class ChunkStreamer {
 	private final CompletableFuture<?>[] inFlight = { CompletableFuture.completedFuture(null),
 			CompletableFuture.completedFuture(null) };
 
-	private int current;
-
 	private final Path psql;
 
 	private final RowSplitter splitter = new RowSplitter();
+
+	private int current;
 
 	private ChunkTask task;
 

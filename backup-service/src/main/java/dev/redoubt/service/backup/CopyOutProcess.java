@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.CopyText;
 import dev.redoubt.core.pg.ToolProcess;
 
 /**
@@ -48,10 +49,7 @@ final class CopyOutProcess implements AutoCloseable {
 		// rows
 		command.addAll(List.of("-c", "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", "-c",
 				"SET TRANSACTION SNAPSHOT '" + snapshotId + "'", "-c",
-				"SET row_security = off; SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD';"
-						+ " SET IntervalStyle = 'postgres'; SET TimeZone = 'UTC'; SET extra_float_digits = 3;"
-						+ " SET bytea_output = 'hex'; SET standard_conforming_strings = on",
-				"-c", copySql, "-c", "COMMIT"));
+				"SET row_security = off; " + CopyText.SESSION_SETTINGS, "-c", copySql, "-c", "COMMIT"));
 		ProcessBuilder builder = new ProcessBuilder(command);
 		builder.environment().putAll(source.libpqEnvironment());
 		builder.environment().put("PGAPPNAME", "redoubt backup worker");
