@@ -10,7 +10,7 @@ set -euo pipefail
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 CONF="$BENCH_RUN/redoubt.yaml"
 # the launcher users run (unpacked jar, class-data sharing), with the 512 MB heap cap
-run() { JAVA_OPTS="${REDOUBT_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC}" exec "$ROOT/redoubt" --config "$CONF" "$@"; }
+run() { REDOUBT_NO_BUILD=1 JAVA_OPTS="${REDOUBT_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC}" exec "$ROOT/redoubt" --config "$CONF" "$@"; }
 case "${1:?backup|restore}" in
   backup)  run backup --source bench ;;
   restore) n=$(next_slot rdrestore)

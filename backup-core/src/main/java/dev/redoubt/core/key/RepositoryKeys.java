@@ -38,10 +38,60 @@ public final class RepositoryKeys {
 	 * {@code openssl rand -base64 32} writes).
 	 */
 	public static RepositoryKeys fromKeyFile(Path file) {
+		return fromKeyFile(file, null);
+	}
+
+	/**
+	 * The master key file plus OpenPGP keys: data keys are wrapped for the recipients'
+	 * public keys; a backup wrapped that way is unwrapped with the secret key.
+	 */
+	public static RepositoryKeys fromKeyFile(Path file, OpenPgp openPgp) {
 		byte[] master = readMasterKey(file);
-		return new RepositoryKeys(new SymmetricKeyEncryptionKey(master),
-				ManifestSigningKey.fromSeed(Hkdf.derive(master, "manifest signing v1", 32)),
+		KeyEncryptionKey symmetric = new SymmetricKeyEncryptionKey(master);
+		KeyEncryptionKey kek = symmetric;
+		if (openPgp != null && (!openPgp.publicKeys().isEmpty() || openPgp.secretKey() != null)) {
+			OpenPgpKeyEncryptionKey pgp = new OpenPgpKeyEncryptionKey(
+					OpenPgpKeyEncryptionKey.readPublicKeys(openPgp.publicKeys()),
+					(openPgp.secretKey() != null) ? OpenPgpKeyEncryptionKey.readSecretKeys(openPgp.secretKey()) : null,
+					openPgp.passphrase());
+			kek = new ByType(openPgp.publicKeys().isEmpty() ? symmetric : pgp, symmetric, pgp);
+		}
+		return new RepositoryKeys(kek, ManifestSigningKey.fromSeed(Hkdf.derive(master, "manifest signing v1", 32)),
 				Hkdf.derive(master, "chunk id v1", 32));
+	}
+
+	/**
+	 * OpenPGP key material.
+	 *
+	 * @param publicKeys recipients' public key files (armored or binary); backups are
+	 * encrypted to all of them
+	 * @param secretKey a secret key file to read backups with, or {@code null} on a host
+	 * that only writes
+	 * @param passphrase the secret key's passphrase, or {@code null}
+	 */
+	public record OpenPgp(java.util.List<Path> publicKeys, Path secretKey, dev.redoubt.core.secret.Secret passphrase) {
+	}
+
+	/** Wraps with the configured kind; unwraps with whichever kind wrapped the key. */
+	private record ByType(KeyEncryptionKey writer, KeyEncryptionKey symmetric,
+			KeyEncryptionKey openPgp) implements KeyEncryptionKey {
+
+		@Override
+		public String type() {
+			return this.writer.type();
+		}
+
+		@Override
+		public WrappedDataKey wrap(byte[] dataKey, String backupId) {
+			return this.writer.wrap(dataKey, backupId);
+		}
+
+		@Override
+		public byte[] unwrap(WrappedDataKey wrapped, String backupId) {
+			return OpenPgpKeyEncryptionKey.TYPE.equals(wrapped.type()) ? this.openPgp.unwrap(wrapped, backupId)
+					: this.symmetric.unwrap(wrapped, backupId);
+		}
+
 	}
 
 	/** Writes a new random key file, readable by its owner only. */

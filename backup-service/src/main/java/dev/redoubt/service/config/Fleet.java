@@ -82,6 +82,17 @@ public class Fleet {
 		else if (!Files.isReadable(this.properties.encryption().keyFile())) {
 			problems.add("redoubt.encryption.key-file: " + this.properties.encryption().keyFile() + " is not readable");
 		}
+		RedoubtProperties.OpenPgp openpgp = this.properties.encryption().openpgp();
+		if (openpgp != null) {
+			List<java.nio.file.Path> files = new ArrayList<>(openpgp.publicKeys());
+			files.add(openpgp.secretKey());
+			files.add(openpgp.secretKeyPassphraseFile());
+			for (java.nio.file.Path file : files) {
+				if (file != null && !Files.isReadable(file)) {
+					problems.add("redoubt.encryption.openpgp: " + file + " is not readable");
+				}
+			}
+		}
 		for (Map.Entry<String, RedoubtProperties.Source> entry : this.properties.sources().entrySet()) {
 			String at = "redoubt.sources." + entry.getKey();
 			RedoubtProperties.Source source = entry.getValue();

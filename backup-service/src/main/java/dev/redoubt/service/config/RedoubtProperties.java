@@ -29,7 +29,7 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	public RedoubtProperties {
 		sources = (sources == null) ? Map.of() : sources;
 		repositories = (repositories == null) ? List.of() : repositories;
-		encryption = (encryption == null) ? new Encryption(null) : encryption;
+		encryption = (encryption == null) ? new Encryption(null, null) : encryption;
 		backup = (backup == null) ? new Backup(null, null, null, null) : backup;
 		restore = (restore == null) ? new Restore(null) : restore;
 	}
@@ -68,8 +68,25 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 * Key material.
 	 *
 	 * @param keyFile the 32-byte master key file
+	 * @param openpgp OpenPGP recipients to wrap data keys for, and the secret key to read
 	 */
-	public record Encryption(Path keyFile) {
+	public record Encryption(Path keyFile, OpenPgp openpgp) {
+	}
+
+	/**
+	 * OpenPGP keys.
+	 *
+	 * @param publicKeys recipients' public key files; backups are encrypted to all of
+	 * them
+	 * @param secretKey a secret key file to read backups with (not needed to write them)
+	 * @param secretKeyPassphraseFile a file holding the secret key's passphrase
+	 */
+	public record OpenPgp(List<Path> publicKeys, Path secretKey, Path secretKeyPassphraseFile) {
+
+		public OpenPgp {
+			publicKeys = (publicKeys == null) ? List.of() : publicKeys;
+		}
+
 	}
 
 	/**

@@ -67,7 +67,7 @@ public final class DemoEnvironment implements AutoCloseable {
 		ConnectionSpec source = this.cluster.connection(SOURCE);
 		this.properties = new RedoubtProperties(
 				Map.of(SOURCE, new RedoubtProperties.Source(source.url(), source.username(), pgPassword, null, null)),
-				List.of(region(this.west), region(this.central)), new RedoubtProperties.Encryption(keyFile), null,
+				List.of(region(this.west), region(this.central)), new RedoubtProperties.Encryption(keyFile, null), null,
 				null);
 	}
 

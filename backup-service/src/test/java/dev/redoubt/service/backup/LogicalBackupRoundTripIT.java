@@ -1,14 +1,18 @@
 package dev.redoubt.service.backup;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.manifest.Manifest;
 import dev.redoubt.core.manifest.TableEntry;
@@ -16,13 +20,16 @@ import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.sample.SampleDatabase;
+import dev.redoubt.core.secret.Secret;
 import dev.redoubt.restore.RestoreEngine;
 import dev.redoubt.restore.RestoreOptions;
+import dev.redoubt.testing.OpenPgpTestKeys;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
 import dev.redoubt.verify.DatabaseFingerprint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LogicalBackupRoundTripIT {
 
@@ -41,6 +48,33 @@ class LogicalBackupRoundTripIT {
 	static void loadSample() {
 		SampleDatabase.create(pg.cluster(), "shop", pg.scratch());
 		source = pg.connection("shop");
+	}
+
+	@Test
+	void backupWrittenWithOpenPgpPublicKeysOnlyRestoresWithTheSecretKey() throws Exception {
+		OpenPgpTestKeys.generate(keys, "dr-team", "dr-pass");
+		RepositoryKeys.generateKeyFile(keys.resolve("master-pgp"));
+		Files.writeString(keys.resolve("pass"), "dr-pass\n");
+		RepositoryKeys writerKeys = RepositoryKeys.fromKeyFile(keys.resolve("master-pgp"),
+				new RepositoryKeys.OpenPgp(List.of(keys.resolve("dr-team.pub.asc")), null, null));
+		RepositoryKeys readerKeys = RepositoryKeys.fromKeyFile(keys.resolve("master-pgp"),
+				new RepositoryKeys.OpenPgp(List.of(), keys.resolve("dr-team.sec.asc"), Secret.of("dr-pass")));
+		BackupSettings settings = new BackupSettings(2, 1 << 20, 1, Duration.ofSeconds(10), null);
+		String id;
+		try (Repository writer = new Repository(s3.multiRegion("pgp"), writerKeys)) {
+			id = new LogicalBackup(writer, Clock.systemUTC()).run("shop", source, settings).backupId();
+			// the writing host cannot read what it wrote
+			Manifest manifest = writer.readManifest("shop", BackupId.parse(id));
+			assertThat(manifest.dataKey().type()).isEqualTo("openpgp");
+			assertThatThrownBy(() -> writer.dataKey(manifest)).isInstanceOfSatisfying(RedoubtException.class,
+					(ex) -> assertThat(ex.code()).isEqualTo(ErrorCode.WRONG_KEY));
+		}
+		try (Repository reader = new Repository(s3.multiRegion("pgp"), readerKeys)) {
+			ConnectionSpec target = pg.createDatabase("shop_from_pgp");
+			new RestoreEngine(reader, Clock.systemUTC()).restoreFull("shop", BackupId.parse(id), target,
+					new RestoreOptions(2, false, false));
+			assertThat(DatabaseFingerprint.take(source).differences(DatabaseFingerprint.take(target))).isEmpty();
+		}
 	}
 
 	@Test
