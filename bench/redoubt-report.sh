@@ -2,6 +2,7 @@
 # Turns a redoubt-bench.sh results directory into docs/benchmarks.md.
 #   bench/redoubt-report.sh RESULTS_DIR SCALE
 set -euo pipefail
+. "$(dirname "$0")/env.sh"
 RES="${1:?results dir}" SCALE="${2:?scale}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="$ROOT/docs/benchmarks.md"
@@ -33,9 +34,10 @@ the baseline (B) run by run, and A/B is taken pair by pair.
   bytea, partitions, a table without primary key, GIN/BRIN indexes), $(( size / 1048576 )) MiB on disk, in the page cache.
 - S3: two S3Proxy servers on the same machine (regions A and B), plain HTTP for Redoubt,
   HTTPS for pgBackRest (it speaks only TLS); S3Proxy's CPU is on the same 2 cores.
-- Redoubt: \`java -Xmx512m -jar backup-service/target/redoubt.jar\`, 2 workers, 32 MiB chunks,
-  zstd level 1, AES-256-GCM, **both regions written in the same run**; process start-up
-  (~2 s of JVM and Spring) is inside every Redoubt figure.
+- Redoubt: \`./redoubt\` (unpacked jar with a class-data-sharing archive, \`-Xmx512m
+  -XX:+UseSerialGC\`), 2 workers, 32 MiB chunks, zstd level 1, AES-256-GCM, **both regions
+  written in the same run**; process start-up (~1.5 s of JVM and Spring) is inside every
+  Redoubt figure.
 - Runs: $BENCH_RUNS counted pairs after $BENCH_WARMUP warm-up pair(s); median (min–max).
 
 ## Results, scale $SCALE
