@@ -58,8 +58,10 @@ public record DatabaseFingerprint(Map<String, String> tables, Map<String, String
 				result.put(table, rows.getLong(1) + ":" + rows.getBigDecimal(2).toPlainString());
 			}
 			catch (SQLException ex) {
-				// an unpopulated materialized view cannot be scanned
-				result.put(table, "unreadable: " + ex.getSQLState());
+				// a materialized view created WITH NO DATA cannot be scanned until
+				// refreshed
+				result.put(table,
+						"55000".equals(ex.getSQLState()) ? "not populated" : "unreadable " + ex.getSQLState());
 			}
 		}
 		return result;
@@ -126,7 +128,7 @@ public record DatabaseFingerprint(Map<String, String> tables, Map<String, String
 	public long totalRows() {
 		return this.tables.values()
 			.stream()
-			.filter((v) -> !v.startsWith("unreadable"))
+			.filter((v) -> Character.isDigit(v.charAt(0)))
 			.mapToLong((v) -> Long.parseLong(v.substring(0, v.indexOf(':'))))
 			.sum();
 	}

@@ -111,7 +111,11 @@ public class DemoCommand implements Callable<Integer> {
 	}
 
 	private static String rows(String fingerprint) {
-		return (fingerprint == null) ? "-" : fingerprint.substring(0, fingerprint.indexOf(':'));
+		if (fingerprint == null) {
+			return "-";
+		}
+		return Character.isDigit(fingerprint.charAt(0)) ? fingerprint.substring(0, fingerprint.indexOf(':'))
+				: fingerprint;
 	}
 
 }
