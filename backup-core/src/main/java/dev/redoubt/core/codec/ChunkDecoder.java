@@ -46,7 +46,7 @@ public final class ChunkDecoder {
 	 * Decompresses, and at the end makes sure the compressed stream was read (and
 	 * verified) to its end.
 	 */
-	private static final class Decompressing extends InputStream {
+	private static final class Decompressing extends BlockInputStream {
 
 		private final InputStream in;
 
@@ -55,12 +55,6 @@ public final class ChunkDecoder {
 		Decompressing(InputStream in, Verifying compressed) {
 			this.in = in;
 			this.compressed = compressed;
-		}
-
-		@Override
-		public int read() throws IOException {
-			byte[] one = new byte[1];
-			return (read(one, 0, 1) == -1) ? -1 : one[0] & 0xff;
 		}
 
 		@Override
@@ -89,7 +83,7 @@ public final class ChunkDecoder {
 
 	}
 
-	private static final class Verifying extends InputStream {
+	private static final class Verifying extends BlockInputStream {
 
 		private final InputStream in;
 
@@ -103,12 +97,6 @@ public final class ChunkDecoder {
 			this.in = in;
 			this.mac = mac;
 			this.expectedId = expectedId;
-		}
-
-		@Override
-		public int read() throws IOException {
-			byte[] one = new byte[1];
-			return (read(one, 0, 1) == -1) ? -1 : one[0] & 0xff;
 		}
 
 		@Override

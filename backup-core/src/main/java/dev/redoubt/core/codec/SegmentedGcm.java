@@ -146,7 +146,7 @@ public final class SegmentedGcm {
 
 	}
 
-	private static final class Decryptor extends InputStream {
+	private static final class Decryptor extends BlockInputStream {
 
 		private final byte[] key;
 
@@ -182,12 +182,6 @@ public final class SegmentedGcm {
 				}
 			}
 			this.position = offset + HEADER_BYTES;
-		}
-
-		@Override
-		public int read() throws IOException {
-			byte[] one = new byte[1];
-			return (read(one, 0, 1) == -1) ? -1 : one[0] & 0xff;
 		}
 
 		@Override

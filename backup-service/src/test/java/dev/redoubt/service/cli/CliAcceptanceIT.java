@@ -267,6 +267,9 @@ class CliAcceptanceIT {
 		Path wrongKey = writeConfig("wrong-key.yaml", s3.region("eu-central").endpoint().toString(), S3_CANARY,
 				otherKey);
 		expect(restore(wrongKey, id, newDatabase()), 10, "redoubt: wrong encryption key:");
+		// environment variables override the file, as in Spring Boot
+		expect(CliProcess.run(config, Map.of("REDOUBT_ENCRYPTION_KEYFILE", otherKey.toString()), List.of(), "restore",
+				"--source", "shop", "--backup", id, "--target", newDatabase().url()), 10, "wrong encryption key");
 
 		Path unreachable = writeConfig("unreachable.yaml", "http://127.0.0.1:9", S3_CANARY, keyFile);
 		expect(CliProcess.run(unreachable, "backup", "--source", "shop"), 8, "region eu-central");
