@@ -36,6 +36,9 @@ redoubt:
     workers: ${REDOUBT_WORKERS:-2}
 YAML
 
+# start from an empty Redoubt repository (earlier runs' backups would only fill the disk)
+rm -rf "$S3_A_DIR/$S3_BUCKET/redoubt-bench" "$S3_B_DIR/$S3_BUCKET/redoubt-bench"
+
 T=("$BENCH_TIMER" -n "$BENCH_RUNS" --warmup "$BENCH_WARMUP" --timeout 3600)
 pair() {   # pair NAME 'B command' -- A command...
   local name=$1 vs=$2; shift 3

@@ -137,33 +137,80 @@ public final class Repository implements AutoCloseable {
 	}
 
 	/**
-	 * Resolves {@code latest} or an id to a restorable backup.
+	 * Resolves {@code latest} or an id to a restorable backup. Looks only at backup ids
+	 * and at the manifest and lock of each candidate, newest first, never at their
+	 * chunks.
 	 * @throws RedoubtException {@code BACKUP_NOT_FOUND} naming what exists instead
 	 */
 	public BackupId resolve(String source, String idOrLatest) {
-		List<BackupListing> listings = list(source);
 		if ("latest".equals(idOrLatest)) {
-			return listings.stream()
-				.filter(BackupListing::restorable)
-				.findFirst()
-				.map(BackupListing::id)
-				.orElseThrow(() -> new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
-						"source " + source + " has no complete backup in any region",
-						"take one with ./redoubt backup --source " + source, null));
+			for (BackupId id : backupIds(source)) {
+				if (status(source, id).restorable()) {
+					return id;
+				}
+			}
+			throw new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
+					"source " + source + " has no complete backup in any region",
+					"take one with ./redoubt backup --source " + source, null);
 		}
 		BackupId id = BackupId.parse(idOrLatest);
-		Optional<BackupListing> listing = listings.stream().filter((l) -> l.id().equals(id)).findFirst();
-		if (listing.isEmpty()) {
+		BackupListing listing = status(source, id);
+		if (listing.regions().values().stream().noneMatch((c) -> c.manifest() || c.lock())) {
 			throw new RedoubtException(ErrorCode.BACKUP_NOT_FOUND, "source " + source + " has no backup " + id,
 					"list backups with ./redoubt info --source " + source, null);
 		}
-		if (!listing.get().restorable()) {
+		if (!listing.restorable()) {
 			throw new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
 					"backup " + id + " of source " + source
 							+ " is incomplete (its writer did not finish); it cannot be restored",
 					"restore another backup; ./redoubt info --source " + source + " lists them", null);
 		}
 		return id;
+	}
+
+	/** Every backup id any reachable region holds, newest first. */
+	private List<BackupId> backupIds(String source) {
+		java.util.TreeSet<BackupId> ids = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+		RedoubtException failure = null;
+		int listed = 0;
+		for (ObjectStore region : this.store.regions()) {
+			try {
+				region.listChildren(RepositoryLayout.backupsPrefix(source))
+					.stream()
+					.filter(BackupId::looksLikeId)
+					.forEach((name) -> ids.add(BackupId.parse(name)));
+				listed++;
+			}
+			catch (RedoubtException ex) {
+				log.warn("cannot list region {}: {}", region.name(), ex.getMessage());
+				failure = ex;
+			}
+		}
+		if (listed == 0 && failure != null) {
+			throw failure;
+		}
+		return new ArrayList<>(ids);
+	}
+
+	/** One backup's status from its manifest and lock in each reachable region. */
+	private BackupListing status(String source, BackupId id) {
+		Map<String, BackupListing.RegionCopy> copies = new LinkedHashMap<>();
+		RedoubtException failure = null;
+		for (ObjectStore region : this.store.regions()) {
+			try {
+				boolean manifest = region.head(RepositoryLayout.manifest(source, id)).isPresent();
+				boolean lock = region.head(RepositoryLayout.lock(source, id)).isPresent();
+				copies.put(region.name(), new BackupListing.RegionCopy(manifest, lock, 0, 0));
+			}
+			catch (RedoubtException ex) {
+				log.warn("cannot inspect backup {} in region {}: {}", id, region.name(), ex.getMessage());
+				failure = ex;
+			}
+		}
+		if (copies.isEmpty() && failure != null) {
+			throw failure;
+		}
+		return new BackupListing(id, status(copies), copies);
 	}
 
 	/** Reads and verifies a manifest from the first region with a good copy. */

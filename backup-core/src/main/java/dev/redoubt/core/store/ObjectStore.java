@@ -45,6 +45,14 @@ public interface ObjectStore {
 	/** Every object whose key starts with {@code prefix}, in key order. */
 	List<ObjectInfo> list(String prefix);
 
+	/**
+	 * The names of the "directories" right below {@code prefix} (which ends with '/'):
+	 * for keys {@code p/a/x} and {@code p/b/y}, {@code listChildren("p/")} is
+	 * {@code [a, b]}. Cheap where {@link #list} is not: it does not enumerate the objects
+	 * below them.
+	 */
+	List<String> listChildren(String prefix);
+
 	/** Deletes an object; deleting a missing object is not an error. */
 	void delete(String key);
 

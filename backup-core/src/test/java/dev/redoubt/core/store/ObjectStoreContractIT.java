@@ -58,6 +58,10 @@ class ObjectStoreContractIT {
 		assertThat(store.read("x/one", 3, 4)).hasValueSatisfying((b) -> assertThat(b).isEqualTo("3456".getBytes()));
 		assertThat(store.head("x/one")).hasValue(new ObjectInfo("x/one", 10));
 		assertThat(store.list("x/")).extracting(ObjectInfo::key).containsExactly("x/one", "x/two");
+		store.create("x/sub/deep/four", data);
+		assertThat(store.listChildren("")).containsExactly("x", "y");
+		assertThat(store.listChildren("x/")).containsExactly("sub");
+		assertThat(store.listChildren("nothing/")).isEmpty();
 		store.delete("x/one");
 		store.delete("x/never-existed");
 		assertThat(store.read("x/one")).isEmpty();

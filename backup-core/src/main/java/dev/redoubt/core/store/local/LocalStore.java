@@ -146,6 +146,20 @@ public final class LocalStore implements ObjectStore {
 	}
 
 	@Override
+	public List<String> listChildren(String prefix) {
+		Path directory = resolve(prefix);
+		if (!Files.isDirectory(directory)) {
+			return List.of();
+		}
+		try (Stream<Path> children = Files.list(directory)) {
+			return children.filter(Files::isDirectory).map((p) -> p.getFileName().toString()).sorted().toList();
+		}
+		catch (IOException ex) {
+			throw failure("list", prefix, ex);
+		}
+	}
+
+	@Override
 	public void delete(String key) {
 		try {
 			Files.deleteIfExists(resolve(key));

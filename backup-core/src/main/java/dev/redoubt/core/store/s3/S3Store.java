@@ -21,6 +21,7 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -181,6 +182,29 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 			throw failure("list", keyPrefix, ex);
 		}
 		result.sort(java.util.Comparator.comparing(ObjectInfo::key));
+		return result;
+	}
+
+	@Override
+	public List<String> listChildren(String keyPrefix) {
+		List<String> result = new ArrayList<>();
+		try {
+			ListObjectsV2Request request = ListObjectsV2Request.builder()
+				.bucket(this.config.bucket())
+				.prefix(this.prefix + keyPrefix)
+				.delimiter("/")
+				.build();
+			for (ListObjectsV2Response page : this.client.listObjectsV2Paginator(request)) {
+				for (CommonPrefix common : page.commonPrefixes()) {
+					String name = common.prefix().substring(this.prefix.length() + keyPrefix.length());
+					result.add(name.endsWith("/") ? name.substring(0, name.length() - 1) : name);
+				}
+			}
+		}
+		catch (SdkException ex) {
+			throw failure("list", keyPrefix, ex);
+		}
+		result.sort(null);
 		return result;
 	}
 
