@@ -14,8 +14,4 @@ public final class Hex {
 		return FORMAT.formatHex(bytes);
 	}
 
-	public static byte[] parse(String hex) {
-		return FORMAT.parseHex(hex);
-	}
-
 }

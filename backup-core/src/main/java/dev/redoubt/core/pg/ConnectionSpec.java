@@ -67,13 +67,6 @@ public record ConnectionSpec(String url, String username, Secret password) {
 		return (path == null || path.length() <= 1) ? this.username : path.substring(1);
 	}
 
-	/** The same server, another database. */
-	public ConnectionSpec withDatabase(String database) {
-		String query = this.url.contains("?") ? this.url.substring(this.url.indexOf('?')) : "";
-		return new ConnectionSpec("jdbc:postgresql://" + host() + ":" + port() + "/" + database + query, this.username,
-				this.password);
-	}
-
 	/** libpq arguments for pg_dump / pg_restore ({@code -d} is a conninfo string). */
 	public Map<String, String> libpqArguments() {
 		Map<String, String> args = new LinkedHashMap<>();

@@ -139,10 +139,6 @@ public final class LocalCluster implements AutoCloseable {
 		return this.port;
 	}
 
-	public Path socketDirectory() {
-		return this.baseDirectory;
-	}
-
 	public Path dataDirectory() {
 		return this.dataDirectory;
 	}

@@ -165,7 +165,10 @@ class CliAcceptanceIT {
 
 		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop", "--output", "json");
 		assertThat(info.exit()).as(info.all()).isZero();
+		assertThat(json(info.out()).propertyNames()).containsExactly("source", "backups", "incomplete");
 		JsonNode listed = json(info.out()).get("backups").get(0);
+		assertThat(listed.propertyNames()).containsExactly("id", "status", "type", "startedAt", "completedAt",
+				"snapshotLsn", "database", "serverVersion", "tables", "rows", "storedBytes", "missingIn");
 		assertThat(listed.get("id").asString()).isEqualTo(result.get("backupId").asString());
 		assertThat(listed.get("status").asString()).isEqualTo("complete");
 
@@ -211,6 +214,9 @@ class CliAcceptanceIT {
 			List<String> leftovers = new ArrayList<>();
 			listing.get("incomplete").forEach((n) -> leftovers.add(n.get("id").asString()));
 			assertThat(leftovers).as(point).isNotEmpty();
+			assertThat(listing.get("incomplete").get(0).propertyNames()).containsExactly("id", "regions");
+			assertThat(listing.get("incomplete").get(0).get("regions").get("eu-west").propertyNames())
+				.containsExactly("objects", "bytes", "manifest", "lock");
 			assertThat(listing.get("incomplete").get(0).get("regions").get("eu-west").get("objects").asInt()).as(point)
 				.isPositive();
 		}
