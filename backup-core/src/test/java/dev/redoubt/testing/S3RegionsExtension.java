@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -17,6 +15,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import dev.redoubt.core.secret.Secret;
 import dev.redoubt.core.store.MultiRegionStore;
 import dev.redoubt.core.store.ObjectStore;
+import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.core.store.s3.EmbeddedS3Region;
 import dev.redoubt.core.store.s3.S3Store;
 import dev.redoubt.core.store.s3.S3StoreConfig;
@@ -59,11 +58,9 @@ public final class S3RegionsExtension implements BeforeAllCallback, AfterAllCall
 	}
 
 	@Override
-	public void afterAll(ExtensionContext context) throws IOException {
+	public void afterAll(ExtensionContext context) {
 		this.regions.values().forEach(EmbeddedS3Region::close);
-		try (Stream<Path> paths = Files.walk(this.root)) {
-			paths.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
-		}
+		DirectoryTree.delete(this.root);
 	}
 
 	public EmbeddedS3Region region(String name) {

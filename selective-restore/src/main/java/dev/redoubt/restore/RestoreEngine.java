@@ -68,7 +68,7 @@ public final class RestoreEngine {
 			database.setSequences(manifest.sequences());
 			database.refresh(manifest.materializedViews());
 			Instant end = this.clock.instant();
-			List<ChunkRef> chunks = allChunks(manifest);
+			List<ChunkRef> chunks = manifest.allChunks();
 			RestoreResult result = new RestoreResult(id.value(), manifest.tables().size(),
 					manifest.tables().stream().mapToLong(TableEntry::rows).sum(), chunks.size(),
 					chunks.stream().mapToLong(ChunkRef::storedBytes).sum(), Duration.between(start, dataStart),
@@ -146,14 +146,6 @@ public final class RestoreEngine {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-	}
-
-	private static List<ChunkRef> allChunks(Manifest manifest) {
-		List<ChunkRef> all = new ArrayList<>();
-		all.add(manifest.schema());
-		manifest.tables().forEach((t) -> all.addAll(t.chunks()));
-		all.addAll(manifest.largeObjects().chunks());
-		return all;
 	}
 
 }

@@ -29,6 +29,15 @@ public record Manifest(int formatVersion, String backupId, String type, Instant 
 		SourceIdentity source, Snapshot snapshot, WrappedDataKey dataKey, ChunkRef schema, List<TableEntry> tables,
 		List<SequenceEntry> sequences, LargeObjects largeObjects, List<String> materializedViews, Tools tools) {
 
+	/** Every chunk of the backup: the schema, each table's, the large objects'. */
+	public List<ChunkRef> allChunks() {
+		List<ChunkRef> all = new java.util.ArrayList<>();
+		all.add(this.schema);
+		this.tables.forEach((table) -> all.addAll(table.chunks()));
+		all.addAll(this.largeObjects.chunks());
+		return all;
+	}
+
 	/** A copy with another wrapped data key (wrapping is randomized). */
 	public Manifest withDataKey(WrappedDataKey key) {
 		return new Manifest(this.formatVersion, this.backupId, this.type, this.startedAt, this.completedAt, this.source,

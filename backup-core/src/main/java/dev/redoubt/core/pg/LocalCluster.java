@@ -7,14 +7,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.secret.Secret;
+import dev.redoubt.core.store.local.DirectoryTree;
 
 /**
  * A throwaway PostgreSQL cluster: {@code initdb} into a directory, a free port on
@@ -177,26 +176,7 @@ public final class LocalCluster implements AutoCloseable {
 			stop();
 		}
 		finally {
-			deleteTree(this.baseDirectory);
-		}
-	}
-
-	private static void deleteTree(Path root) {
-		if (!Files.exists(root)) {
-			return;
-		}
-		try (Stream<Path> paths = Files.walk(root)) {
-			paths.sorted(Comparator.reverseOrder()).forEach((path) -> {
-				try {
-					Files.deleteIfExists(path);
-				}
-				catch (IOException ex) {
-					// best effort: a temp directory
-				}
-			});
-		}
-		catch (IOException ex) {
-			// best effort
+			DirectoryTree.delete(this.baseDirectory);
 		}
 	}
 

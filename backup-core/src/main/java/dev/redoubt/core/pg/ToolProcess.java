@@ -1,10 +1,12 @@
 package dev.redoubt.core.pg;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
@@ -59,6 +61,26 @@ public final class ToolProcess {
 			Thread.currentThread().interrupt();
 			throw new RedoubtException(ErrorCode.INTERRUPTED, "interrupted while waiting for " + what);
 		}
+	}
+
+	/**
+	 * Reads a child's stream (its stderr) to the end on a thread of its own, so the child
+	 * never blocks on a full pipe. Not on a shared pool: a blocking read there would hold
+	 * a pool thread for the child's whole life and make other readers wait behind it.
+	 */
+	public static CompletableFuture<String> collect(InputStream in, String what) {
+		CompletableFuture<String> text = new CompletableFuture<>();
+		Thread reader = new Thread(() -> {
+			try {
+				text.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+			}
+			catch (IOException ex) {
+				text.complete("");
+			}
+		}, "redoubt-stderr " + what);
+		reader.setDaemon(true);
+		reader.start();
+		return text;
 	}
 
 	/** The last lines of a program's output, for an error message. */

@@ -2,7 +2,6 @@ package dev.redoubt.service.backup;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +35,7 @@ final class CopyOutProcess implements AutoCloseable {
 	private CopyOutProcess(Process process, String what) {
 		this.process = process;
 		this.what = what;
-		this.errors = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+		this.errors = ToolProcess.collect(process.getErrorStream(), "psql");
 	}
 
 	static CopyOutProcess start(Path psql, ConnectionSpec source, String snapshotId, String copySql) {
@@ -97,15 +96,6 @@ final class CopyOutProcess implements AutoCloseable {
 	public void close() {
 		if (this.process.isAlive()) {
 			this.process.destroyForcibly();
-		}
-	}
-
-	private static String readAll(InputStream in) {
-		try {
-			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-		}
-		catch (IOException ex) {
-			return "";
 		}
 	}
 

@@ -172,10 +172,7 @@ public final class LogicalBackup {
 	}
 
 	private static BackupResult summarize(Manifest manifest, Duration duration) {
-		List<ChunkRef> all = new ArrayList<>();
-		all.add(manifest.schema());
-		manifest.tables().forEach((t) -> all.addAll(t.chunks()));
-		all.addAll(manifest.largeObjects().chunks());
+		List<ChunkRef> all = manifest.allChunks();
 		return new BackupResult(manifest.backupId(), manifest.tables().size(),
 				manifest.tables().stream().mapToLong(TableEntry::rows).sum(), all.size(),
 				all.stream().mapToLong(ChunkRef::plainBytes).sum(), all.stream().mapToLong(ChunkRef::storedBytes).sum(),

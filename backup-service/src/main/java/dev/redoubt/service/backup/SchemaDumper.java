@@ -2,7 +2,6 @@ package dev.redoubt.service.backup;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +54,7 @@ final class SchemaDumper {
 		try {
 			Process process = builder.start();
 			process.getOutputStream().close();
-			CompletableFuture<String> errors = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+			CompletableFuture<String> errors = ToolProcess.collect(process.getErrorStream(), "pg_dump");
 			encoder.begin();
 			byte[] buffer = new byte[64 * 1024];
 			try (InputStream archive = process.getInputStream()) {
@@ -77,15 +76,6 @@ final class SchemaDumper {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new RedoubtException(ErrorCode.INTERRUPTED, "interrupted while pg_dump was running");
-		}
-	}
-
-	private static String readAll(InputStream in) {
-		try {
-			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-		}
-		catch (IOException ex) {
-			return "";
 		}
 	}
 

@@ -84,11 +84,7 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 		backup.put("serverVersion", manifest.source().serverVersion());
 		backup.put("tables", manifest.tables().size());
 		backup.put("rows", manifest.tables().stream().mapToLong(TableEntry::rows).sum());
-		List<ChunkRef> chunks = new ArrayList<>();
-		chunks.add(manifest.schema());
-		manifest.tables().forEach((t) -> chunks.addAll(t.chunks()));
-		chunks.addAll(manifest.largeObjects().chunks());
-		backup.put("storedBytes", chunks.stream().mapToLong(ChunkRef::storedBytes).sum());
+		backup.put("storedBytes", manifest.allChunks().stream().mapToLong(ChunkRef::storedBytes).sum());
 		backup.put("missingIn", listing.regionsMissingManifest());
 		return backup;
 	}

@@ -118,15 +118,9 @@ public class Fleet {
 		}
 	}
 
-	/** The named source's connection. */
+	/** The named source's connection; reads its password file. */
 	public ConnectionSpec source(String name) {
-		RedoubtProperties.Source source = this.properties.sources().get(name);
-		if (source == null) {
-			throw new RedoubtException(ErrorCode.UNKNOWN_SOURCE,
-					"no source named '" + name + "' is configured; configured: " + this.properties.sources().keySet(),
-					"add it under redoubt.sources or check --source", null);
-		}
-		requireValid();
+		RedoubtProperties.Source source = sourceProperties(name);
 		Secret password = source.password();
 		if (source.passwordFile() != null) {
 			try {
@@ -142,12 +136,22 @@ public class Fleet {
 
 	/** Requires {@code name} to be a configured source, without connecting. */
 	public void requireSource(String name) {
-		source(name);
+		sourceProperties(name);
 	}
 
+	/**
+	 * The named source's configuration, with the whole configuration validated; secrets
+	 * are not read.
+	 */
 	public RedoubtProperties.Source sourceProperties(String name) {
-		source(name);
-		return this.properties.sources().get(name);
+		RedoubtProperties.Source source = this.properties.sources().get(name);
+		if (source == null) {
+			throw new RedoubtException(ErrorCode.UNKNOWN_SOURCE,
+					"no source named '" + name + "' is configured; configured: " + this.properties.sources().keySet(),
+					"add it under redoubt.sources or check --source", null);
+		}
+		requireValid();
+		return source;
 	}
 
 	/** A repository over every configured region; the caller closes it. */

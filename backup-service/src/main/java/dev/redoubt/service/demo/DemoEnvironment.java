@@ -1,20 +1,18 @@
 package dev.redoubt.service.demo;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.pg.LocalCluster;
 import dev.redoubt.core.sample.SampleDatabase;
 import dev.redoubt.core.secret.Secret;
+import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.core.store.s3.EmbeddedS3Region;
 import dev.redoubt.service.config.RedoubtProperties;
 
@@ -116,12 +114,7 @@ public final class DemoEnvironment implements AutoCloseable {
 		if (this.cluster != null) {
 			this.cluster.close();
 		}
-		try (Stream<Path> paths = Files.walk(this.work)) {
-			paths.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
-		}
-		catch (IOException ex) {
-			// a temporary directory
-		}
+		DirectoryTree.delete(this.work);
 	}
 
 }

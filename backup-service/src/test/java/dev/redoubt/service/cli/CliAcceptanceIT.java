@@ -10,7 +10,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -32,6 +31,7 @@ import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.repository.RepositoryLayout;
 import dev.redoubt.core.sample.SampleDatabase;
+import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.core.secret.Secret;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
@@ -394,11 +394,9 @@ class CliAcceptanceIT {
 		Files.write(file, bytes);
 	}
 
-	private static void deleteTree(Path root) throws IOException {
+	private static void deleteTree(Path root) {
 		assertThat(root).exists();
-		try (Stream<Path> paths = Files.walk(root)) {
-			paths.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
-		}
+		DirectoryTree.delete(root);
 	}
 
 }
