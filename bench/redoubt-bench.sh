@@ -79,6 +79,17 @@ REDOUBT_JAVA_OPTS="-Xmx512m -Xlog:gc:file=$RES/gc-restore.log" "$C/redoubt.sh" r
 pool rdrestore 0
 peak() { grep -oE '[0-9]+M->[0-9]+M' "$1" | sed 's/M->.*//' | sort -n | tail -1; }
 echo "backup $(peak "$RES/gc-backup.log") restore $(peak "$RES/gc-restore.log")" > "$RES/heap.txt"
+# ---- CPU accounting, one run each: who burns the 2 cores (Redoubt, PostgreSQL, S3Proxy)
+pool rdrestore 1; pool restore 1
+CPU="$BENCH_DIR/lib/cpu-account.sh"
+{
+  "$CPU" redoubt-backup -- "$C/redoubt.sh" backup
+  "$CPU" pg_dump-Fc -- "$C/pg-dump.sh" fc
+  "$CPU" copy-floor-2 -- "$C/copy-all.sh" 2
+  "$CPU" redoubt-restore -- "$C/redoubt.sh" restore
+  "$CPU" pg_restore-j2 -- "$C/pg-restore.sh" full
+} | tee "$RES/cpu.txt" >&2
+pool rdrestore 0; pool restore 0
 bench_psql -d "$PGDATABASE" -Atc "SELECT pg_database_size(current_database())" > "$RES/dbsize.txt"
 "$BENCH_DIR/redoubt-report.sh" "$RES" "$SCALE"
 bench_log "results in $RES; docs/benchmarks.md updated"

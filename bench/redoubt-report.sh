@@ -58,6 +58,21 @@ chunks per worker (one being filled, one uploading): it depends on the worker co
 chunk size, not on the size of the database.
 
 MD
+if [ -s "$RES/cpu.txt" ]; then
+  cores=$(nproc)
+  cat <<MD
+## Where the CPU goes (one run each, \`bench/lib/cpu-account.sh\`)
+
+CPU seconds of the measured command (with its children: \`psql\`, \`pg_restore\`), of the PostgreSQL
+server (every backend) and of both S3Proxy servers. With every core busy, no client can finish
+in less than *server CPU / cores*: that bound is in the last column.
+
+| run | wall s | command CPU s | PostgreSQL CPU s | S3Proxy CPU s | PostgreSQL CPU / $cores cores, s |
+|---|---|---|---|---|---|
+MD
+  awk -v cores="$cores" '{ printf "| %s | %s | %s | %s | %s | %.2f |\n", $1, $3, $5, $7, $9, $7 / cores }' "$RES/cpu.txt"
+  echo
+fi
 } > "$OUT.new"
 [ -f "$ROOT/docs/benchmarks-notes.md" ] && cat "$ROOT/docs/benchmarks-notes.md" >> "$OUT.new"
 mv "$OUT.new" "$OUT"

@@ -28,6 +28,8 @@ import dev.redoubt.core.repository.Repository;
  */
 final class ChunkLoader {
 
+	private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ChunkLoader.class);
+
 	private final Repository repository;
 
 	private final byte[] dataKey;
@@ -36,11 +38,15 @@ final class ChunkLoader {
 
 	private final Consumer<LoadTask> loaded;
 
-	ChunkLoader(Repository repository, byte[] dataKey, ConnectionSpec target, Consumer<LoadTask> loaded) {
+	private final boolean stopOnRowCountMismatch;
+
+	ChunkLoader(Repository repository, byte[] dataKey, ConnectionSpec target, Consumer<LoadTask> loaded,
+			boolean stopOnRowCountMismatch) {
 		this.repository = repository;
 		this.dataKey = dataKey;
 		this.target = target;
 		this.loaded = loaded;
+		this.stopOnRowCountMismatch = stopOnRowCountMismatch;
 	}
 
 	void drain(Queue<LoadTask> tasks) {
@@ -86,8 +92,12 @@ final class ChunkLoader {
 				count = copy.copyIn("COPY " + task.table().qualifiedName() + " (" + columns + ") FROM STDIN", rows);
 			}
 			if (count != task.chunk().rows()) {
-				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + task.chunk().key() + " loaded " + count
-						+ " rows into " + task.what() + ", the manifest records " + task.chunk().rows());
+				String message = "object " + task.chunk().key() + " loaded " + count + " rows into " + task.what()
+						+ ", the manifest records " + task.chunk().rows();
+				if (this.stopOnRowCountMismatch) {
+					throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, message);
+				}
+				log.warn(message);
 			}
 			connection.commit();
 		}

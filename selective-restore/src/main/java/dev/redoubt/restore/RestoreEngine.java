@@ -64,7 +64,13 @@ public final class RestoreEngine {
 			Instant dataStart = this.clock.instant();
 			loadData(manifest, dataKey, target, database, options);
 			Instant postStart = this.clock.instant();
-			restorer.postData();
+			List<ForeignKeyDefinition> deferred = List.of();
+			if (options.deferForeignKeys()) {
+				deferred = restorer.postDataWithoutForeignKeys();
+			}
+			else {
+				restorer.postData();
+			}
 			database.setSequences(manifest.sequences());
 			database.refresh(manifest.materializedViews());
 			Instant end = this.clock.instant();
@@ -73,7 +79,7 @@ public final class RestoreEngine {
 					manifest.tables().stream().mapToLong(TableEntry::rows).sum(), chunks.size(),
 					chunks.stream().mapToLong(ChunkRef::storedBytes).sum(), Duration.between(start, dataStart),
 					Duration.between(dataStart, postStart), Duration.between(postStart, end),
-					Duration.between(start, end));
+					Duration.between(start, end), deferred);
 			log.info("restore of backup {} complete: {} tables, {} rows in {} ms", id, result.tables(), result.rows(),
 					result.total().toMillis());
 			return result;
@@ -109,7 +115,7 @@ public final class RestoreEngine {
 					if (n % 25 == 0 || n == plan.size()) {
 						log.info("restore: {} of {} chunks loaded", n, plan.size());
 					}
-				});
+				}, options.stopOnRowCountMismatch());
 				running.add(CompletableFuture.runAsync(() -> loader.drain(tasks), pool));
 			}
 			CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).join();

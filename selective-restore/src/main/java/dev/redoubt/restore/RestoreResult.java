@@ -1,6 +1,7 @@
 package dev.redoubt.restore;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What a restore did and how long each phase took.
@@ -14,7 +15,9 @@ import java.time.Duration;
  * @param data time to load the rows
  * @param postData time to build indexes, constraints and triggers and set sequences
  * @param total wall time
+ * @param deferredForeignKeys foreign keys left out when
+ * {@link RestoreOptions#deferForeignKeys()} asked so, else empty
  */
 public record RestoreResult(String backupId, int tables, long rows, int chunks, long storedBytes, Duration preData,
-		Duration data, Duration postData, Duration total) {
+		Duration data, Duration postData, Duration total, List<ForeignKeyDefinition> deferredForeignKeys) {
 }

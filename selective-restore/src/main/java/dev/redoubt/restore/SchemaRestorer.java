@@ -6,12 +6,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.pg.ToolProcess;
+import dev.redoubt.core.store.local.DirectoryTree;
 
 /**
  * Runs {@code pg_restore} for the pre-data and post-data sections of the schema archive.
@@ -19,6 +22,12 @@ import dev.redoubt.core.pg.ToolProcess;
  * parallel post-data restore ({@code -j}) needs a seekable archive.
  */
 final class SchemaRestorer implements AutoCloseable {
+
+	/**
+	 * A table-of-contents line of a foreign key:
+	 * {@code 3416; 2606 16460 FK CONSTRAINT ...}.
+	 */
+	private static final Pattern FK_ENTRY = Pattern.compile("^\\d+; \\d+ \\d+ FK CONSTRAINT ");
 
 	private final Path directory;
 
@@ -47,18 +56,56 @@ final class SchemaRestorer implements AutoCloseable {
 	}
 
 	void preData() {
-		run("pre-data", 1);
+		run("pre-data", 1, null);
 	}
 
 	void postData() {
-		run("post-data", this.options.jobs());
+		run("post-data", this.options.jobs(), null);
 	}
 
-	private void run(String section, int jobs) {
+	/**
+	 * Restores the post-data section except its foreign keys, and returns those: a
+	 * verifier adds them one at a time to report every violated key, where
+	 * {@code pg_restore} would stop at the first.
+	 */
+	List<ForeignKeyDefinition> postDataWithoutForeignKeys() {
+		String toc = ToolProcess.run(List.of(this.pgRestore.toString(), "-l", this.archive.toString()), Map.of(),
+				"pg_restore -l");
+		StringBuilder others = new StringBuilder();
+		StringBuilder foreignKeys = new StringBuilder();
+		toc.lines().forEach((line) -> {
+			boolean foreignKey = FK_ENTRY.matcher(line).find();
+			(foreignKey ? foreignKeys : others).append(line).append('\n');
+		});
+		run("post-data", this.options.jobs(), writeList("others.list", others.toString()));
+		if (foreignKeys.isEmpty()) {
+			return List.of();
+		}
+		Path list = writeList("foreign-keys.list", foreignKeys.toString());
+		String script = ToolProcess.run(
+				List.of(this.pgRestore.toString(), "-L", list.toString(), "-f", "-", this.archive.toString()), Map.of(),
+				"pg_restore -f - (foreign keys)");
+		return ForeignKeyScript.parse(script);
+	}
+
+	private Path writeList(String name, String content) {
+		try {
+			return Files.writeString(this.directory.resolve(name), content);
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.INTERNAL, "cannot write " + name + ": " + ex, ex);
+		}
+	}
+
+	private void run(String section, int jobs, Path list) {
 		List<String> command = new ArrayList<>(List.of(this.pgRestore.toString(), "--section=" + section,
 				"--exit-on-error", "--no-password", "--jobs=" + jobs));
+		if (list != null) {
+			command.add("--use-list=" + list);
+		}
 		if (this.options.noOwner()) {
 			command.add("--no-owner");
+			command.add("--no-privileges");
 		}
 		this.target.libpqArguments().forEach((option, value) -> command.add(option + "=" + value));
 		command.add(this.archive.toString());
@@ -79,11 +126,10 @@ final class SchemaRestorer implements AutoCloseable {
 	@Override
 	public void close() {
 		try {
-			Files.deleteIfExists(this.archive);
-			Files.deleteIfExists(this.directory);
+			DirectoryTree.delete(this.directory);
 		}
-		catch (IOException ex) {
-			// a temporary file holding DDL only
+		catch (RuntimeException ex) {
+			// temporary files holding DDL only
 		}
 	}
 

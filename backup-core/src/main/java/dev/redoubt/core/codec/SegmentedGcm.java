@@ -71,20 +71,56 @@ public final class SegmentedGcm {
 		return new Decryptor(key, object, offset, length);
 	}
 
-	private static Cipher cipher(int mode, byte[] key, byte[] header, long segment) throws GeneralSecurityException {
-		byte[] nonce = new byte[12];
-		System.arraycopy(header, 4, nonce, 0, 8);
-		ByteBuffer.wrap(nonce, 8, 4).putInt((int) segment);
-		Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-		cipher.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BYTES * 8, nonce));
-		return cipher;
+	/**
+	 * One cipher per stream, re-initialised with each segment's nonce: looking a cipher
+	 * up per segment costs more than sealing 16 KiB, and the key schedule is kept while
+	 * the key stays the same.
+	 */
+	private static final class SegmentCipher {
+
+		private final Cipher cipher;
+
+		private final SecretKeySpec key;
+
+		private final byte[] header;
+
+		private final byte[] nonce = new byte[12];
+
+		private final int mode;
+
+		SegmentCipher(int mode, byte[] key, byte[] header) {
+			this.mode = mode;
+			this.key = new SecretKeySpec(key, "AES");
+			this.header = header;
+			System.arraycopy(header, 4, this.nonce, 0, 8);
+			try {
+				this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+			}
+			catch (GeneralSecurityException ex) {
+				throw new IllegalStateException("this JVM has no AES/GCM/NoPadding cipher", ex);
+			}
+		}
+
+		/**
+		 * The cipher ready for segment {@code segment}, its associated data already fed.
+		 */
+		Cipher forSegment(long segment, boolean last) throws GeneralSecurityException {
+			ByteBuffer.wrap(this.nonce, 8, 4).putInt((int) segment);
+			this.cipher.init(this.mode, this.key, new GCMParameterSpec(TAG_BYTES * 8, this.nonce));
+			this.cipher.updateAAD(this.header);
+			this.cipher.updateAAD(last ? LAST : NOT_LAST);
+			return this.cipher;
+		}
+
 	}
+
+	private static final byte[] LAST = { 1 };
+
+	private static final byte[] NOT_LAST = { 0 };
 
 	private static final class Encryptor extends OutputStream {
 
-		private final byte[] key;
-
-		private final byte[] header;
+		private final SegmentCipher cipher;
 
 		private final ByteSink sink;
 
@@ -97,8 +133,7 @@ public final class SegmentedGcm {
 		private boolean closed;
 
 		Encryptor(byte[] key, byte[] header, ByteSink sink) {
-			this.key = key;
-			this.header = header;
+			this.cipher = new SegmentCipher(Cipher.ENCRYPT_MODE, key, header);
 			this.sink = sink;
 		}
 
@@ -124,9 +159,7 @@ public final class SegmentedGcm {
 
 		private void seal(boolean last) throws IOException {
 			try {
-				Cipher cipher = cipher(Cipher.ENCRYPT_MODE, this.key, this.header, this.segment++);
-				cipher.updateAAD(this.header);
-				cipher.updateAAD(new byte[] { (byte) (last ? 1 : 0) });
+				Cipher cipher = this.cipher.forSegment(this.segment++, last);
 				int at = this.sink.reserve(this.pendingSize + TAG_BYTES);
 				cipher.doFinal(this.pending, 0, this.pendingSize, this.sink.array(), at);
 				this.pendingSize = 0;
@@ -155,6 +188,8 @@ public final class SegmentedGcm {
 		private final int end;
 
 		private final byte[] header = new byte[HEADER_BYTES];
+
+		private SegmentCipher cipher;
 
 		private int position;
 
@@ -206,9 +241,10 @@ public final class SegmentedGcm {
 			}
 			boolean last = sealed == remaining;
 			try {
-				Cipher cipher = cipher(Cipher.DECRYPT_MODE, this.key, this.header, this.segment);
-				cipher.updateAAD(this.header);
-				cipher.updateAAD(new byte[] { (byte) (last ? 1 : 0) });
+				if (this.cipher == null) {
+					this.cipher = new SegmentCipher(Cipher.DECRYPT_MODE, this.key, this.header);
+				}
+				Cipher cipher = this.cipher.forSegment(this.segment, last);
 				if (this.plain.length < sealed) {
 					this.plain = new byte[Math.max(sealed, 64 * 1024)];
 				}

@@ -71,7 +71,13 @@ public enum ErrorCode {
 	RESTORE_INCOMPLETE(20, "restore incomplete"),
 
 	/** The operation was interrupted. */
-	INTERRUPTED(21, "interrupted");
+	INTERRUPTED(21, "interrupted"),
+
+	/** A verification ran to its end and at least one check failed. */
+	VERIFICATION_FAILED(22, "verification failed"),
+
+	/** The throwaway PostgreSQL for a verification could not be started. */
+	SANDBOX_FAILED(23, "sandbox could not start");
 
 	private final int exitCode;
 

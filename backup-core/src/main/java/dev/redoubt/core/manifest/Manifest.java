@@ -24,10 +24,13 @@ import dev.redoubt.core.key.WrappedDataKey;
  * @param largeObjects large objects
  * @param materializedViews populated materialized views, refreshed after a restore
  * @param tools versions of the client tools used
+ * @param schemaVersion the newest migration recorded by a migrations table (Flyway,
+ * Liquibase, Rails or configured), or {@code null} when the database has none
  */
 public record Manifest(int formatVersion, String backupId, String type, Instant startedAt, Instant completedAt,
 		SourceIdentity source, Snapshot snapshot, WrappedDataKey dataKey, ChunkRef schema, List<TableEntry> tables,
-		List<SequenceEntry> sequences, LargeObjects largeObjects, List<String> materializedViews, Tools tools) {
+		List<SequenceEntry> sequences, LargeObjects largeObjects, List<String> materializedViews, Tools tools,
+		SchemaVersion schemaVersion) {
 
 	/** Every chunk of the backup: the schema, each table's, the large objects'. */
 	public List<ChunkRef> allChunks() {
@@ -42,7 +45,7 @@ public record Manifest(int formatVersion, String backupId, String type, Instant 
 	public Manifest withDataKey(WrappedDataKey key) {
 		return new Manifest(this.formatVersion, this.backupId, this.type, this.startedAt, this.completedAt, this.source,
 				this.snapshot, key, this.schema, this.tables, this.sequences, this.largeObjects, this.materializedViews,
-				this.tools);
+				this.tools, this.schemaVersion);
 	}
 
 	/** The one format version this build writes and reads. */
@@ -68,6 +71,16 @@ public record Manifest(int formatVersion, String backupId, String type, Instant 
 	 * A sequence and its value as {@code setval(name, lastValue, isCalled)} restores it.
 	 */
 	public record SequenceEntry(String schema, String name, long lastValue, boolean isCalled) {
+	}
+
+	/**
+	 * The application schema's version as its migrations table records it.
+	 *
+	 * @param table the migrations table, {@code schema.name}
+	 * @param tool {@code flyway}, {@code liquibase}, {@code rails} or {@code configured}
+	 * @param version the newest applied migration
+	 */
+	public record SchemaVersion(String table, String tool, String version) {
 	}
 
 	/** Every large object, as rows of {@code (oid, data)}. */

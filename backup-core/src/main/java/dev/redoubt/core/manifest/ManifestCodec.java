@@ -1,9 +1,5 @@
 package dev.redoubt.core.manifest;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Base64;
-
 import com.fasterxml.jackson.annotation.JsonInclude;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
@@ -27,8 +23,6 @@ import dev.redoubt.core.key.ManifestSigningKey;
  */
 public final class ManifestCodec {
 
-	static final String SIGNATURE_PREFIX = "redoubt-signature: ed25519 ";
-
 	private static final JsonMapper JSON = JsonMapper.builder()
 		.enable(SerializationFeature.INDENT_OUTPUT)
 		.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -39,28 +33,21 @@ public final class ManifestCodec {
 	}
 
 	public static byte[] encode(Manifest manifest, ManifestSigningKey key) {
-		byte[] json = JSON.writeValueAsBytes(manifest);
-		String trailer = "\n" + SIGNATURE_PREFIX + key.keyId() + " "
-				+ Base64.getEncoder().encodeToString(key.sign(json)) + "\n";
-		byte[] tail = trailer.getBytes(StandardCharsets.US_ASCII);
-		byte[] out = Arrays.copyOf(json, json.length + tail.length);
-		System.arraycopy(tail, 0, out, json.length, tail.length);
-		return out;
+		return SignedJson.sign(JSON.writeValueAsBytes(manifest), key);
 	}
 
 	/**
-	 * Decodes and verifies a manifest.
+	 * Decodes and verifies a manifest. The format version is checked before anything
+	 * else, so a manifest of a newer format is reported as such, not as a bad signature.
 	 * @param where names the object and region in error messages
 	 * @throws RedoubtException {@code UNSUPPORTED_FORMAT_VERSION}, {@code WRONG_KEY}
 	 * (signed by another key), {@code SIGNATURE_INVALID} or {@code CORRUPT_OBJECT}
 	 */
 	public static Manifest decode(byte[] bytes, ManifestSigningKey key, String where) {
-		int split = lastLineStart(bytes);
-		String trailer = new String(bytes, split, bytes.length - split, StandardCharsets.US_ASCII).trim();
-		byte[] json = Arrays.copyOf(bytes, Math.max(0, split - 1));
+		SignedJson.Parts parts = SignedJson.split(bytes);
 		JsonNode tree;
 		try {
-			tree = JSON.readTree(json);
+			tree = JSON.readTree(parts.json());
 		}
 		catch (JacksonException ex) {
 			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT,
@@ -73,30 +60,7 @@ public final class ManifestCodec {
 							+ Manifest.FORMAT_VERSION,
 					"use a redoubt release that supports format version " + version, null);
 		}
-		if (!trailer.startsWith(SIGNATURE_PREFIX)) {
-			throw new RedoubtException(ErrorCode.SIGNATURE_INVALID, where + " carries no signature line");
-		}
-		String[] parts = trailer.substring(SIGNATURE_PREFIX.length()).split(" ");
-		if (parts.length != 2) {
-			throw new RedoubtException(ErrorCode.SIGNATURE_INVALID, where + " has a malformed signature line");
-		}
-		if (!parts[0].equals(key.keyId())) {
-			throw new RedoubtException(ErrorCode.WRONG_KEY,
-					where + " was signed by key id " + parts[0] + ", but the configured key derives key id "
-							+ key.keyId(),
-					"set redoubt.encryption.key-file to the key file the backup was written with", null);
-		}
-		byte[] signature;
-		try {
-			signature = Base64.getDecoder().decode(parts[1]);
-		}
-		catch (IllegalArgumentException ex) {
-			throw new RedoubtException(ErrorCode.SIGNATURE_INVALID, where + " has a malformed signature", ex);
-		}
-		if (!key.verify(json, signature)) {
-			throw new RedoubtException(ErrorCode.SIGNATURE_INVALID,
-					where + " does not match its signature: it was changed after it was written");
-		}
+		SignedJson.verify(parts, key, where);
 		try {
 			return JSON.treeToValue(tree, Manifest.class);
 		}
@@ -104,19 +68,6 @@ public final class ManifestCodec {
 			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT,
 					where + " has malformed fields: " + ex.getOriginalMessage(), ex);
 		}
-	}
-
-	private static int lastLineStart(byte[] bytes) {
-		int end = bytes.length;
-		while (end > 0 && bytes[end - 1] == '\n') {
-			end--;
-		}
-		for (int i = end - 1; i >= 0; i--) {
-			if (bytes[i] == '\n') {
-				return i + 1;
-			}
-		}
-		return 0;
 	}
 
 	/** Manifest and other repository records share one JSON configuration. */

@@ -44,6 +44,41 @@ public final class PgTools {
 				"install the postgresql-client-" + minimumMajor + " package or set REDOUBT_PG_BIN", null);
 	}
 
+	/**
+	 * A program of exactly {@code major}: a verification proves a backup on the major
+	 * version it was taken from.
+	 */
+	public static Path findExact(String program, int major) {
+		List<Candidate> candidates = candidates(program);
+		return candidates.stream()
+			.filter((c) -> c.version().major() == major)
+			.findFirst()
+			.map(Candidate::path)
+			.orElseThrow(() -> new RedoubtException(ErrorCode.SANDBOX_FAILED, program + " of PostgreSQL " + major
+					+ " is not installed on this machine; "
+					+ (candidates.isEmpty() ? "no " + program + " found"
+							: "found " + candidates.stream().map((c) -> c.path() + " (" + c.version() + ")").toList()),
+					"install the postgresql-" + major + " package (server binaries), set REDOUBT_PG_BIN,"
+							+ " or verify in a container (redoubt.sources.<name>.verify.sandbox: testcontainers)",
+					null));
+	}
+
+	/** The directory {@code pg_config --bindir} names, if a pg_config is on the PATH. */
+	private static Optional<Path> pgConfigBinDir() {
+		try {
+			Process process = new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+			return (process.waitFor() == 0 && !output.isEmpty()) ? Optional.of(Path.of(output)) : Optional.empty();
+		}
+		catch (IOException ex) {
+			return Optional.empty();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return Optional.empty();
+		}
+	}
+
 	/** The version a program reports. */
 	public static ServerVersion version(Path program) {
 		try {
@@ -79,6 +114,7 @@ public final class PgTools {
 				// unreadable: rely on the other places
 			}
 		}
+		pgConfigBinDir().ifPresent(directories::add);
 		String path = System.getenv("PATH");
 		if (path != null) {
 			for (String dir : path.split(java.io.File.pathSeparator)) {

@@ -19,6 +19,7 @@ import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.manifest.Manifest;
 import dev.redoubt.core.manifest.ManifestCodec;
+import dev.redoubt.core.manifest.SignedJson;
 import dev.redoubt.core.store.MultiRegionStore;
 import dev.redoubt.core.store.ObjectInfo;
 import dev.redoubt.core.store.ObjectStore;
@@ -46,6 +47,21 @@ public final class Repository implements AutoCloseable {
 
 	public MultiRegionStore store() {
 		return this.store;
+	}
+
+	/**
+	 * This repository as one region alone holds it: reads never fall back to another
+	 * region, so what is read was proven in that region. The caller closes the view.
+	 * @throws RedoubtException {@code CONFIG_INVALID} if no region has that name
+	 */
+	public Repository onlyRegion(String name) {
+		return this.store.regions()
+			.stream()
+			.filter((region) -> region.name().equals(name))
+			.findFirst()
+			.map((region) -> new Repository(new MultiRegionStore(List.of(region)), this.keys))
+			.orElseThrow(() -> new RedoubtException(ErrorCode.CONFIG_INVALID, "no region named '" + name
+					+ "'; configured: " + this.store.regions().stream().map(ObjectStore::name).toList()));
 	}
 
 	/**
@@ -246,6 +262,58 @@ public final class Repository implements AutoCloseable {
 			.orElseThrow(() -> new RedoubtException(ErrorCode.CORRUPT_OBJECT,
 					"object " + chunk.key() + " is missing in every region"));
 	}
+
+	/**
+	 * Stores a signed verification record beside the backup, in every region.
+	 * @return the object key
+	 */
+	public String writeVerification(VerificationRecord record) {
+		BackupId id = BackupId.parse(record.backupId());
+		String finished = VERIFICATION_TIME.format(record.finishedAt());
+		String key = RepositoryLayout.verification(record.source(), id, finished, record.region());
+		byte[] bytes = SignedJson.sign(ManifestCodec.json().writeValueAsBytes(record), this.keys.signingKey());
+		this.store.createEverywhere(key, bytes, bytes.length);
+		return key;
+	}
+
+	/**
+	 * The backup's verification records, oldest first, from the first region that can
+	 * list them; a record that fails its signature is logged and left out, so a forged
+	 * record never makes a backup look verified.
+	 */
+	public List<VerificationRecord> verifications(String source, BackupId id) {
+		for (ObjectStore region : this.store.regions()) {
+			List<ObjectInfo> objects;
+			try {
+				objects = region.list(RepositoryLayout.verificationsPrefix(source, id));
+			}
+			catch (RedoubtException ex) {
+				log.warn("cannot list the verifications of backup {} in region {}: {}", id, region.name(),
+						ex.getMessage());
+				continue;
+			}
+			List<VerificationRecord> records = new ArrayList<>();
+			for (ObjectInfo object : objects) {
+				String where = "verification record " + object.key() + " in region " + region.name();
+				try {
+					byte[] bytes = region.read(object.key()).orElseThrow();
+					SignedJson.Parts parts = SignedJson.split(bytes);
+					SignedJson.verify(parts, this.keys.signingKey(), where);
+					records.add(ManifestCodec.json().readValue(parts.json(), VerificationRecord.class));
+				}
+				catch (RuntimeException ex) {
+					log.warn("{} is left out: {}", where, ex.getMessage());
+				}
+			}
+			records.sort(java.util.Comparator.comparing(VerificationRecord::finishedAt));
+			return records;
+		}
+		return List.of();
+	}
+
+	private static final java.time.format.DateTimeFormatter VERIFICATION_TIME = java.time.format.DateTimeFormatter
+		.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
+		.withZone(java.time.ZoneOffset.UTC);
 
 	/** The backup's data key, unwrapped with the configured key-encryption key. */
 	public byte[] dataKey(Manifest manifest) {

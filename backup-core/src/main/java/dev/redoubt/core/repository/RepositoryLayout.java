@@ -7,6 +7,7 @@ package dev.redoubt.core.repository;
  * &lt;source&gt;/backups/&lt;backup id&gt;/lock            in-progress marker, written first, deleted last
  * &lt;source&gt;/backups/&lt;backup id&gt;/chunks/&lt;chunk id&gt;  schema archive and row chunks
  * &lt;source&gt;/backups/&lt;backup id&gt;/manifest        written last; its presence makes the backup exist
+ * &lt;source&gt;/backups/&lt;backup id&gt;/verifications/&lt;finished&gt;-&lt;region&gt;.json  signed verification records
  * </pre>
  */
 public final class RepositoryLayout {
@@ -32,6 +33,14 @@ public final class RepositoryLayout {
 
 	public static String manifest(String source, BackupId id) {
 		return backupPrefix(source, id) + MANIFEST;
+	}
+
+	public static String verificationsPrefix(String source, BackupId id) {
+		return backupPrefix(source, id) + "verifications/";
+	}
+
+	public static String verification(String source, BackupId id, String finished, String region) {
+		return verificationsPrefix(source, id) + finished + "-" + region + ".json";
 	}
 
 	public static String chunk(String source, BackupId id, String chunkId) {

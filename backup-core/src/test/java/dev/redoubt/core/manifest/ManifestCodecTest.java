@@ -90,7 +90,8 @@ class ManifestCodecTest {
 				List.of(new TableEntry("public", "t", "permanent", null, List.of("id"), "id", 7,
 						"xxh64sum:0000000000000001", List.of(chunk))),
 				List.of(new Manifest.SequenceEntry("public", "s", 3, true)), new Manifest.LargeObjects(0, List.of()),
-				List.of(), new Manifest.Tools("15.18"));
+				List.of(), new Manifest.Tools("15.18"),
+				new Manifest.SchemaVersion("public.flyway_schema_history", "flyway", "42"));
 	}
 
 }

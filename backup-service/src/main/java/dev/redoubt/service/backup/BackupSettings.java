@@ -11,12 +11,20 @@ import java.time.Duration;
  * @param compressionLevel zstd level
  * @param lockTimeout how long to wait for the ACCESS SHARE locks
  * @param pgDump an explicit pg_dump, or {@code null} to find one of the server's version
+ * @param migrationsTable a configured migrations table ({@code schema.table}), or
+ * {@code null} to look for Flyway's, Liquibase's and Rails'
+ * @param migrationsColumn its version column, or {@code null} for {@code version}
  */
-public record BackupSettings(int workers, long chunkBytes, int compressionLevel, Duration lockTimeout, Path pgDump) {
+public record BackupSettings(int workers, long chunkBytes, int compressionLevel, Duration lockTimeout, Path pgDump,
+		String migrationsTable, String migrationsColumn) {
 
 	public static BackupSettings defaults() {
 		return new BackupSettings(Runtime.getRuntime().availableProcessors(), 32L << 20, 1, Duration.ofSeconds(30),
-				null);
+				null, null, null);
+	}
+
+	public BackupSettings(int workers, long chunkBytes, int compressionLevel, Duration lockTimeout, Path pgDump) {
+		this(workers, chunkBytes, compressionLevel, lockTimeout, pgDump, null, null);
 	}
 
 }

@@ -13,6 +13,8 @@ import dev.redoubt.core.codec.EncodedChunk;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.CopyOutProcess;
+import dev.redoubt.core.pg.RowSplitter;
 import dev.redoubt.core.repository.BackupWriter;
 
 /**
@@ -57,6 +59,8 @@ final class ChunkStreamer {
 
 	private KeyBounds bounds;
 
+	private long chunkPlainBytes;
+
 	ChunkStreamer(Path psql, ConnectionSpec source, String snapshotId, BackupWriter writer, byte[] chunkIdKey,
 			BackupSettings settings, ExecutorService uploads, Consumer<ChunkResult> results) {
 		this.psql = psql;
@@ -85,11 +89,12 @@ final class ChunkStreamer {
 	}
 
 	private void stream(ChunkTask task) {
-		try (CopyOutProcess copy = CopyOutProcess.start(this.psql, this.source, this.snapshotId, task.sql())) {
+		try (CopyOutProcess copy = CopyOutProcess.start(this.psql, this.source, this.snapshotId, task.sql(),
+				"redoubt backup worker")) {
 			this.task = task;
 			this.sequence = 0;
 			openChunk();
-			this.splitter.split(copy.rows(), this::row);
+			this.splitter.split(copy.rows(), this.rowSink);
 			copy.finish(this.source.username());
 			if (this.hash.rows() > 0) {
 				sealChunk();
@@ -101,18 +106,32 @@ final class ChunkStreamer {
 		}
 	}
 
-	private void row(byte[] bytes, int offset, int length) {
-		this.encoder.write(bytes, offset, length);
-		this.hash.addRow(bytes, offset, length);
-		this.bounds.add(bytes, offset, length);
-		if (this.encoder.plainBytes() >= this.settings.chunkBytes()) {
+	private final RowSplitter.RowConsumer rowSink = new RowSplitter.RowConsumer() {
+
+		@Override
+		public boolean row(byte[] bytes, int offset, int length) {
+			ChunkStreamer.this.hash.addRow(bytes, offset, length);
+			ChunkStreamer.this.bounds.add(bytes, offset, length);
+			ChunkStreamer.this.chunkPlainBytes += length;
+			return ChunkStreamer.this.chunkPlainBytes >= ChunkStreamer.this.settings.chunkBytes();
+		}
+
+		@Override
+		public void rows(byte[] bytes, int offset, int length) {
+			ChunkStreamer.this.encoder.write(bytes, offset, length);
+		}
+
+		@Override
+		public void cut() {
 			sealChunk();
 			openChunk();
 		}
-	}
+
+	};
 
 	private void openChunk() {
 		this.encoder = startChunk();
+		this.chunkPlainBytes = 0;
 		this.hash = new ContentHash();
 		this.bounds = new KeyBounds(this.task.keyIndex());
 	}

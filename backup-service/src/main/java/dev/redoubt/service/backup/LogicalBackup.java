@@ -64,7 +64,7 @@ public final class LogicalBackup {
 			Map<String, List<ChunkResult>> chunks = streamChunks(psql(pgDump), source, coordinator, writer, settings,
 					largeObjects > 0);
 			Manifest manifest = assemble(writer, coordinator, schema, chunks, largeObjects,
-					PgTools.version(pgDump).toString(), started);
+					PgTools.version(pgDump).toString(), started, settings);
 			writer.commit(manifest);
 			BackupResult result = summarize(manifest, Duration.between(started, this.clock.instant()));
 			log.info("backup {} complete: {} tables, {} rows, {} chunks, {} bytes stored per region in {} ms",
@@ -142,8 +142,8 @@ public final class LogicalBackup {
 	}
 
 	private Manifest assemble(BackupWriter writer, SourceSnapshot coordinator, ChunkRef schema,
-			Map<String, List<ChunkResult>> chunks, long largeObjectCount, String pgDumpVersion, Instant started)
-			throws SQLException {
+			Map<String, List<ChunkResult>> chunks, long largeObjectCount, String pgDumpVersion, Instant started,
+			BackupSettings settings) throws SQLException {
 		List<TableEntry> tables = new ArrayList<>();
 		for (TableSource table : coordinator.tables()) {
 			List<ChunkRef> refs = ordered(chunks.get(Long.toString(table.oid())));
@@ -158,7 +158,8 @@ public final class LogicalBackup {
 		return new Manifest(Manifest.FORMAT_VERSION, writer.id().value(), "logical", started, this.clock.instant(),
 				coordinator.identity(), coordinator.snapshot(), writer.wrappedDataKey(), schema, tables,
 				coordinator.sequences(), largeObjects, coordinator.materializedViews(),
-				new Manifest.Tools(pgDumpVersion));
+				new Manifest.Tools(pgDumpVersion),
+				coordinator.schemaVersion(settings.migrationsTable(), settings.migrationsColumn()));
 	}
 
 	private static List<ChunkRef> ordered(List<ChunkResult> results) {

@@ -15,6 +15,8 @@ import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.Manifest.SequenceEntry;
 import dev.redoubt.core.manifest.Manifest.Snapshot;
 import dev.redoubt.core.manifest.Manifest.SourceIdentity;
+import dev.redoubt.core.manifest.Manifest;
+import dev.redoubt.core.pg.SchemaVersionReader;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.pg.ServerVersion;
 
@@ -133,6 +135,11 @@ final class SourceSnapshot implements AutoCloseable {
 
 	List<String> materializedViews() throws SQLException {
 		return SourceCatalog.populatedMaterializedViews(this.connection);
+	}
+
+	/** The schema version at the snapshot, or {@code null} without a migrations table. */
+	Manifest.SchemaVersion schemaVersion(String migrationsTable, String migrationsColumn) throws SQLException {
+		return SchemaVersionReader.read(this.connection, migrationsTable, migrationsColumn);
 	}
 
 	long largeObjectCount() throws SQLException {

@@ -11,7 +11,9 @@ final class ExitCodes {
 			+ " 13  unsupported repository format version%n" + " 14  backup not found%n" + " 15  target not empty%n"
 			+ " 16  unsuitable PostgreSQL client tool (missing, or older than the server)%n"
 			+ " 17  PostgreSQL client tool failed%n" + " 18  lock timeout%n" + " 19  object already exists%n"
-			+ " 20  restore incomplete%n" + " 21  interrupted";
+			+ " 20  restore incomplete%n" + " 21  interrupted%n"
+			+ " 22  verification failed (a check turned red; the backup is not marked verified)%n"
+			+ " 23  verification could not run: the sandbox could not start";
 
 	private ExitCodes() {
 	}

@@ -14,6 +14,7 @@ import dev.redoubt.core.manifest.TableEntry;
 import dev.redoubt.core.repository.BackupListing;
 import dev.redoubt.core.repository.BackupStatus;
 import dev.redoubt.core.repository.Repository;
+import dev.redoubt.core.repository.VerificationRecord;
 import dev.redoubt.service.config.Fleet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,7 +57,9 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 					continue;
 				}
 				try {
-					backups.add(describe(listing, repository.readManifest(this.source, listing.id())));
+					Map<String, Object> backup = describe(listing, repository.readManifest(this.source, listing.id()));
+					backup.put("verification", verification(repository.verifications(this.source, listing.id())));
+					backups.add(backup);
 				}
 				catch (RedoubtException ex) {
 					// one unreadable manifest must not hide the other backups
@@ -87,6 +90,43 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 		backup.put("storedBytes", manifest.allChunks().stream().mapToLong(ChunkRef::storedBytes).sum());
 		backup.put("missingIn", listing.regionsMissingManifest());
 		return backup;
+	}
+
+	/**
+	 * The newest verification record, or {@code null} if the backup was never verified.
+	 */
+	private static Map<String, Object> verification(List<VerificationRecord> records) {
+		if (records.isEmpty()) {
+			return null;
+		}
+		VerificationRecord last = records.get(records.size() - 1);
+		Map<String, Object> verification = new LinkedHashMap<>();
+		verification.put("verified", last.verified());
+		verification.put("at", last.finishedAt().toString());
+		verification.put("region", last.region());
+		verification.put("restoreSeconds", last.restoreSeconds());
+		verification.put("sandbox", last.sandbox());
+		verification.put("checks", last.checks().stream().map(VerificationRecord.Check::id).toList());
+		verification.put("failedChecks",
+				last.checks()
+					.stream()
+					.filter((c) -> !"passed".equals(c.status()))
+					.map(VerificationRecord.Check::id)
+					.toList());
+		verification.put("runs", records.size());
+		return verification;
+	}
+
+	private static String verificationText(Object value) {
+		if (!(value instanceof Map<?, ?> verification)) {
+			return "  not verified";
+		}
+		if (Boolean.TRUE.equals(verification.get("verified"))) {
+			return String.format("  verified %s (%s, restore %.1f s, %s sandbox)", verification.get("at"),
+					verification.get("region"), (Double) verification.get("restoreSeconds"),
+					verification.get("sandbox"));
+		}
+		return "  VERIFICATION FAILED " + verification.get("at") + ": " + verification.get("failedChecks");
 	}
 
 	private static Map<String, Object> describeIncomplete(BackupListing listing) {
@@ -122,10 +162,11 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 						((Map<?, ?>) backup.get("error")).get("message"));
 				continue;
 			}
-			out.printf("  %s  %-8s  %s  %s tables  %s rows  %s per region%s%n", backup.get("id"), backup.get("status"),
-					backup.get("completedAt"), backup.get("tables"), backup.get("rows"),
+			out.printf("  %s  %-8s  %s  %s tables  %s rows  %s per region%s%s%n", backup.get("id"),
+					backup.get("status"), backup.get("completedAt"), backup.get("tables"), backup.get("rows"),
 					Output.bytes((Long) backup.get("storedBytes")),
-					((List<?>) backup.get("missingIn")).isEmpty() ? "" : "  MISSING IN " + backup.get("missingIn"));
+					((List<?>) backup.get("missingIn")).isEmpty() ? "" : "  MISSING IN " + backup.get("missingIn"),
+					verificationText(backup.get("verification")));
 		}
 		if (!incomplete.isEmpty()) {
 			out.printf("%d incomplete backup(s), not restorable; their objects are leftovers to clean up:%n",

@@ -50,7 +50,8 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 	@Option(names = "--allow-non-empty", description = "Restore into a database that already holds tables.")
 	boolean allowNonEmpty;
 
-	@Option(names = "--no-owner", description = "Do not restore ownership (the source's roles need not exist).")
+	@Option(names = "--no-owner",
+			description = "Restore neither ownership nor privileges (the source's roles need not exist).")
 	boolean noOwner;
 
 	@Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")

@@ -2,6 +2,7 @@ package dev.redoubt.service.config;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,9 @@ import dev.redoubt.core.store.s3.S3Store;
 import dev.redoubt.core.store.s3.S3StoreConfig;
 import dev.redoubt.service.backup.BackupSettings;
 import dev.redoubt.restore.RestoreOptions;
+import dev.redoubt.verify.check.VerifySettings;
+import dev.redoubt.verify.sandbox.LocalSandbox;
+import dev.redoubt.verify.sandbox.SandboxKind;
 
 /**
  * The configured sources and repository, validated on first use with every problem
@@ -105,6 +109,20 @@ public class Fleet {
 			if (source.password() != null && source.passwordFile() != null) {
 				problems.add(at + ": give password or password-file, not both");
 			}
+			RedoubtProperties.Verify verify = source.verify();
+			for (int i = 0; i < verify.smokeQueries().size(); i++) {
+				RedoubtProperties.SmokeQuery query = verify.smokeQueries().get(i);
+				if (query.name() == null || query.name().isBlank()) {
+					problems.add(at + ".verify.smoke-queries[" + i + "].name: missing");
+				}
+				if (query.sql() == null || query.sql().isBlank()) {
+					problems.add(at + ".verify.smoke-queries[" + i + "].sql: missing");
+				}
+			}
+			String sandbox = verify.sandbox();
+			if (sandbox != null && !List.of("auto", "local", "testcontainers").contains(sandbox)) {
+				problems.add(at + ".verify.sandbox: '" + sandbox + "' is not auto, local or testcontainers");
+			}
 		}
 		return problems;
 	}
@@ -179,7 +197,33 @@ public class Fleet {
 				(backup.chunkSize() != null) ? backup.chunkSize().toBytes() : defaults.chunkBytes(),
 				(backup.compressionLevel() != null) ? backup.compressionLevel() : defaults.compressionLevel(),
 				(backup.lockTimeout() != null) ? backup.lockTimeout() : defaults.lockTimeout(),
-				sourceProperties(sourceName).pgDump());
+				sourceProperties(sourceName).pgDump(), sourceProperties(sourceName).verify().migrationsTable(),
+				sourceProperties(sourceName).verify().migrationsColumn());
+	}
+
+	/**
+	 * The source's verification settings, with {@code jobs} from the command line if
+	 * given.
+	 */
+	public VerifySettings verifySettings(String sourceName, Integer jobs) {
+		RedoubtProperties.Verify verify = sourceProperties(sourceName).verify();
+		Integer configured = this.properties.verification().jobs();
+		int effective = (jobs != null) ? jobs
+				: (configured != null) ? configured : Runtime.getRuntime().availableProcessors();
+		return new VerifySettings(verify.smokeQueries()
+			.stream()
+			.map((q) -> new VerifySettings.SmokeQuery(q.name(), q.sql(), q.expect()))
+			.toList(), verify.migrationsTable(), verify.migrationsColumn(), effective);
+	}
+
+	/** The sandbox kind for a source's verifications, or the command line's. */
+	public SandboxKind sandboxKind(String sourceName, String override) {
+		return SandboxKind.parse((override != null) ? override : sourceProperties(sourceName).verify().sandbox());
+	}
+
+	public Path sandboxRoot() {
+		Path configured = this.properties.verification().sandboxDirectory();
+		return (configured != null) ? configured : LocalSandbox.defaultRoot();
 	}
 
 	public RestoreOptions restoreOptions(Integer jobs, boolean allowNonEmpty, boolean noOwner) {

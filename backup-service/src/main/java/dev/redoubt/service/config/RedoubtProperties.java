@@ -21,10 +21,11 @@ import dev.redoubt.core.secret.Secret;
  * @param encryption the key material
  * @param backup tuning of logical backups
  * @param restore tuning of restores
+ * @param verification where and how verifications run
  */
 @ConfigurationProperties("redoubt")
 public record RedoubtProperties(Map<String, Source> sources, List<Region> repositories, Encryption encryption,
-		Backup backup, Restore restore) {
+		Backup backup, Restore restore, Verification verification) {
 
 	public RedoubtProperties {
 		sources = (sources == null) ? Map.of() : sources;
@@ -32,6 +33,18 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 		encryption = (encryption == null) ? new Encryption(null, null) : encryption;
 		backup = (backup == null) ? new Backup(null, null, null, null) : backup;
 		restore = (restore == null) ? new Restore(null) : restore;
+		verification = (verification == null) ? new Verification(null, null) : verification;
+	}
+
+	/**
+	 * Verification defaults.
+	 *
+	 * @param sandboxDirectory where local sandboxes are created (default: the temporary
+	 * directory's {@code redoubt-sandboxes})
+	 * @param jobs parallel sessions for the sandbox restore and the content hash
+	 * (default: available processors)
+	 */
+	public record Verification(Path sandboxDirectory, Integer jobs) {
 	}
 
 	/**
@@ -42,8 +55,47 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 * @param password its password
 	 * @param passwordFile or a file holding it
 	 * @param pgDump an explicit pg_dump program; by default the closest version found
+	 * @param verify how backups of this source are verified
 	 */
-	public record Source(String url, String username, Secret password, Path passwordFile, Path pgDump) {
+	public record Source(String url, String username, Secret password, Path passwordFile, Path pgDump, Verify verify) {
+
+		public Source {
+			verify = (verify == null) ? new Verify(null, null, null, null) : verify;
+		}
+
+	}
+
+	/**
+	 * Verification of a source's backups.
+	 *
+	 * @param smokeQueries queries that must give their expected result on the restored
+	 * data
+	 * @param migrationsTable a migrations table to read the schema version from
+	 * ({@code schema.table}), besides the Flyway, Liquibase and Rails tables found
+	 * without configuration
+	 * @param migrationsColumn the column holding the version in that table (default
+	 * {@code version}); the largest value is the schema version
+	 * @param sandbox {@code auto} (default: a container when a Docker engine answers,
+	 * else local), {@code local} or {@code testcontainers}
+	 */
+	public record Verify(List<SmokeQuery> smokeQueries, String migrationsTable, String migrationsColumn,
+			String sandbox) {
+
+		public Verify {
+			smokeQueries = (smokeQueries == null) ? List.of() : smokeQueries;
+		}
+
+	}
+
+	/**
+	 * A query run on the restored data.
+	 *
+	 * @param name its name in reports
+	 * @param sql a query returning one row with one column
+	 * @param expect the value expected, as text; when absent the query must return
+	 * {@code true}
+	 */
+	public record SmokeQuery(String name, String sql, String expect) {
 	}
 
 	/**

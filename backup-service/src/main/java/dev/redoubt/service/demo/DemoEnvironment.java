@@ -64,9 +64,10 @@ public final class DemoEnvironment implements AutoCloseable {
 		RepositoryKeys.generateKeyFile(keyFile);
 		ConnectionSpec source = this.cluster.connection(SOURCE);
 		this.properties = new RedoubtProperties(
-				Map.of(SOURCE, new RedoubtProperties.Source(source.url(), source.username(), pgPassword, null, null)),
+				Map.of(SOURCE,
+						new RedoubtProperties.Source(source.url(), source.username(), pgPassword, null, null, null)),
 				List.of(region(this.west), region(this.central)), new RedoubtProperties.Encryption(keyFile, null), null,
-				null);
+				null, null);
 	}
 
 	private static RedoubtProperties.Region region(EmbeddedS3Region region) {

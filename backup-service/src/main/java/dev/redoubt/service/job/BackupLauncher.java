@@ -2,7 +2,6 @@ package dev.redoubt.service.job;
 
 import java.time.Duration;
 
-import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParameters;
@@ -50,19 +49,7 @@ public class BackupLauncher {
 		catch (Exception ex) {
 			throw new RedoubtException(ErrorCode.INTERNAL, "cannot launch the backup job: " + ex.getMessage(), ex);
 		}
-		if (execution.getStatus() != BatchStatus.COMPLETED) {
-			for (Throwable failure : execution.getAllFailureExceptions()) {
-				Throwable cause = failure;
-				while (cause != null && !(cause instanceof RedoubtException)) {
-					cause = cause.getCause();
-				}
-				if (cause != null) {
-					throw (RedoubtException) cause;
-				}
-			}
-			throw new RedoubtException(ErrorCode.INTERNAL, "backup job of source " + source + " ended "
-					+ execution.getStatus() + ": " + execution.getAllFailureExceptions());
-		}
+		JobFailures.rethrow(execution, "backup job of source " + source);
 		return read(execution.getExecutionContext());
 	}
 

@@ -168,7 +168,8 @@ class CliAcceptanceIT {
 		assertThat(json(info.out()).propertyNames()).containsExactly("source", "backups", "incomplete");
 		JsonNode listed = json(info.out()).get("backups").get(0);
 		assertThat(listed.propertyNames()).containsExactly("id", "status", "type", "startedAt", "completedAt",
-				"snapshotLsn", "database", "serverVersion", "tables", "rows", "storedBytes", "missingIn");
+				"snapshotLsn", "database", "serverVersion", "tables", "rows", "storedBytes", "missingIn",
+				"verification");
 		assertThat(listed.get("id").asString()).isEqualTo(result.get("backupId").asString());
 		assertThat(listed.get("status").asString()).isEqualTo("complete");
 
@@ -380,7 +381,7 @@ class CliAcceptanceIT {
 		Manifest future = new Manifest(2, "29991231T235959Z-0000", current.type(), current.startedAt(),
 				current.completedAt(), current.source(), current.snapshot(), current.dataKey(), current.schema(),
 				current.tables(), current.sequences(), current.largeObjects(), current.materializedViews(),
-				current.tools());
+				current.tools(), current.schemaVersion());
 		byte[] bytes = ManifestCodec.encode(future, keys.signingKey());
 		try (var store = s3.multiRegion("cli")) {
 			store.createEverywhere(RepositoryLayout.manifest("shop", BackupId.parse("29991231T235959Z-0000")), bytes,

@@ -1,4 +1,4 @@
-package dev.redoubt.service.backup;
+package dev.redoubt.core.pg;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,9 +9,6 @@ import java.util.concurrent.CompletableFuture;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
-import dev.redoubt.core.pg.ConnectionSpec;
-import dev.redoubt.core.pg.CopyText;
-import dev.redoubt.core.pg.ToolProcess;
 
 /**
  * One {@code COPY ... TO STDOUT} run by {@code psql} inside the coordinator's exported
@@ -24,7 +21,7 @@ import dev.redoubt.core.pg.ToolProcess;
  * the stream into rows in Java is a cheap scan for newlines (in COPY text a newline
  * inside a value is escaped, so every raw newline ends a row).
  */
-final class CopyOutProcess implements AutoCloseable {
+public final class CopyOutProcess implements AutoCloseable {
 
 	private final Process process;
 
@@ -38,20 +35,28 @@ final class CopyOutProcess implements AutoCloseable {
 		this.errors = ToolProcess.collect(process.getErrorStream(), "psql");
 	}
 
-	static CopyOutProcess start(Path psql, ConnectionSpec source, String snapshotId, String copySql) {
+	/**
+	 * Starts {@code copySql} in a read-only repeatable-read transaction, inside the
+	 * exported snapshot {@code snapshotId} when one is given.
+	 */
+	public static CopyOutProcess start(Path psql, ConnectionSpec source, String snapshotId, String copySql,
+			String applicationName) {
 		List<String> command = new ArrayList<>(
 				List.of(psql.toString(), "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1"));
 		source.libpqArguments().forEach((option, value) -> command.add(option + "=" + value));
 		// SET TRANSACTION SNAPSHOT must be the transaction's first statement;
-		// row_security off
-		// makes a role that cannot bypass row security fail instead of reading filtered
-		// rows
-		command.addAll(List.of("-c", "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", "-c",
-				"SET TRANSACTION SNAPSHOT '" + snapshotId + "'", "-c",
-				"SET row_security = off; " + CopyText.SESSION_SETTINGS, "-c", copySql, "-c", "COMMIT"));
+		// row_security
+		// off makes a role that cannot bypass row security fail instead of reading
+		// filtered rows
+		command.addAll(List.of("-c", "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+		if (snapshotId != null) {
+			command.addAll(List.of("-c", "SET TRANSACTION SNAPSHOT '" + snapshotId + "'"));
+		}
+		command.addAll(
+				List.of("-c", "SET row_security = off; " + CopyText.SESSION_SETTINGS, "-c", copySql, "-c", "COMMIT"));
 		ProcessBuilder builder = new ProcessBuilder(command);
 		builder.environment().putAll(source.libpqEnvironment());
-		builder.environment().put("PGAPPNAME", "redoubt backup worker");
+		builder.environment().put("PGAPPNAME", applicationName);
 		try {
 			Process process = builder.start();
 			process.getOutputStream().close();
@@ -63,12 +68,12 @@ final class CopyOutProcess implements AutoCloseable {
 		}
 	}
 
-	InputStream rows() {
+	public InputStream rows() {
 		return this.process.getInputStream();
 	}
 
 	/** Waits for psql to exit and turns a failure into a catalogued error. */
-	void finish(String username) {
+	public void finish(String username) {
 		int status;
 		try {
 			status = this.process.waitFor();

@@ -1,4 +1,4 @@
-package dev.redoubt.service.backup;
+package dev.redoubt.core.pg;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,7 @@ import dev.redoubt.core.error.RedoubtException;
  * inside a value is written as {@code \n}). Scans eight bytes at a time; a row split
  * across two reads is joined in a carry buffer.
  */
-final class RowSplitter {
+public final class RowSplitter {
 
 	private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -31,30 +31,58 @@ final class RowSplitter {
 
 	private int carried;
 
-	/** Receives each row, newline included. */
-	@FunctionalInterface
-	interface RowConsumer {
+	/**
+	 * Receives rows one by one for inspection, and the same bytes again in bulk for
+	 * storing: copying a 256 KiB run of rows at once is far cheaper than a row at a time.
+	 */
+	public interface RowConsumer {
 
-		void row(byte[] bytes, int offset, int length);
+		/**
+		 * One row, newline included.
+		 * @return true to end the current chunk after this row
+		 */
+		boolean row(byte[] bytes, int offset, int length);
+
+		/** Consecutive whole rows, each already passed to {@link #row}, in order. */
+		void rows(byte[] bytes, int offset, int length);
+
+		/**
+		 * Ends the current chunk; every row passed to {@link #row} before has been passed
+		 * to {@link #rows}.
+		 */
+		void cut();
 
 	}
 
-	void split(InputStream in, RowConsumer consumer) throws IOException {
+	public void split(InputStream in, RowConsumer consumer) throws IOException {
 		this.carried = 0;
 		int n;
 		while ((n = in.read(this.buffer, 0, this.buffer.length)) > 0) {
 			int start = 0;
+			int span = 0;
 			int newline;
 			while ((newline = indexOfNewline(this.buffer, start, n)) >= 0) {
+				int end = newline + 1;
 				if (this.carried > 0) {
-					append(this.buffer, start, newline + 1 - start);
-					consumer.row(this.carry, 0, this.carried);
+					// the row began in an earlier read: it goes out alone, from the carry
+					append(this.buffer, start, end - start);
+					boolean cut = consumer.row(this.carry, 0, this.carried);
+					consumer.rows(this.carry, 0, this.carried);
 					this.carried = 0;
+					span = end;
+					if (cut) {
+						consumer.cut();
+					}
 				}
-				else {
-					consumer.row(this.buffer, start, newline + 1 - start);
+				else if (consumer.row(this.buffer, start, end - start)) {
+					consumer.rows(this.buffer, span, end - span);
+					span = end;
+					consumer.cut();
 				}
-				start = newline + 1;
+				start = end;
+			}
+			if (start > span) {
+				consumer.rows(this.buffer, span, start - span);
 			}
 			if (start < n) {
 				append(this.buffer, start, n - start);

@@ -1,0 +1,251 @@
+package dev.redoubt.service.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import dev.redoubt.core.key.RepositoryKeys;
+import dev.redoubt.core.manifest.ManifestCodec;
+import dev.redoubt.core.sample.SampleDatabase;
+import dev.redoubt.testing.PostgresExtension;
+import dev.redoubt.testing.S3RegionsExtension;
+import dev.redoubt.verify.report.ReportWriter;
+import dev.redoubt.verify.sandbox.Sandboxes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code redoubt verify} through the packaged CLI: reports, the record {@code info}
+ * shows, exit statuses, and sandbox hygiene when a verification is killed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class VerifyCliIT {
+
+	@RegisterExtension
+	static PostgresExtension pg = new PostgresExtension();
+
+	@RegisterExtension
+	static S3RegionsExtension s3 = new S3RegionsExtension("eu-west", "eu-central");
+
+	@TempDir
+	static Path work;
+
+	static Path config;
+
+	static Path sandboxes;
+
+	@BeforeAll
+	static void prepare() throws Exception {
+		SampleDatabase.create(pg.cluster(), "shop", pg.scratch());
+		Path keyFile = work.resolve("master.key");
+		RepositoryKeys.generateKeyFile(keyFile);
+		sandboxes = work.resolve("sandboxes");
+		// as root the sandbox's server runs as postgres, which must be able to pass
+		// through
+		Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+		Path password = work.resolve("pg-password");
+		Files.writeString(password, pg.password().reveal() + "\n");
+		String yaml = """
+				redoubt:
+				  sources:
+				    shop:
+				      url: jdbc:postgresql://127.0.0.1:%1$d/shop
+				      username: postgres
+				      password-file: %2$s
+				      verify:
+				        sandbox: local
+				        smoke-queries:
+				          - name: orders exist
+				            sql: SELECT count(*) > 0 FROM public.orders
+				          - name: every order line has an order
+				            sql: SELECT count(*) FROM public.order_lines l LEFT JOIN public.orders o ON o.id = l.order_id WHERE o.id IS NULL
+				            expect: "0"
+				    strict:
+				      url: jdbc:postgresql://127.0.0.1:%1$d/shop
+				      username: postgres
+				      password-file: %2$s
+				      verify:
+				        smoke-queries:
+				          - name: a million orders
+				            sql: SELECT count(*) FROM public.orders
+				            expect: "1000000"
+				  repositories:
+				    - { name: eu-west, endpoint: "%3$s", region: eu-west-1, bucket: %4$s, prefix: cli, path-style: true,
+				        access-key: redoubt-test-access, secret-key: %5$s }
+				    - { name: eu-central, endpoint: "%6$s", region: eu-central-1, bucket: %4$s, prefix: cli,
+				        path-style: true, access-key: redoubt-test-access, secret-key: %5$s }
+				  encryption:
+				    key-file: %7$s
+				  verification:
+				    sandbox-directory: %8$s
+				    jobs: 2
+				"""
+			.formatted(pg.cluster().port(), password, s3.region("eu-west").endpoint(), S3RegionsExtension.BUCKET,
+					s3.secretKey().reveal(), s3.region("eu-central").endpoint(), keyFile, sandboxes);
+		config = work.resolve("redoubt.yaml");
+		Files.writeString(config, yaml);
+		assertThat(CliProcess.run(config, "backup", "--source", "shop").exit()).isZero();
+		assertThat(CliProcess.run(config, "backup", "--source", "strict").exit()).isZero();
+	}
+
+	@AfterAll
+	static void noSandboxOrServerLeft() throws Exception {
+		if (Files.isDirectory(sandboxes)) {
+			try (Stream<Path> left = Files.list(sandboxes)) {
+				assertThat(left).as("sandbox directories left").isEmpty();
+			}
+		}
+		assertThat(serversUnder(sandboxes)).as("postgres processes left in sandboxes").isEmpty();
+	}
+
+	@Test
+	@Order(1)
+	void verifyWritesTheThreeReportsAndInfoShowsTheBackupVerified() throws Exception {
+		Path reports = work.resolve("reports");
+		CliProcess.Run run = CliProcess.run(config, "verify", "--source", "shop", "--backup", "latest", "--report",
+				reports.toString());
+
+		assertThat(run.exit()).as(run.all()).isZero();
+		assertThat(run.out()).contains("VERIFIED").contains("content-hash").contains("restore ");
+		for (String file : List.of(ReportWriter.JSON, ReportWriter.HTML, ReportWriter.JUNIT)) {
+			assertThat(reports.resolve(file)).isNotEmptyFile();
+		}
+		JsonNode report = ManifestCodec.json().readTree(Files.readString(reports.resolve(ReportWriter.JSON)));
+		assertThat(report.path("verified").asBoolean()).isTrue();
+		assertThat(report.path("sandbox").path("kind").asString()).isEqualTo("local");
+		assertThat(report.path("checks").size()).isEqualTo(10);
+		assertThat(report.path("checks").get(8).path("detail").asString()).contains("2 smoke queries");
+
+		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop", "--output", "json");
+		JsonNode verification = ManifestCodec.json().readTree(info.out()).path("backups").get(0).path("verification");
+		assertThat(verification.path("verified").asBoolean()).isTrue();
+		assertThat(verification.path("restoreSeconds").asDouble()).isPositive();
+		assertThat(verification.path("sandbox").asString()).isEqualTo("local");
+		assertThat(CliProcess.run(config, "info", "--source", "shop").out()).contains("verified ")
+			.contains("local sandbox");
+	}
+
+	@Test
+	@Order(2)
+	void failedCheckExitsWithItsOwnStatusAndInfoShowsTheFailure() throws Exception {
+		CliProcess.Run run = CliProcess.run(config, "verify", "--source", "strict", "--backup", "latest", "--output",
+				"json");
+
+		assertThat(run.exit()).as(run.all()).isEqualTo(22);
+		JsonNode report = ManifestCodec.json().readTree(run.out());
+		assertThat(report.path("verified").asBoolean()).isFalse();
+		assertThat(CliProcess.run(config, "info", "--source", "strict").out()).contains("VERIFICATION FAILED")
+			.contains("smoke-queries");
+	}
+
+	@Test
+	@Order(3)
+	void verificationThatCannotRunExitsWithAnotherStatus() throws Exception {
+		Assumptions.assumeFalse(Sandboxes.dockerAvailable(), "a Docker engine answers here");
+		CliProcess.Run run = CliProcess.run(config, "verify", "--source", "shop", "--backup", "latest", "--sandbox",
+				"testcontainers");
+
+		assertThat(run.exit()).as(run.all()).isEqualTo(23);
+		assertThat(run.err()).contains("needs a Docker engine");
+		assertThat(CliProcess.run(config, "verify", "--source", "shop", "--backup", "latest", "--sandbox", "vm").exit())
+			.isEqualTo(3);
+	}
+
+	@Test
+	@Order(4)
+	void containerSandboxVerifiesWhereADockerEngineAnswers() throws Exception {
+		Assumptions.assumeTrue(Sandboxes.dockerAvailable(),
+				"no Docker engine on this machine: the Testcontainers sandbox cannot start here; "
+						+ "every other verifier test runs on the local sandbox");
+		CliProcess.Run run = CliProcess.run(config, "verify", "--source", "shop", "--backup", "latest", "--sandbox",
+				"testcontainers");
+		assertThat(run.exit()).as(run.all()).isZero();
+		assertThat(run.out()).contains("sandbox: testcontainers");
+	}
+
+	@Test
+	@Order(5)
+	void killedVerificationLeavesASandboxThatTheNextRunRemoves() throws Exception {
+		Process victim = startVerify();
+		Path stale = awaitSandboxWithServer(victim);
+		victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+
+		assertThat(stale).isDirectory();
+		assertThat(serversUnder(sandboxes)).as("the killed run's server still runs").isNotEmpty();
+
+		CliProcess.Run next = CliProcess.run(config, "verify", "--source", "shop", "--backup", "latest");
+
+		assertThat(next.exit()).as(next.all()).isZero();
+		assertThat(next.err()).contains("removing stale sandbox").contains(stale.getFileName().toString());
+		assertThat(stale).doesNotExist();
+		assertThat(serversUnder(sandboxes)).isEmpty();
+	}
+
+	/** Starts a verification in the background, its log on a pipe we read. */
+	private static Process startVerify() throws IOException {
+		List<String> command = new ArrayList<>(
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar",
+						Path.of("target", "redoubt.jar").toAbsolutePath().toString(), "--config", config.toString(),
+						"verify", "--source", "shop", "--backup", "latest"));
+		Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+		process.getOutputStream().close();
+		return process;
+	}
+
+	/**
+	 * Waits until the run is restoring into its sandbox: the log says so and the
+	 * sandbox's server is up.
+	 */
+	private static Path awaitSandboxWithServer(Process process) throws Exception {
+		CompletableFuture<Void> restoring = CompletableFuture.runAsync(() -> {
+			try (BufferedReader log = new BufferedReader(
+					new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+				String line;
+				while ((line = log.readLine()) != null) {
+					if (line.contains("restoring backup")) {
+						return;
+					}
+				}
+			}
+			catch (IOException ex) {
+				throw new java.io.UncheckedIOException(ex);
+			}
+			throw new IllegalStateException("verify ended before restoring");
+		});
+		restoring.get(2, TimeUnit.MINUTES);
+		try (Stream<Path> dirs = Files.list(sandboxes)) {
+			Path sandbox = dirs.findFirst().orElseThrow();
+			assertThat(sandbox.resolve("cluster/data/postmaster.pid")).exists();
+			return sandbox;
+		}
+	}
+
+	/** PostgreSQL servers whose data directory lies under {@code root}. */
+	private static List<ProcessHandle> serversUnder(Path root) {
+		String prefix = root.toAbsolutePath().toString();
+		return ProcessHandle.allProcesses()
+			.filter((
+					p) -> p.info().commandLine().map((c) -> c.contains("postgres") && c.contains(prefix)).orElse(false))
+			.toList();
+	}
+
+}

@@ -1,0 +1,55 @@
+package dev.redoubt.verify.sandbox;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.testcontainers.DockerClientFactory;
+
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+
+/** Chooses and starts the sandbox a verification restores into. */
+public final class Sandboxes {
+
+	private Sandboxes() {
+	}
+
+	/**
+	 * Starts a sandbox of PostgreSQL {@code major}, after removing stale local sandboxes
+	 * under {@code root}.
+	 */
+	public static Sandbox start(SandboxKind kind, int major, Path root) {
+		SandboxJanitor.sweep(root);
+		return switch (kind) {
+			case LOCAL -> LocalSandbox.start(root, major);
+			case TESTCONTAINERS -> {
+				if (!dockerAvailable()) {
+					throw new RedoubtException(ErrorCode.SANDBOX_FAILED,
+							"sandbox 'testcontainers' needs a Docker engine, and none answers",
+							"start Docker (or set DOCKER_HOST), or use verify.sandbox: local", null);
+				}
+				yield ContainerSandbox.start(major);
+			}
+			case AUTO -> dockerAvailable() ? ContainerSandbox.start(major) : LocalSandbox.start(root, major);
+		};
+	}
+
+	/**
+	 * Whether a Docker engine answers. Asking Testcontainers costs most of a second, so
+	 * it is asked only when a socket or {@code DOCKER_HOST} suggests an engine.
+	 */
+	public static boolean dockerAvailable() {
+		boolean hinted = System.getenv("DOCKER_HOST") != null || Files.exists(Path.of("/var/run/docker.sock"))
+				|| Files.exists(Path.of(System.getProperty("user.home"), ".docker", "run", "docker.sock"));
+		if (!hinted) {
+			return false;
+		}
+		try {
+			return DockerClientFactory.instance().isDockerAvailable();
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+}
