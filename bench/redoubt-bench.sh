@@ -72,6 +72,11 @@ pool restore "$SLOTS"; pool rdrestore "$SLOTS"
 pair restore-vs-pg_restore-j2 "$C/pg-restore.sh full" -- "$C/redoubt.sh" restore
 pool restore 0; pool rdrestore 0
 
+# ---- verification (restore into a sandbox + ten checks) against a plain full restore of the same backup
+pool rdrestore "$SLOTS"
+pair verify-vs-restore "$C/redoubt.sh restore" -- "$C/redoubt.sh" verify
+pool rdrestore 0
+
 # ---- heap: one backup and one restore with GC logging; peak = largest heap occupancy before a GC
 pool rdrestore 1
 REDOUBT_JAVA_OPTS="-Xmx512m -Xlog:gc:file=$RES/gc-backup.log" "$C/redoubt.sh" backup >/dev/null 2>&1

@@ -50,6 +50,7 @@ row backup-vs-copy-floor-2 '2-region backup vs the floor: `COPY` of every table 
 row backup-vs-pg_dump-Fd-j2 '2-region backup vs `pg_dump -Fd -j 2`' '–'
 row backup-vs-pgbackrest-full '2-region backup vs pgBackRest full backup (zst) to 1 region' '–'
 row restore-vs-pg_restore-j2 'full restore vs `pg_restore -j 2` (from the `pg_dump -Fc` file)' '≤ 0.8'
+row verify-vs-restore '`redoubt verify` (sandbox restore + 10 checks) vs a plain `redoubt restore` of the same backup' '≤ 1.3'
 cat <<MD
 
 Peak Java heap (largest heap occupancy before a collection, from \`-Xlog:gc\`, with \`-Xmx512m\`):

@@ -4,6 +4,8 @@
 #   cases/redoubt.sh backup     logical backup of $PGDATABASE to regions A and B at once
 #   cases/redoubt.sh restore    full restore of the latest backup into the next pre-made empty
 #                               database rdrestore_N (redoubt-bench.sh creates the pool before timing)
+#   cases/redoubt.sh verify     redoubt verify of the latest backup (local sandbox, 2 jobs); reports
+#                               into $BENCH_RUN/verify-report
 # REDOUBT_JAVA_OPTS: JVM options (default -Xmx512m: the heap cap Redoubt is held to).
 set -euo pipefail
 . "$(dirname "$0")/../env.sh"
@@ -16,5 +18,6 @@ case "${1:?backup|restore}" in
   restore) n=$(next_slot rdrestore)
            run restore --source bench --backup latest --jobs 2 \
              --target "jdbc:postgresql://127.0.0.1:$PGPORT/rdrestore_$n" ;;
+  verify)  run verify --source bench --backup latest --jobs 2 --sandbox local --report "$BENCH_RUN/verify-report" ;;
   *) bench_die "unknown variant $1" ;;
 esac

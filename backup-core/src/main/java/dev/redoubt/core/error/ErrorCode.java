@@ -77,7 +77,12 @@ public enum ErrorCode {
 	VERIFICATION_FAILED(22, "verification failed"),
 
 	/** The throwaway PostgreSQL for a verification could not be started. */
-	SANDBOX_FAILED(23, "sandbox could not start");
+	SANDBOX_FAILED(23, "sandbox could not start"),
+
+	/**
+	 * {@code repo-check} found missing, corrupt or orphaned objects it did not repair.
+	 */
+	REPOSITORY_DAMAGED(24, "repository damaged");
 
 	private final int exitCode;
 

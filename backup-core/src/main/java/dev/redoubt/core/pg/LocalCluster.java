@@ -161,11 +161,28 @@ public final class LocalCluster implements AutoCloseable {
 	}
 
 	public void stop() {
+		stop("fast");
+	}
+
+	private void stop(String mode) {
 		if (this.running) {
 			this.running = false;
 			ToolProcess.run(ToolProcess.asServerUser(
-					List.of(this.pgCtl.toString(), "-D", this.dataDirectory.toString(), "-m", "fast", "-w", "stop")),
+					List.of(this.pgCtl.toString(), "-D", this.dataDirectory.toString(), "-m", mode, "-w", "stop")),
 					Map.of(), "pg_ctl stop");
+		}
+	}
+
+	/**
+	 * Stops the server without a shutdown checkpoint ({@code -m immediate}) and removes
+	 * every file: for clusters whose data is thrown away anyway.
+	 */
+	public void discard() {
+		try {
+			stop("immediate");
+		}
+		finally {
+			DirectoryTree.delete(this.baseDirectory);
 		}
 	}
 

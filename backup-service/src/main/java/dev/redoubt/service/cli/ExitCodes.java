@@ -13,7 +13,8 @@ final class ExitCodes {
 			+ " 17  PostgreSQL client tool failed%n" + " 18  lock timeout%n" + " 19  object already exists%n"
 			+ " 20  restore incomplete%n" + " 21  interrupted%n"
 			+ " 22  verification failed (a check turned red; the backup is not marked verified)%n"
-			+ " 23  verification could not run: the sandbox could not start";
+			+ " 23  verification could not run: the sandbox could not start%n"
+			+ " 24  repo-check found missing, corrupt or orphaned objects it did not repair";
 
 	private ExitCodes() {
 	}

@@ -24,6 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import dev.redoubt.core.key.RepositoryKeys;
+import dev.redoubt.core.manifest.ChunkRef;
+import dev.redoubt.core.repository.BackupId;
+import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.manifest.ManifestCodec;
 import dev.redoubt.core.sample.SampleDatabase;
 import dev.redoubt.testing.PostgresExtension;
@@ -53,10 +56,12 @@ class VerifyCliIT {
 
 	static Path sandboxes;
 
+	static Path keyFile;
+
 	@BeforeAll
 	static void prepare() throws Exception {
 		SampleDatabase.create(pg.cluster(), "shop", pg.scratch());
-		Path keyFile = work.resolve("master.key");
+		keyFile = work.resolve("master.key");
 		RepositoryKeys.generateKeyFile(keyFile);
 		sandboxes = work.resolve("sandboxes");
 		// as root the sandbox's server runs as postgres, which must be able to pass
@@ -198,6 +203,59 @@ class VerifyCliIT {
 		assertThat(next.err()).contains("removing stale sandbox").contains(stale.getFileName().toString());
 		assertThat(stale).doesNotExist();
 		assertThat(serversUnder(sandboxes)).isEmpty();
+	}
+
+	@Test
+	@Order(6)
+	void repoCheckFindsDamageInOneRegionAndRepairsItFromTheOther() throws Exception {
+		String id = ManifestCodec.json()
+			.readTree(CliProcess.run(config, "info", "--source", "shop", "--output", "json").out())
+			.path("backups")
+			.get(0)
+			.path("id")
+			.asString();
+		List<ChunkRef> chunks;
+		try (Repository repository = new Repository(s3.multiRegion("cli"), RepositoryKeys.fromKeyFile(keyFile))) {
+			chunks = repository.readManifest("shop", BackupId.parse(id)).allChunks();
+		}
+		Path west = s3.objectDirectory("eu-west", "cli");
+		Path central = s3.objectDirectory("eu-central", "cli");
+		Path flipped = west.resolve(chunks.get(1).key());
+		byte[] bytes = Files.readAllBytes(flipped);
+		bytes[bytes.length / 3] ^= 0x40;
+		Files.write(flipped, bytes);
+		Path truncated = west.resolve(chunks.get(2).key());
+		Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(truncated), 100));
+		Files.delete(west.resolve(chunks.get(3).key()));
+		String orphan = "shop/backups/" + id + "/chunks/" + "ab".repeat(32);
+		try (var store = s3.multiRegion("cli")) {
+			store.regions().get(0).create(orphan, "left behind".getBytes(StandardCharsets.UTF_8));
+		}
+
+		CliProcess.Run damaged = CliProcess.run(config, "repo-check", "--source", "shop", "--output", "json");
+
+		assertThat(damaged.exit()).as(damaged.all()).isEqualTo(24);
+		JsonNode report = ManifestCodec.json().readTree(damaged.out());
+		assertThat(report.path("healthy").asBoolean()).isFalse();
+		List<String> found = new ArrayList<>();
+		report.path("problems")
+			.forEach((p) -> found
+				.add(p.path("kind").asString() + " " + p.path("region").asString() + " " + p.path("key").asString()));
+		assertThat(found).containsExactlyInAnyOrder("corrupt eu-west " + chunks.get(1).key(),
+				"corrupt eu-west " + chunks.get(2).key(), "missing eu-west " + chunks.get(3).key(),
+				"orphan eu-west " + orphan);
+
+		CliProcess.Run repaired = CliProcess.run(config, "repo-check", "--source", "shop", "--repair");
+		assertThat(repaired.exit()).as(repaired.all()).isZero();
+		assertThat(repaired.out()).contains("(repaired)").contains("repaired");
+
+		CliProcess.Run clean = CliProcess.run(config, "repo-check", "--source", "shop");
+		assertThat(clean.exit()).as(clean.all()).isZero();
+		assertThat(clean.out()).contains("clean");
+		for (int i = 1; i <= 3; i++) {
+			assertThat(west.resolve(chunks.get(i).key())).hasSameBinaryContentAs(central.resolve(chunks.get(i).key()));
+		}
+		assertThat(west.resolve(orphan)).doesNotExist();
 	}
 
 	/** Starts a verification in the background, its log on a pipe we read. */

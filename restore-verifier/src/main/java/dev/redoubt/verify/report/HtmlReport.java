@@ -106,6 +106,7 @@ public final class HtmlReport {
 			.checks th, .checks td { border: 1px solid #d8dde5; padding: .35em .6em; vertical-align: top; text-align: left; }
 			.checks th { background: #f2f4f7; }
 			.checks code { color: #667; font-size: .85em; }
+			.checks td:nth-child(3), .checks td:nth-child(4) { white-space: nowrap; }
 			tr.passed .status { color: #12602b; font-weight: 600; }
 			tr.failed { background: #fdf0f0; }
 			tr.failed .status { color: #8a1c1c; font-weight: 600; }

@@ -140,7 +140,7 @@ public final class LocalSandbox implements Sandbox {
 		}
 		this.closed = true;
 		try {
-			this.cluster.close();
+			this.cluster.discard();
 		}
 		catch (RuntimeException ex) {
 			log.warn("sandbox in {} did not stop cleanly: {}", this.directory, ex.getMessage());
