@@ -34,7 +34,8 @@ public final class LocalSandbox implements Sandbox {
 
 	/** Fast and disposable: nothing here must survive a crash. */
 	static final List<String> SETTINGS = List.of("autovacuum=off", "wal_level=minimal", "max_wal_senders=0",
-			"max_wal_size=4GB", "maintenance_work_mem=256MB", "shared_buffers=256MB", "jit=off");
+			"max_wal_size=8GB", "checkpoint_timeout=1h", "maintenance_work_mem=512MB", "shared_buffers=1GB",
+			"wal_buffers=16MB", "jit=off");
 
 	private final Path directory;
 
