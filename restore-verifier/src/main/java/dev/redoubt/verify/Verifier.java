@@ -38,9 +38,9 @@ import dev.redoubt.verify.check.SmokeQueryCheck;
 import dev.redoubt.verify.check.VerificationCheck;
 import dev.redoubt.verify.check.VerificationContext;
 import dev.redoubt.verify.check.VerifySettings;
-import dev.redoubt.verify.sandbox.Sandbox;
-import dev.redoubt.verify.sandbox.SandboxKind;
-import dev.redoubt.verify.sandbox.Sandboxes;
+import dev.redoubt.restore.sandbox.Sandbox;
+import dev.redoubt.restore.sandbox.SandboxKind;
+import dev.redoubt.restore.sandbox.Sandboxes;
 
 /**
  * Proves a backup by restoring it: verifies the manifest of one region's copy, restores

@@ -82,7 +82,13 @@ public enum ErrorCode {
 	/**
 	 * {@code repo-check} found missing, corrupt or orphaned objects it did not repair.
 	 */
-	REPOSITORY_DAMAGED(24, "repository damaged");
+	REPOSITORY_DAMAGED(24, "repository damaged"),
+
+	/**
+	 * A selective restore names a table the backup does not hold, or a row predicate that
+	 * is not a valid read-only predicate on the table.
+	 */
+	INVALID_SELECTION(25, "invalid table or row selection");
 
 	private final int exitCode;
 

@@ -14,7 +14,8 @@ final class ExitCodes {
 			+ " 20  restore incomplete%n" + " 21  interrupted%n"
 			+ " 22  verification failed (a check turned red; the backup is not marked verified)%n"
 			+ " 23  verification could not run: the sandbox could not start%n"
-			+ " 24  repo-check found missing, corrupt or orphaned objects it did not repair";
+			+ " 24  repo-check found missing, corrupt or orphaned objects it did not repair%n"
+			+ " 25  invalid selection: no such table in the backup, or not a valid predicate on it";
 
 	private ExitCodes() {
 	}

@@ -1,6 +1,9 @@
 package dev.redoubt.service.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,7 +16,11 @@ import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.secret.Secret;
 import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.QualifiedName;
 import dev.redoubt.restore.RestoreResult;
+import dev.redoubt.restore.TableRestore;
+import dev.redoubt.restore.TableRestoreRequest;
+import dev.redoubt.restore.TableRestoreResult;
 import dev.redoubt.service.config.Fleet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,11 +28,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code redoubt restore}: a full restore of a backup into an empty database. */
-@Command(name = "restore", mixinStandardHelpOptions = true,
-		description = {
-				"Restore a backup into an empty database: schema, rows (chunks fetched from the first healthy "
-						+ "region, every hash verified), then indexes, constraints, triggers, sequences.",
-				"The target database must exist and be empty; the target's password is read from PGPASSWORD." },
+@Command(name = "restore", mixinStandardHelpOptions = true, description = {
+		"Restore a backup into an empty database: schema, rows (chunks fetched from the first healthy "
+				+ "region, every hash verified), then indexes, constraints, triggers, sequences.",
+		"With --table: bring back single tables (or the rows --where selects) beside the live ones, in a new "
+				+ "schema redoubt_restore_<backup id> (or --into schema.table), with their indexes, constraints, "
+				+ "defaults and owned sequences; only chunks whose key range can match are fetched; the "
+				+ "predicate runs on rows staged in a throwaway PostgreSQL, never on the live database; the "
+				+ "target gets everything in one transaction or nothing. Foreign keys are reported, not created.",
+		"The target database must exist (and be empty for a full restore); its password is read from "
+				+ "PGPASSWORD." },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class RestoreCommand implements Callable<Integer>, JsonOutput {
 
@@ -35,9 +47,32 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 	@Option(names = "--backup", required = true, paramLabel = "ID|latest", description = "Backup id, or latest.")
 	String backup;
 
-	@Option(names = "--target", required = true, paramLabel = "JDBC_URL",
+	@Option(names = "--target", paramLabel = "JDBC_URL",
 			description = "Target database, jdbc:postgresql://host:port/database.")
 	String target;
+
+	@Option(names = "--table", paramLabel = "SCHEMA.TABLE",
+			description = "Restore only this table (repeatable); quote names with double quotes.")
+	List<String> tables = new ArrayList<>();
+
+	@Option(names = "--where", paramLabel = "PREDICATE",
+			description = "With --table: restore only the rows this predicate on the table's columns selects.")
+	String where;
+
+	@Option(names = "--into", paramLabel = "SCHEMA.TABLE",
+			description = "With one --table: create the restored table under this name.")
+	String into;
+
+	@Option(names = "--to-file", paramLabel = "FILE.csv|FILE.sql",
+			description = "With --table: write the rows to a file instead of a database.")
+	Path toFile;
+
+	@Option(names = "--dry-run", description = "With --table: stage and report chunks, bytes and rows; write nothing.")
+	boolean dryRun;
+
+	@Option(names = "--sandbox", paramLabel = "KIND",
+			description = "With --table: where rows are staged: auto, local or testcontainers.")
+	String sandbox;
 
 	@Option(names = "--target-user", paramLabel = "ROLE",
 			description = "Role for the target; default: the source's username.")
@@ -79,9 +114,15 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 		}
 		ConnectionSpec source = this.fleet.source(this.source);
 		String password = System.getenv("PGPASSWORD");
-		ConnectionSpec targetSpec = new ConnectionSpec(this.target,
-				(this.targetUser != null) ? this.targetUser : source.username(),
-				(password != null) ? Secret.of(password) : source.password());
+		ConnectionSpec targetSpec = (this.target == null) ? null
+				: new ConnectionSpec(this.target, (this.targetUser != null) ? this.targetUser : source.username(),
+						(password != null) ? Secret.of(password) : source.password());
+		if (!this.tables.isEmpty()) {
+			return restoreTables(targetSpec);
+		}
+		if (targetSpec == null) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "a full restore needs --target JDBC_URL");
+		}
 		RestoreResult result;
 		try (Repository repository = this.fleet.openRepository()) {
 			BackupId id = repository.resolve(this.source, this.backup);
@@ -89,6 +130,44 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 					this.fleet.restoreOptions(this.jobs, this.allowNonEmpty, this.noOwner));
 		}
 		print(result, targetSpec);
+		return 0;
+	}
+
+	private int restoreTables(ConnectionSpec targetSpec) {
+		TableRestoreRequest request = new TableRestoreRequest(this.tables.stream().map(QualifiedName::parse).toList(),
+				this.where, (this.into != null) ? QualifiedName.parse(this.into) : null, targetSpec, this.toFile,
+				this.dryRun, this.fleet.restoreOptions(this.jobs, false, false).jobs());
+		TableRestoreResult result;
+		try (Repository repository = this.fleet.openRepository()) {
+			BackupId id = repository.resolve(this.source, this.backup);
+			result = new TableRestore(repository, this.clock, this.fleet.sandboxKind(this.source, this.sandbox),
+					this.fleet.sandboxRoot())
+				.run(this.source, id, request);
+		}
+		PrintWriter out = this.spec.commandLine().getOut();
+		if (json()) {
+			Map<String, Object> document = new LinkedHashMap<>();
+			document.put("source", this.source);
+			document.put("backupId", result.backupId());
+			document.put("destination", result.destination());
+			document.put("dryRun", this.dryRun);
+			document.put("tables", result.tables());
+			document.put("durationMs", result.duration().toMillis());
+			Output.printJson(out, document);
+			return 0;
+		}
+		out.printf("%s from backup %s of source %s into %s in %.1f s%n", this.dryRun ? "plan" : "restored",
+				result.backupId(), this.source, result.destination(), result.duration().toMillis() / 1000.0);
+		for (TableRestoreResult.Table table : result.tables()) {
+			out.printf("  %s -> %s: %d of %d rows selected; fetched %d of %d chunks (%s of %s)%n", table.source(),
+					(table.restoredAs() != null) ? table.restoredAs() : "(not written)", table.rowsSelected(),
+					table.rowsInBackup(), table.chunksFetched(), table.chunksTotal(),
+					Output.bytes(table.bytesFetched()), Output.bytes(table.bytesTotal()));
+			for (String key : table.foreignKeysNotCreated()) {
+				out.printf("    foreign key not created (other tables are not restored): %s%n", key.replace('\n', ' '));
+			}
+		}
+		out.flush();
 		return 0;
 	}
 

@@ -23,8 +23,8 @@ import dev.redoubt.core.store.s3.S3StoreConfig;
 import dev.redoubt.service.backup.BackupSettings;
 import dev.redoubt.restore.RestoreOptions;
 import dev.redoubt.verify.check.VerifySettings;
-import dev.redoubt.verify.sandbox.LocalSandbox;
-import dev.redoubt.verify.sandbox.SandboxKind;
+import dev.redoubt.restore.sandbox.LocalSandbox;
+import dev.redoubt.restore.sandbox.SandboxKind;
 
 /**
  * The configured sources and repository, validated on first use with every problem

@@ -32,7 +32,7 @@ import dev.redoubt.core.sample.SampleDatabase;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
 import dev.redoubt.verify.report.ReportWriter;
-import dev.redoubt.verify.sandbox.Sandboxes;
+import dev.redoubt.restore.sandbox.Sandboxes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

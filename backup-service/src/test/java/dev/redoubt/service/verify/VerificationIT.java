@@ -50,7 +50,7 @@ import dev.redoubt.verify.check.CheckResult;
 import dev.redoubt.verify.check.CheckStatus;
 import dev.redoubt.verify.check.VerifySettings;
 import dev.redoubt.verify.report.ReportWriter;
-import dev.redoubt.verify.sandbox.SandboxKind;
+import dev.redoubt.restore.sandbox.SandboxKind;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.redoubt.verify.sandbox;
+package dev.redoubt.restore.sandbox;
 
 import dev.redoubt.core.pg.ConnectionSpec;
 

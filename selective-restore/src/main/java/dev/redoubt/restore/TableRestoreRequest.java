@@ -1,0 +1,23 @@
+package dev.redoubt.restore;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import dev.redoubt.core.pg.ConnectionSpec;
+
+/**
+ * What a table restore is asked to do.
+ *
+ * @param tables the tables to bring back
+ * @param where a predicate on the table's columns selecting rows, or {@code null} for all
+ * @param into {@code schema.table} to create (one table only), or {@code null} for the
+ * default {@code redoubt_restore_<backup id>} schema with the tables' own names
+ * @param target the database to create the restored tables in, or {@code null} with
+ * {@code toFile} or {@code dryRun}
+ * @param toFile write the rows to this {@code .csv} or {@code .sql} file instead
+ * @param dryRun stage and report, write nothing
+ * @param jobs parallel sessions for loading chunks
+ */
+public record TableRestoreRequest(List<QualifiedName> tables, String where, QualifiedName into, ConnectionSpec target,
+		Path toFile, boolean dryRun, int jobs) {
+}

@@ -1,0 +1,34 @@
+package dev.redoubt.restore;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What a table restore did (or, with {@code --dry-run}, would do).
+ *
+ * @param backupId the backup the rows came from
+ * @param destination where they went: {@code schema} in the target, a file, or
+ * {@code nothing written (dry run)}
+ * @param tables one entry per table
+ * @param duration wall time
+ */
+public record TableRestoreResult(String backupId, String destination, List<Table> tables, Duration duration) {
+
+	/**
+	 * One restored table.
+	 *
+	 * @param source the table as the backup holds it
+	 * @param restoredAs the table created, or {@code null} when nothing was written
+	 * @param chunksFetched chunks fetched after pruning by key range
+	 * @param chunksTotal the table's chunks
+	 * @param bytesFetched stored bytes fetched
+	 * @param bytesTotal stored bytes of all its chunks
+	 * @param rowsSelected rows that match the predicate
+	 * @param rowsInBackup rows the backup holds
+	 * @param foreignKeysNotCreated foreign keys of the table, reported and not created
+	 */
+	public record Table(String source, String restoredAs, int chunksFetched, int chunksTotal, long bytesFetched,
+			long bytesTotal, long rowsSelected, long rowsInBackup, List<String> foreignKeysNotCreated) {
+	}
+
+}
