@@ -80,7 +80,7 @@ public final class TableRestore {
 		List<TableEntry> tables = request.tables().stream().map((name) -> find(manifest, name)).toList();
 		QualifiedName destinationSchema = (request.into() != null) ? request.into()
 				: new QualifiedName("redoubt_restore_" + id.value().toLowerCase(Locale.ROOT).replace('-', '_'), "");
-		if (request.target() != null && !request.dryRun() && request.toFile() == null) {
+		if (request.target() != null && !request.dryRun() && request.toFile() == null && !request.intoExisting()) {
 			requireAbsent(request.target(), tables, request.into(), destinationSchema.schema());
 		}
 		byte[] dataKey = this.repository.dataKey(manifest);
@@ -117,7 +117,10 @@ public final class TableRestore {
 					results.add(new TableRestoreResult.Table(table.qualifiedName(), null, fetched.size(),
 							table.chunks().size(), fetched.stream().mapToLong(ChunkRef::storedBytes).sum(),
 							table.chunks().stream().mapToLong(ChunkRef::storedBytes).sum(), selected, table.rows(),
-							List.of()));
+							List.of(), null));
+				}
+				if (request.intoExisting()) {
+					return merge(start, id, request, tables, results, stage);
 				}
 				foreignKeys = restorer.postDataWithoutForeignKeys();
 			}
@@ -131,10 +134,7 @@ public final class TableRestore {
 							&& unquote(fk.table()).equals(table.name()))
 					.map(ForeignKeyDefinition::sql)
 					.toList();
-				results.set(i,
-						new TableRestoreResult.Table(result.source(), (request.dryRun()) ? null : moved.get(i).quoted(),
-								result.chunksFetched(), result.chunksTotal(), result.bytesFetched(),
-								result.bytesTotal(), result.rowsSelected(), result.rowsInBackup(), keys));
+				results.set(i, result.with((request.dryRun()) ? null : moved.get(i).quoted(), keys, null));
 			}
 			if (request.dryRun()) {
 				destination = "nothing written (dry run)";
@@ -155,7 +155,39 @@ public final class TableRestore {
 		return result;
 	}
 
+	/** Merges the staged rows of each table into the live table, one transaction each. */
+	private TableRestoreResult merge(Instant start, BackupId id, TableRestoreRequest request, List<TableEntry> tables,
+			List<TableRestoreResult.Table> results, ConnectionSpec stage) {
+		Path directory = privateDirectory();
+		try {
+			LiveTableMerge merge = new LiveTableMerge(stage, request.target(), directory);
+			for (int i = 0; i < tables.size(); i++) {
+				LiveTableMerge.Counts counts = merge.merge(tables.get(i), request.where(), request.conflict(),
+						request.dryRun(), request.allowDroppedColumns(), request.disableTriggers());
+				results.set(i,
+						results.get(i)
+							.with(request.dryRun() ? null : tables.get(i).qualifiedName(), List.of(),
+									new TableRestoreResult.Merge(request.conflict().name().toLowerCase(Locale.ROOT),
+											counts.inserted(), counts.updated(), counts.unchanged(), counts.deleted(),
+											counts.droppedColumns())));
+			}
+		}
+		finally {
+			DirectoryTree.delete(directory);
+		}
+		String destination = request.dryRun() ? "nothing written (dry run)"
+				: "the live table(s) in database " + request.target().database();
+		return new TableRestoreResult(id.value(), destination, results, Duration.between(start, this.clock.instant()));
+	}
+
 	private static void validate(TableRestoreRequest request) {
+		if (request.intoExisting() && (request.into() != null || request.toFile() != null)) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+					"--into-existing merges into the live table: it excludes --into and --to-file");
+		}
+		if (request.intoExisting() && request.target() == null) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "--into-existing needs --target");
+		}
 		if (request.tables().isEmpty()) {
 			throw new RedoubtException(ErrorCode.INVALID_SELECTION, "no table named: give --table schema.table");
 		}

@@ -17,7 +17,23 @@ import dev.redoubt.core.pg.ConnectionSpec;
  * @param toFile write the rows to this {@code .csv} or {@code .sql} file instead
  * @param dryRun stage and report, write nothing
  * @param jobs parallel sessions for loading chunks
+ * @param conflict with {@code --into-existing}: how restored rows meet live ones; else
+ * {@code null}
+ * @param allowDroppedColumns merge although the live table lost columns the backup holds
+ * @param disableTriggers merge with the live table's triggers off
  */
 public record TableRestoreRequest(List<QualifiedName> tables, String where, QualifiedName into, ConnectionSpec target,
-		Path toFile, boolean dryRun, int jobs) {
+		Path toFile, boolean dryRun, int jobs, ConflictMode conflict, boolean allowDroppedColumns,
+		boolean disableTriggers) {
+
+	/** Beside the live tables. */
+	public TableRestoreRequest(List<QualifiedName> tables, String where, QualifiedName into, ConnectionSpec target,
+			Path toFile, boolean dryRun, int jobs) {
+		this(tables, where, into, target, toFile, dryRun, jobs, null, false, false);
+	}
+
+	public boolean intoExisting() {
+		return this.conflict != null;
+	}
+
 }

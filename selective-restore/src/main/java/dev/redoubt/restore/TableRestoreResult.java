@@ -26,9 +26,32 @@ public record TableRestoreResult(String backupId, String destination, List<Table
 	 * @param rowsSelected rows that match the predicate
 	 * @param rowsInBackup rows the backup holds
 	 * @param foreignKeysNotCreated foreign keys of the table, reported and not created
+	 * @param merge with {@code --into-existing}: rows inserted, updated, unchanged and
+	 * deleted in the live table (what would be, with {@code --dry-run}); else
+	 * {@code null}
 	 */
 	public record Table(String source, String restoredAs, int chunksFetched, int chunksTotal, long bytesFetched,
-			long bytesTotal, long rowsSelected, long rowsInBackup, List<String> foreignKeysNotCreated) {
+			long bytesTotal, long rowsSelected, long rowsInBackup, List<String> foreignKeysNotCreated, Merge merge) {
+
+		Table with(String restoredAs, List<String> foreignKeys, Merge merge) {
+			return new Table(this.source, restoredAs, this.chunksFetched, this.chunksTotal, this.bytesFetched,
+					this.bytesTotal, this.rowsSelected, this.rowsInBackup, foreignKeys, merge);
+		}
+
+	}
+
+	/**
+	 * A merge into the live table.
+	 *
+	 * @param conflict the conflict mode
+	 * @param inserted rows inserted
+	 * @param updated rows updated to their restored values
+	 * @param unchanged restored rows already present as they were
+	 * @param deleted live rows deleted first ({@code replace})
+	 * @param droppedColumns backup columns the live table no longer has, left out
+	 */
+	public record Merge(String conflict, long inserted, long updated, long unchanged, long deleted,
+			List<String> droppedColumns) {
 	}
 
 }

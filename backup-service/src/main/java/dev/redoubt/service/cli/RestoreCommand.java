@@ -16,6 +16,7 @@ import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.secret.Secret;
 import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.ConflictMode;
 import dev.redoubt.restore.QualifiedName;
 import dev.redoubt.restore.RestoreResult;
 import dev.redoubt.restore.TableRestore;
@@ -62,6 +63,26 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 	@Option(names = "--into", paramLabel = "SCHEMA.TABLE",
 			description = "With one --table: create the restored table under this name.")
 	String into;
+
+	@Option(names = "--into-existing",
+			description = "With --table: merge the restored rows into the live table, in one transaction.")
+	boolean intoExisting;
+
+	@Option(names = "--conflict", paramLabel = "MODE", defaultValue = "fail",
+			description = "With --into-existing: fail (default: stop if any restored row exists), skip (insert missing "
+					+ "rows only), upsert (insert or update by primary key), replace (delete the live rows --where "
+					+ "matches, or all, then insert). skip and upsert need a primary key.")
+	String conflict;
+
+	@Option(names = "--allow-dropped-columns",
+			description = "With --into-existing: leave out backup columns the live table no longer has.")
+	boolean allowDroppedColumns;
+
+	@Option(names = "--disable-triggers",
+			description = "With --into-existing: the live table's triggers do not fire during the merge "
+					+ "(session_replication_role = replica; needs a superuser). By default they fire, as for "
+					+ "any write, since the application may rely on them.")
+	boolean disableTriggers;
 
 	@Option(names = "--to-file", paramLabel = "FILE.csv|FILE.sql",
 			description = "With --table: write the rows to a file instead of a database.")
@@ -163,6 +184,13 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 					(table.restoredAs() != null) ? table.restoredAs() : "(not written)", table.rowsSelected(),
 					table.rowsInBackup(), table.chunksFetched(), table.chunksTotal(),
 					Output.bytes(table.bytesFetched()), Output.bytes(table.bytesTotal()));
+			if (table.merge() != null) {
+				TableRestoreResult.Merge merge = table.merge();
+				out.printf("    --conflict %s: %d inserted, %d updated, %d unchanged, %d deleted%s%n", merge.conflict(),
+						merge.inserted(), merge.updated(), merge.unchanged(), merge.deleted(),
+						merge.droppedColumns().isEmpty() ? ""
+								: "; columns dropped since the backup, left out: " + merge.droppedColumns());
+			}
 			for (String key : table.foreignKeysNotCreated()) {
 				out.printf("    foreign key not created (other tables are not restored): %s%n", key.replace('\n', ' '));
 			}

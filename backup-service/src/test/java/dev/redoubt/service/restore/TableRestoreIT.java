@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +27,7 @@ import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.sample.SampleDatabase;
+import dev.redoubt.restore.ConflictMode;
 import dev.redoubt.restore.QualifiedName;
 import dev.redoubt.restore.TableRestore;
 import dev.redoubt.restore.TableRestoreRequest;
@@ -43,6 +47,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code orders} are deleted and changed; the table comes back beside the live one, as it
  * was, with its indexes and constraints, and nothing else in the database changes.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TableRestoreIT {
 
 	@RegisterExtension
@@ -62,6 +67,8 @@ class TableRestoreIT {
 
 	static Path sandboxes;
 
+	static final String QUOTED = "\"Ünïcødé Schema\".\"Tàble \"\"quoted\"\" name\"";
+
 	@BeforeAll
 	static void backupThenIncident() throws Exception {
 		SampleDatabase.create(pg.cluster(), "shop", pg.scratch());
@@ -75,6 +82,13 @@ class TableRestoreIT {
 				.run("shop", live, new BackupSettings(2, 256 * 1024, 1, Duration.ofSeconds(10), null))
 				.backupId());
 		}
+		// the unicode table at the backup, and after its own incident, to reset it
+		// between merges
+		pg.sql("shop",
+				"CREATE TABLE public.tq_original AS SELECT * FROM " + QUOTED + ";" + " DELETE FROM " + QUOTED
+						+ " WHERE id % 10 = 0;" + " UPDATE " + QUOTED + " SET \"Mixed Case\" = 99 WHERE id % 10 = 1;"
+						+ " INSERT INTO " + QUOTED + " SELECT g, 'new ' || g, 1 FROM generate_series(1001, 1010) g;"
+						+ " CREATE TABLE public.tq_incident AS SELECT * FROM " + QUOTED);
 		pg.sql("shop",
 				"DELETE FROM public.order_lines WHERE order_id % 20 = 0;"
 						+ " DELETE FROM public.orders WHERE id % 20 = 0;"
@@ -158,6 +172,116 @@ class TableRestoreIT {
 		assertThat(otherTables()).isEqualTo(before);
 	}
 
+	@Test
+	void eachConflictModeLeavesExactlyItsRowSet() throws Exception {
+		// fail: restored rows exist, nothing changes
+		resetQuoted();
+		assertThatThrownBy(() -> merge(QUOTED, null, ConflictMode.FAIL, false)).isInstanceOfSatisfying(
+				RedoubtException.class, (ex) -> assertThat(ex.code()).isEqualTo(ErrorCode.OBJECT_EXISTS));
+		assertThat(sameRows(QUOTED, "public.tq_incident")).isTrue();
+
+		// a dry run counts and changes nothing
+		TableRestoreResult.Merge plan = merge(QUOTED, null, ConflictMode.UPSERT, true);
+		assertThat(List.of(plan.inserted(), plan.updated(), plan.unchanged(), plan.deleted())).containsExactly(50L, 50L,
+				400L, 0L);
+		assertThat(sameRows(QUOTED, "public.tq_incident")).isTrue();
+
+		// skip: the deleted rows come back, the changed ones stay changed
+		resetQuoted();
+		assertThat(merge(QUOTED, null, ConflictMode.SKIP, false).inserted()).isEqualTo(50);
+		assertThat(count(live, QUOTED)).isEqualTo(510);
+		assertThat(scalar(live, "SELECT count(*) FROM " + QUOTED + " WHERE \"Mixed Case\" = 99")).isEqualTo(50L);
+
+		// upsert: the table is as at the backup, plus the rows added since
+		resetQuoted();
+		TableRestoreResult.Merge upsert = merge(QUOTED, null, ConflictMode.UPSERT, false);
+		assertThat(List.of(upsert.inserted(), upsert.updated(), upsert.unchanged())).containsExactly(50L, 50L, 400L);
+		assertThat(sameRows("(SELECT * FROM " + QUOTED + " WHERE id <= 500) x", "public.tq_original")).isTrue();
+		assertThat(count(live, QUOTED)).isEqualTo(510);
+
+		// replace: the rows the selection matches are deleted, then the restored ones
+		// inserted
+		resetQuoted();
+		TableRestoreResult.Merge replace = merge(QUOTED, "id <= 500", ConflictMode.REPLACE, false);
+		assertThat(List.of(replace.deleted(), replace.inserted())).containsExactly(450L, 500L);
+		assertThat(sameRows("(SELECT * FROM " + QUOTED + " WHERE id <= 500) x", "public.tq_original")).isTrue();
+		assertThat(count(live, QUOTED + " WHERE id > 1000")).isEqualTo(10);
+	}
+
+	@Test
+	void aTableWithoutPrimaryKeyOffersFailAndReplaceOnly() {
+		assertThatThrownBy(() -> merge("public.event_log", null, ConflictMode.UPSERT, false)).isInstanceOfSatisfying(
+				RedoubtException.class, (ex) -> assertThat(ex.getMessage()).contains("has no primary key"));
+		assertThatThrownBy(() -> merge("public.event_log", null, ConflictMode.FAIL, false)).isInstanceOfSatisfying(
+				RedoubtException.class, (ex) -> assertThat(ex.code()).isEqualTo(ErrorCode.OBJECT_EXISTS));
+	}
+
+	@Test
+	void schemaDriftNeedsItsFlagAndAddedColumnsGetTheirDefault() throws Exception {
+		pg.sql("shop",
+				"ALTER TABLE public.session_cache ADD COLUMN note text DEFAULT 'added';"
+						+ " ALTER TABLE public.session_cache DROP COLUMN expires;"
+						+ " DELETE FROM public.session_cache WHERE key IN ('k1', 'k2', 'k3')");
+
+		assertThatThrownBy(() -> merge("public.session_cache", null, ConflictMode.SKIP, false))
+			.isInstanceOfSatisfying(RedoubtException.class, (ex) -> {
+				assertThat(ex.code()).isEqualTo(ErrorCode.INVALID_SELECTION);
+				assertThat(ex.getMessage()).contains("[expires]");
+				assertThat(ex.hint()).contains("--allow-dropped-columns");
+			});
+		assertThat(count(live, "public.session_cache")).isEqualTo(997);
+
+		TableRestoreResult.Merge merged;
+		try (Repository repository = repository()) {
+			merged = new TableRestore(repository, Clock.systemUTC(), SandboxKind.LOCAL, sandboxes)
+				.run("shop", backup,
+						new TableRestoreRequest(List.of(QualifiedName.parse("public.session_cache")), null, null, live,
+								null, false, 2, ConflictMode.SKIP, true, false))
+				.tables()
+				.get(0)
+				.merge();
+		}
+		assertThat(merged.inserted()).isEqualTo(3);
+		assertThat(merged.droppedColumns()).containsExactly("expires");
+		assertThat(scalar(live, "SELECT note FROM public.session_cache WHERE key = 'k2'")).isEqualTo("added");
+	}
+
+	@Test
+	@Order(Integer.MAX_VALUE)
+	void upsertIntoTheLiveOrdersUndoesTheIncidentAndKeepsNewRows() throws Exception {
+		Map<String, String> before = otherTables();
+		before.remove("public.orders");
+		long newRows = count(live, "public.orders WHERE id > 60000");
+
+		TableRestoreResult.Merge merge = merge("public.orders", null, ConflictMode.UPSERT, false);
+
+		assertThat(List.of(merge.inserted(), merge.updated(), merge.unchanged())).containsExactly(3000L, 3000L, 54000L);
+		assertThat(count(live, "public.orders")).isEqualTo(60000 + newRows);
+		assertThat(scalar(live, "SELECT sum(id)::bigint FROM public.orders WHERE id <= 60000"))
+			.isEqualTo(60000L * 60001 / 2);
+		Map<String, String> after = otherTables();
+		after.remove("public.orders");
+		assertThat(after).isEqualTo(before);
+	}
+
+	private static TableRestoreResult.Merge merge(String table, String where, ConflictMode mode, boolean dryRun) {
+		return restore(new TableRestoreRequest(List.of(QualifiedName.parse(table)), where, null, live, null, dryRun, 2,
+				mode, false, false))
+			.tables()
+			.get(0)
+			.merge();
+	}
+
+	private static void resetQuoted() {
+		pg.sql("shop", "DELETE FROM " + QUOTED + "; INSERT INTO " + QUOTED + " SELECT * FROM public.tq_incident");
+	}
+
+	/** Whether two relations hold the same multiset of rows. */
+	private static boolean sameRows(String a, String b) throws SQLException {
+		return (Boolean) scalar(live, "SELECT NOT EXISTS (SELECT * FROM " + a + " EXCEPT ALL SELECT * FROM " + b
+				+ ") AND NOT EXISTS (SELECT * FROM " + b + " EXCEPT ALL SELECT * FROM " + a + ")");
+	}
+
 	private static TableRestoreResult restore(TableRestoreRequest request) {
 		try (Repository repository = repository()) {
 			return new TableRestore(repository, Clock.systemUTC(), SandboxKind.LOCAL, sandboxes).run("shop", backup,
@@ -178,7 +302,8 @@ class TableRestoreIT {
 			.entrySet()
 			.stream()
 			.filter((e) -> !e.getKey().contains("redoubt_restore_") && !e.getKey().contains("orders_range"))
-			.collect(Collectors.toMap(Map.Entry::getKey, (e) -> String.valueOf(e.getValue())));
+			.collect(Collectors.toMap(Map.Entry::getKey, (e) -> String.valueOf(e.getValue()), (a, b) -> a,
+					java.util.HashMap::new));
 	}
 
 	private static long count(ConnectionSpec database, String table) throws SQLException {
