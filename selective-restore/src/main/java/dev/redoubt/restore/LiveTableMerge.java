@@ -20,6 +20,7 @@ import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.TableEntry;
 import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.repository.CrashPoint;
 
 /**
  * Merges staged rows into the live table in one transaction, by a conflict mode: the rows
@@ -93,6 +94,7 @@ final class LiveTableMerge {
 				}
 				if (!dryRun) {
 					apply(connection, live, shared, columns, where, mode);
+					CrashPoint.fromSystemProperty().reached(CrashPoint.DURING_MERGE);
 					connection.commit();
 				}
 				else {

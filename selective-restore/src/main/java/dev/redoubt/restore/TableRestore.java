@@ -98,7 +98,10 @@ public final class TableRestore {
 				restorer.preData();
 				// the staged tables are empty now: a bad predicate fails before any chunk
 				// is fetched
-				tables.forEach((table) -> count(stage, table, request.where()));
+				tables.forEach((table) -> {
+					PredicateGuard.check(stage, table, request.where());
+					count(stage, table, request.where());
+				});
 				List<LoadTask> plan = new ArrayList<>();
 				for (TableEntry table : tables) {
 					Optional<KeyRange> range = KeyRange.of(request.where(), table.keyColumn());
@@ -195,10 +198,7 @@ public final class TableRestore {
 			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
 					"--into names one table, but " + request.tables().size() + " tables are selected");
 		}
-		if (request.where() != null && request.where().contains(";")) {
-			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
-					"--where must be one predicate, without ';': " + request.where());
-		}
+		PredicateGuard.checkShape(request.where());
 		if (request.target() == null && request.toFile() == null && !request.dryRun()) {
 			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
 					"a table restore needs --target, --to-file or --dry-run");

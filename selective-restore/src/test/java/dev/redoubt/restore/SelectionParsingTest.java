@@ -25,6 +25,15 @@ class SelectionParsingTest {
 	}
 
 	@Test
+	void predicatesThatCouldStepOutOfTheirParenthesesAreRefused() {
+		for (String bad : List.of("id > 0) OR (true", "id > 0; DROP TABLE t", "id > 0 -- x", "id > 0 /* x */",
+				"note = $$x$$", "(id > 0", "note = 'open")) {
+			assertThatThrownBy(() -> PredicateGuard.checkShape(bad)).as(bad).isInstanceOf(RedoubtException.class);
+		}
+		PredicateGuard.checkShape("note = ')(;--' AND \"we(ird\" > 1 AND (id BETWEEN 1 AND 2)");
+	}
+
+	@Test
 	void keyRangesAreReadConservatively() {
 		assertThat(KeyRange.of("id BETWEEN 1000 AND 1999", "id")).contains(new KeyRange(1000, 1999));
 		assertThat(KeyRange.of("id >= 10 AND id < 20 AND note IS NULL", "id")).contains(new KeyRange(10, 19));

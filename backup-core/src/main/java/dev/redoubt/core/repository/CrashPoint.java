@@ -1,13 +1,18 @@
 package dev.redoubt.core.repository;
 
 /**
- * Named points in a backup where a crash-safety test can halt the process as
+ * Named points in a backup or restore where a crash-safety test can halt the process as
  * {@code kill -9} would: no {@code finally} blocks, no shutdown hooks. Enabled only by
  * the system property {@code redoubt.test.crash-at}; production runs never set it.
  */
 public enum CrashPoint {
 
-	NONE, DURING_CHUNK_UPLOAD, BEFORE_MANIFEST, AFTER_FIRST_MANIFEST;
+	NONE, DURING_CHUNK_UPLOAD, BEFORE_MANIFEST, AFTER_FIRST_MANIFEST,
+
+	/**
+	 * In a table restore's merge into the live table, after its writes, before commit.
+	 */
+	DURING_MERGE;
 
 	/** The crash point named by {@code redoubt.test.crash-at}, or {@link #NONE}. */
 	public static CrashPoint fromSystemProperty() {
@@ -15,7 +20,7 @@ public enum CrashPoint {
 		return (value == null || value.isBlank()) ? NONE : valueOf(value.trim().toUpperCase().replace('-', '_'));
 	}
 
-	void reached(CrashPoint point) {
+	public void reached(CrashPoint point) {
 		if (this != NONE && this == point) {
 			System.err.println("redoubt: crash point " + point + " reached, halting");
 			Runtime.getRuntime().halt(137);

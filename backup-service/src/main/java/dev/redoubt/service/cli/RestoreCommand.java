@@ -157,7 +157,9 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 	private int restoreTables(ConnectionSpec targetSpec) {
 		TableRestoreRequest request = new TableRestoreRequest(this.tables.stream().map(QualifiedName::parse).toList(),
 				this.where, (this.into != null) ? QualifiedName.parse(this.into) : null, targetSpec, this.toFile,
-				this.dryRun, this.fleet.restoreOptions(this.jobs, false, false).jobs());
+				this.dryRun, this.fleet.restoreOptions(this.jobs, false, false).jobs(),
+				this.intoExisting ? ConflictMode.parse(this.conflict) : null, this.allowDroppedColumns,
+				this.disableTriggers);
 		TableRestoreResult result;
 		try (Repository repository = this.fleet.openRepository()) {
 			BackupId id = repository.resolve(this.source, this.backup);

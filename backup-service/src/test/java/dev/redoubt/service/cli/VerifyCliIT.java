@@ -31,6 +31,7 @@ import dev.redoubt.core.manifest.ManifestCodec;
 import dev.redoubt.core.sample.SampleDatabase;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
+import dev.redoubt.verify.DatabaseFingerprint;
 import dev.redoubt.verify.report.ReportWriter;
 import dev.redoubt.restore.sandbox.Sandboxes;
 
@@ -256,6 +257,36 @@ class VerifyCliIT {
 			assertThat(west.resolve(chunks.get(i).key())).hasSameBinaryContentAs(central.resolve(chunks.get(i).key()));
 		}
 		assertThat(west.resolve(orphan)).doesNotExist();
+	}
+
+	@Test
+	@Order(7)
+	void tableRestoreThroughTheCliPlansRefusesAndSurvivesAKillDuringTheMerge() throws Exception {
+		CliProcess.Run plan = CliProcess.run(config, "restore", "--source", "shop", "--backup", "latest", "--table",
+				"public.orders", "--where", "id BETWEEN 100 AND 199", "--dry-run", "--output", "json");
+		assertThat(plan.exit()).as(plan.all()).isZero();
+		JsonNode table = ManifestCodec.json().readTree(plan.out()).path("tables").get(0);
+		assertThat(table.path("rowsSelected").asLong()).isEqualTo(100);
+
+		CliProcess.Run refused = CliProcess.run(config, "restore", "--source", "shop", "--backup", "latest", "--table",
+				"public.orders", "--where", "random() < 0.1", "--dry-run");
+		assertThat(refused.exit()).as(refused.all()).isEqualTo(25);
+		assertThat(refused.err()).contains("volatile function random()");
+
+		String target = "jdbc:postgresql://127.0.0.1:" + pg.cluster().port() + "/shop";
+		pg.sql("shop", "DELETE FROM public.order_lines WHERE order_id <= 10; DELETE FROM public.orders WHERE id <= 10");
+		var before = DatabaseFingerprint.take(pg.connection("shop"));
+		CliProcess.Run killed = CliProcess.run(config, java.util.Map.of(),
+				List.of("-Dredoubt.test.crash-at=during-merge"), "restore", "--source", "shop", "--backup", "latest",
+				"--table", "public.orders", "--where", "id <= 10", "--into-existing", "--conflict", "replace",
+				"--target", target);
+		assertThat(killed.exit()).as(killed.all()).isEqualTo(137);
+		assertThat(DatabaseFingerprint.take(pg.connection("shop")).differences(before)).isEmpty();
+
+		CliProcess.Run merged = CliProcess.run(config, "restore", "--source", "shop", "--backup", "latest", "--table",
+				"public.orders", "--into-existing", "--conflict", "skip", "--target", target);
+		assertThat(merged.exit()).as(merged.all()).isZero();
+		assertThat(merged.out()).contains("--conflict skip: 10 inserted");
 	}
 
 	/** Starts a verification in the background, its log on a pipe we read. */

@@ -158,7 +158,8 @@ class TableRestoreIT {
 	void badSelectionsFailClearlyAndChangeNothing() throws Exception {
 		Map<String, String> before = otherTables();
 		for (String where : List.of("id > 0; DROP TABLE public.orders", "no_such_column = 1",
-				"id IN (SELECT nextval('public.invoice_no'))")) {
+				"id IN (SELECT nextval('public.invoice_no'))", "id IN (SELECT order_id FROM public.order_lines)",
+				"random() < 0.5", "id > (SELECT max(id) FROM public.orders o2)) OR (true")) {
 			assertThatThrownBy(() -> restore(new TableRestoreRequest(List.of(QualifiedName.parse("public.orders")),
 					where, QualifiedName.parse("public.orders_bad"), live, null, false, 2)))
 				.isInstanceOfSatisfying(RedoubtException.class,
@@ -168,6 +169,12 @@ class TableRestoreIT {
 				new TableRestoreRequest(List.of(QualifiedName.parse("public.nope")), null, null, live, null, false, 2)))
 			.isInstanceOfSatisfying(RedoubtException.class,
 					(ex) -> assertThat(ex.getMessage()).contains("holds no table \"public\".\"nope\""));
+		for (String name : List.of("public.\"x; DROP TABLE public.orders\"", "\"a\nb\".\"c'd\"", "orders;", "nope")) {
+			assertThatThrownBy(() -> restore(
+					new TableRestoreRequest(List.of(QualifiedName.parse(name)), null, null, live, null, false, 2)))
+				.isInstanceOfSatisfying(RedoubtException.class,
+						(ex) -> assertThat(ex.code()).as(name).isEqualTo(ErrorCode.INVALID_SELECTION));
+		}
 		assertThat(scalar(live, "SELECT to_regclass('public.orders_bad') IS NULL")).isEqualTo(true);
 		assertThat(otherTables()).isEqualTo(before);
 	}
