@@ -75,5 +75,6 @@ MD
   echo
 fi
 } > "$OUT.new"
+[ -f "$ROOT/docs/benchmarks-tables.md" ] && cat "$ROOT/docs/benchmarks-tables.md" >> "$OUT.new"
 [ -f "$ROOT/docs/benchmarks-notes.md" ] && cat "$ROOT/docs/benchmarks-notes.md" >> "$OUT.new"
 mv "$OUT.new" "$OUT"
