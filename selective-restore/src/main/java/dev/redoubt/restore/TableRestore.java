@@ -416,8 +416,10 @@ public final class TableRestore {
 		Path directory = privateDirectory();
 		try {
 			Path archive = directory.resolve("tables.dump");
-			List<String> dump = new ArrayList<>(List.of(PgTools.find("pg_dump", major).toString(), "-Fc", "--no-owner",
-					"--no-privileges", "-f", archive.toString()));
+			// uncompressed (-Z0): the archive lives for seconds on local disk, and
+			// compressing it cost more CPU than the rest of the copy
+			List<String> dump = new ArrayList<>(List.of(PgTools.find("pg_dump", major).toString(), "-Fc", "-Z0",
+					"--no-owner", "--no-privileges", "-f", archive.toString()));
 			if (schemaExists) {
 				moved.forEach((name) -> dump.add("--table=" + name.quoted()));
 			}
