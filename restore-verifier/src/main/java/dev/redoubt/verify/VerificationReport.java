@@ -24,10 +24,12 @@ import dev.redoubt.verify.check.CheckResult;
  * @param phases each phase and its wall time, in order
  * @param checks every check, in order
  * @param schemaVersion the schema version the manifest records, or {@code null}
+ * @param backupTakenAt the backup's snapshot time, or {@code null} if its manifest could
+ * not be trusted
  */
 public record VerificationReport(String source, String backupId, String region, Instant startedAt, Instant finishedAt,
 		String sandboxKind, String serverVersion, Duration restoreDuration, List<Phase> phases,
-		List<CheckResult> checks, SchemaVersion schemaVersion) {
+		List<CheckResult> checks, SchemaVersion schemaVersion, Instant backupTakenAt) {
 
 	/** A stage of the verification and its wall time. */
 	public record Phase(String name, Duration duration) {

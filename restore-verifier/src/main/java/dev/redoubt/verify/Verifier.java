@@ -173,7 +173,8 @@ public final class Verifier {
 		}
 		VerificationReport report = new VerificationReport(source, id.value(), regionName, started,
 				this.clock.instant(), sandboxKindUsed, serverVersion, restoreDuration, List.copyOf(phases),
-				List.copyOf(results), (manifest != null) ? manifest.schemaVersion() : null);
+				List.copyOf(results), (manifest != null) ? manifest.schemaVersion() : null,
+				(manifest != null) ? manifest.snapshot().time() : null);
 		String key = this.repository.writeVerification(report.toRecord());
 		log.info("verification of backup {} ({}): {}; record {}", id, regionName,
 				report.verified() ? "verified" : report.failures().size() + " check(s) failed", key);
@@ -198,9 +199,7 @@ public final class Verifier {
 				outcome = check.run(context);
 			}
 			catch (Exception ex) {
-				Throwable cause = (ex.getCause() != null && ex instanceof java.util.concurrent.CompletionException)
-						? ex.getCause() : ex;
-				outcome = Outcome.fail("the check could not complete: " + cause.getMessage());
+				outcome = Outcome.fail("the check could not complete: " + ex.getMessage());
 			}
 			Duration took = Duration.between(start, this.clock.instant());
 			results.add(new CheckResult(check.id(), check.title(),

@@ -52,7 +52,8 @@ class VerificationMetricsTest {
 	private static VerificationReport report(CheckStatus status) {
 		return new VerificationReport("shop", "20261121T020000Z-3fa2", "eu-west", NOW.minusSeconds(30), NOW, "local",
 				"15.18", Duration.ofSeconds(12), List.of(),
-				List.of(new CheckResult("content-hash", "Content hash", status, "…", Duration.ofSeconds(3))), null);
+				List.of(new CheckResult("content-hash", "Content hash", status, "…", Duration.ofSeconds(3))), null,
+				null);
 	}
 
 }

@@ -84,8 +84,7 @@ final class LiveTableMerge {
 							+ live + " WITH NO DATA");
 				}
 				transfer(table, shared, connection);
-				Counts counts = count(connection, live, shared, columns.primaryKey(), where, mode);
-				counts = new Counts(counts.inserted(), counts.updated(), counts.unchanged(), counts.deleted(), dropped);
+				Counts counts = count(connection, live, shared, columns.primaryKey(), where, mode, dropped);
 				if (mode == ConflictMode.FAIL && counts.unchanged() + counts.updated() > 0) {
 					throw new RedoubtException(ErrorCode.OBJECT_EXISTS,
 							(counts.unchanged() + counts.updated()) + " of the restored rows exist in " + live
@@ -141,25 +140,22 @@ final class LiveTableMerge {
 	}
 
 	private static Counts count(Connection connection, String live, List<String> columns, List<String> key,
-			String where, ConflictMode mode) throws SQLException {
+			String where, ConflictMode mode, List<String> dropped) throws SQLException {
 		long incoming = single(connection, "SELECT count(*) FROM redoubt_incoming");
+		if (mode == ConflictMode.REPLACE) {
+			long deleted = single(connection,
+					"SELECT count(*) FROM " + live + ((where == null) ? "" : " WHERE (" + where + ")"));
+			return new Counts(incoming, 0, 0, deleted, dropped);
+		}
 		String match = key.isEmpty() ? rowsEqual(columns)
 				: key.stream().map((c) -> "l." + quote(c) + " = i." + quote(c)).collect(Collectors.joining(" AND "));
 		long present = single(connection, "SELECT count(*) FROM redoubt_incoming i WHERE EXISTS (SELECT 1 FROM " + live
 				+ " l WHERE " + match + ")");
 		long same = key.isEmpty() ? present : single(connection, "SELECT count(*) FROM redoubt_incoming i WHERE EXISTS"
 				+ " (SELECT 1 FROM " + live + " l WHERE " + match + " AND " + rowsEqual(columns) + ")");
-		if (mode == ConflictMode.REPLACE) {
-			long deleted = single(connection,
-					"SELECT count(*) FROM " + live + ((where == null) ? "" : " WHERE (" + where + ")"));
-			return new Counts(incoming, 0, 0, deleted, List.of());
-		}
-		long updated = (mode == ConflictMode.UPSERT) ? present - same : 0;
-		long unchanged = (mode == ConflictMode.UPSERT) ? same : present;
-		if (mode == ConflictMode.FAIL) {
-			return new Counts(incoming - present, present - same, same, 0, List.of());
-		}
-		return new Counts(incoming - present, updated, unchanged, 0, List.of());
+		// skip leaves every present row as it is; fail and upsert tell changed rows apart
+		return (mode == ConflictMode.SKIP) ? new Counts(incoming - present, 0, present, 0, dropped)
+				: new Counts(incoming - present, present - same, same, 0, dropped);
 	}
 
 	private static void apply(Connection connection, String live, List<String> columns, LiveColumns liveColumns,

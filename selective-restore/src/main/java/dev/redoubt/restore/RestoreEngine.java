@@ -8,17 +8,14 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.redoubt.core.codec.ChunkDecoder;
+import dev.redoubt.core.concurrent.Workers;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.ChunkRef;
@@ -99,34 +96,20 @@ public final class RestoreEngine {
 		ConcurrentLinkedQueue<LoadTask> tasks = new ConcurrentLinkedQueue<>(plan);
 		AtomicInteger done = new AtomicInteger();
 		int jobs = Math.max(1, Math.min(options.jobs(), plan.size()));
-		ExecutorService pool = Executors.newFixedThreadPool(jobs, (runnable) -> {
-			Thread thread = new Thread(runnable, "redoubt-restore-worker");
-			thread.setDaemon(true);
-			return thread;
-		});
-		try {
-			List<CompletableFuture<Void>> running = new ArrayList<>();
-			for (int i = 0; i < jobs; i++) {
-				ChunkLoader loader = new ChunkLoader(this.repository, dataKey, target, (task) -> {
-					if (task.table() != null) {
-						remaining.get(task.table()).decrementAndGet();
-					}
-					int n = done.incrementAndGet();
-					if (n % 25 == 0 || n == plan.size()) {
-						log.info("restore: {} of {} chunks loaded", n, plan.size());
-					}
-				}, options.stopOnRowCountMismatch());
-				running.add(CompletableFuture.runAsync(() -> loader.drain(tasks), pool));
+		ChunkLoader loader = new ChunkLoader(this.repository, dataKey, target, (task) -> {
+			if (task.table() != null) {
+				remaining.get(task.table()).decrementAndGet();
 			}
-			CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).join();
+			int n = done.incrementAndGet();
+			if (n % 25 == 0 || n == plan.size()) {
+				log.info("restore: {} of {} chunks loaded", n, plan.size());
+			}
+		}, options.stopOnRowCountMismatch());
+		try {
+			// every worker has stopped when this throws
+			Workers.run(jobs, "redoubt-restore-worker", (i) -> () -> loader.drain(tasks));
 		}
-		catch (CompletionException ex) {
-			tasks.clear();
-			pool.shutdown();
-			awaitQuietly(pool);
-			RedoubtException cause = (ex.getCause() instanceof RedoubtException redoubt) ? redoubt
-					: new RedoubtException(ErrorCode.INTERNAL, "restore worker failed: " + ex.getCause(),
-							ex.getCause());
+		catch (RedoubtException cause) {
 			List<TableEntry> partial = remaining.entrySet()
 				.stream()
 				.filter((e) -> e.getValue().get() > 0)
@@ -139,18 +122,6 @@ public final class RestoreEngine {
 							+ (partial.size() > 5 ? ", ..." : "") + "), indexes and constraints not built",
 					"drop the target database and restore again, from another backup if this one is damaged in every region",
 					cause);
-		}
-		finally {
-			pool.shutdownNow();
-		}
-	}
-
-	private static void awaitQuietly(ExecutorService pool) {
-		try {
-			pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -3,7 +3,6 @@ package dev.redoubt.restore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,9 +42,8 @@ final class SchemaRestorer implements AutoCloseable {
 		this.pgRestore = PgTools.find("pg_restore", targetMajor);
 		this.target = target;
 		this.options = options;
+		this.directory = DirectoryTree.createPrivateTemp("redoubt-schema");
 		try {
-			this.directory = Files.createTempDirectory("redoubt-schema",
-					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
 			this.archive = this.directory.resolve("schema.dump");
 			Files.write(this.archive, schemaArchive);
 		}

@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,8 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.postgresql.PGConnection;
@@ -27,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.redoubt.core.codec.ChunkDecoder;
+import dev.redoubt.core.concurrent.Workers;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.ChunkRef;
@@ -78,10 +76,10 @@ public final class TableRestore {
 		validate(request);
 		Manifest manifest = this.repository.readManifest(source, id);
 		List<TableEntry> tables = request.tables().stream().map((name) -> find(manifest, name)).toList();
-		QualifiedName destinationSchema = (request.into() != null) ? request.into()
-				: new QualifiedName("redoubt_restore_" + id.value().toLowerCase(Locale.ROOT).replace('-', '_'), "");
+		String destinationSchema = (request.into() != null) ? request.into().schema()
+				: "redoubt_restore_" + id.value().toLowerCase(Locale.ROOT).replace('-', '_');
 		if (request.target() != null && !request.dryRun() && request.toFile() == null && !request.intoExisting()) {
-			requireAbsent(request.target(), tables, request.into(), destinationSchema.schema());
+			requireAbsent(request.target(), tables, request.into(), destinationSchema);
 		}
 		byte[] dataKey = this.repository.dataKey(manifest);
 		int major = manifest.source().serverVersionNum() / 10000;
@@ -128,13 +126,12 @@ public final class TableRestore {
 				foreignKeys = restorer.postDataWithoutForeignKeys();
 			}
 			new TargetDatabase(stage).setSequences(manifest.sequences());
-			List<QualifiedName> moved = move(stage, tables, request.into(), destinationSchema.schema());
+			List<QualifiedName> moved = move(stage, tables, request.into(), destinationSchema);
 			for (int i = 0; i < results.size(); i++) {
 				TableEntry table = tables.get(i);
 				TableRestoreResult.Table result = results.get(i);
 				List<String> keys = foreignKeys.stream()
-					.filter((fk) -> unquote(fk.schema()).equals(table.schema())
-							&& unquote(fk.table()).equals(table.name()))
+					.filter((fk) -> QualifiedName.parse(fk.schema() + "." + fk.table()).matches(table))
 					.map(ForeignKeyDefinition::sql)
 					.toList();
 				results.set(i, result.with((request.dryRun()) ? null : moved.get(i).quoted(), keys, null));
@@ -147,7 +144,7 @@ public final class TableRestore {
 				destination = request.toFile().toString();
 			}
 			else {
-				copyToTarget(stage, moved, destinationSchema.schema(), request.target(), major);
+				copyToTarget(stage, moved, destinationSchema, request.target(), major);
 				destination = "database " + request.target().database();
 			}
 		}
@@ -161,7 +158,7 @@ public final class TableRestore {
 	/** Merges the staged rows of each table into the live table, one transaction each. */
 	private TableRestoreResult merge(Instant start, BackupId id, TableRestoreRequest request, List<TableEntry> tables,
 			List<TableRestoreResult.Table> results, ConnectionSpec stage) {
-		Path directory = privateDirectory();
+		Path directory = DirectoryTree.createPrivateTemp("redoubt-tables");
 		try {
 			LiveTableMerge merge = new LiveTableMerge(stage, request.target(), directory);
 			for (int i = 0; i < tables.size(); i++) {
@@ -257,22 +254,9 @@ public final class TableRestore {
 
 	private void load(List<LoadTask> plan, byte[] dataKey, ConnectionSpec stage, int jobs) {
 		ConcurrentLinkedQueue<LoadTask> tasks = new ConcurrentLinkedQueue<>(plan);
-		List<CompletableFuture<Void>> workers = new ArrayList<>();
-		for (int i = 0; i < Math.max(1, Math.min(jobs, plan.size())); i++) {
-			ChunkLoader loader = new ChunkLoader(this.repository, dataKey, stage, (task) -> {
-			}, true);
-			workers.add(CompletableFuture.runAsync(() -> loader.drain(tasks)));
-		}
-		try {
-			CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
-		}
-		catch (CompletionException ex) {
-			tasks.clear();
-			if (ex.getCause() instanceof RedoubtException redoubt) {
-				throw redoubt;
-			}
-			throw new RedoubtException(ErrorCode.INTERNAL, "staging failed: " + ex.getCause(), ex.getCause());
-		}
+		ChunkLoader loader = new ChunkLoader(this.repository, dataKey, stage, (task) -> {
+		}, true);
+		Workers.run(Math.max(1, Math.min(jobs, plan.size())), "redoubt-stage-worker", (i) -> () -> loader.drain(tasks));
 	}
 
 	/**
@@ -413,21 +397,14 @@ public final class TableRestore {
 			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE, "cannot reach the target: " + ex.getMessage(),
 					ex);
 		}
-		Path directory = privateDirectory();
+		Path directory = DirectoryTree.createPrivateTemp("redoubt-tables");
 		try {
 			Path archive = directory.resolve("tables.dump");
 			// uncompressed (-Z0): the archive lives for seconds on local disk, and
 			// compressing it cost more CPU than the rest of the copy
-			List<String> dump = new ArrayList<>(List.of(PgTools.find("pg_dump", major).toString(), "-Fc", "-Z0",
-					"--no-owner", "--no-privileges", "-f", archive.toString()));
-			if (schemaExists) {
-				moved.forEach((name) -> dump.add("--table=" + name.quoted()));
-			}
-			else {
-				dump.add("--schema=" + TableEntry.quote(schema));
-			}
-			stage.libpqArguments().forEach((option, value) -> dump.add(option + "=" + value));
-			ToolProcess.run(dump, stage.libpqEnvironment(), "pg_dump of the staged tables");
+			List<String> selection = schemaExists ? moved.stream().map((name) -> "--table=" + name.quoted()).toList()
+					: List.of("--schema=" + TableEntry.quote(schema));
+			dumpStaged(stage, major, archive, List.of("-Fc", "-Z0"), selection);
 			List<String> restore = new ArrayList<>(List.of(PgTools.find("pg_restore", major).toString(),
 					"--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges", "--no-password"));
 			target.libpqArguments().forEach((option, value) -> restore.add(option + "=" + value));
@@ -446,6 +423,19 @@ public final class TableRestore {
 		}
 	}
 
+	/**
+	 * {@code pg_dump} of staged tables into {@code file}, without owners or privileges.
+	 */
+	private static void dumpStaged(ConnectionSpec stage, int major, Path file, List<String> format,
+			List<String> selection) {
+		List<String> dump = new ArrayList<>(List.of(PgTools.find("pg_dump", major).toString()));
+		dump.addAll(format);
+		dump.addAll(List.of("--no-owner", "--no-privileges", "-f", file.toString()));
+		dump.addAll(selection);
+		stage.libpqArguments().forEach((option, value) -> dump.add(option + "=" + value));
+		ToolProcess.run(dump, stage.libpqEnvironment(), "pg_dump of the staged tables");
+	}
+
 	private static void writeFile(ConnectionSpec stage, List<QualifiedName> moved, Path file, int major) {
 		Path partial = file.resolveSibling(file.getFileName() + ".partial");
 		try {
@@ -458,11 +448,8 @@ public final class TableRestore {
 				}
 			}
 			else {
-				List<String> dump = new ArrayList<>(List.of(PgTools.find("pg_dump", major).toString(), "--no-owner",
-						"--no-privileges", "-f", partial.toString()));
-				moved.forEach((name) -> dump.add("--table=" + name.quoted()));
-				stage.libpqArguments().forEach((option, value) -> dump.add(option + "=" + value));
-				ToolProcess.run(dump, stage.libpqEnvironment(), "pg_dump of the staged tables");
+				dumpStaged(stage, major, partial, List.of(),
+						moved.stream().map((name) -> "--table=" + name.quoted()).toList());
 			}
 			Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
 		}
@@ -478,24 +465,6 @@ public final class TableRestore {
 				// the file was moved into place, or there is nothing to clean up
 			}
 		}
-	}
-
-	private static Path privateDirectory() {
-		try {
-			Path directory = Files.createTempDirectory("redoubt-tables",
-					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-			return directory;
-		}
-		catch (IOException ex) {
-			throw new RedoubtException(ErrorCode.INTERNAL, "cannot create a temporary directory: " + ex, ex);
-		}
-	}
-
-	private static String unquote(String identifier) {
-		if (identifier.startsWith("\"") && identifier.endsWith("\"")) {
-			return identifier.substring(1, identifier.length() - 1).replace("\"\"", "\"");
-		}
-		return identifier;
 	}
 
 }

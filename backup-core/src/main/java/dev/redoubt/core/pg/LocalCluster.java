@@ -25,6 +25,12 @@ public final class LocalCluster implements AutoCloseable {
 
 	public static final String SUPERUSER = "postgres";
 
+	/**
+	 * Durability off: for servers whose data is thrown away (also used for containers).
+	 */
+	public static final List<String> DISPOSABLE = List.of("fsync=off", "synchronous_commit=off",
+			"full_page_writes=off");
+
 	private final Path baseDirectory;
 
 	private final Path dataDirectory;
@@ -113,8 +119,11 @@ public final class LocalCluster implements AutoCloseable {
 
 	private void startServer(List<String> settings) {
 		List<String> options = new ArrayList<>(List.of("-p", Integer.toString(this.port), "-k",
-				this.baseDirectory.toString(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c",
-				"synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=50"));
+				this.baseDirectory.toString(), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=50"));
+		for (String setting : DISPOSABLE) {
+			options.add("-c");
+			options.add(setting);
+		}
 		for (String setting : settings) {
 			options.add("-c");
 			options.add(setting);

@@ -36,8 +36,7 @@ public final class PgTools {
 		if (suitable.isPresent()) {
 			return suitable.get().path();
 		}
-		String found = candidates.isEmpty() ? "none found"
-				: "found " + candidates.stream().map((c) -> c.path() + " (" + c.version() + ")").toList();
+		String found = found(candidates, "none found");
 		throw new RedoubtException(ErrorCode.PG_TOOL_UNSUITABLE,
 				program + " of PostgreSQL " + minimumMajor + " or newer is needed for a PostgreSQL " + minimumMajor
 						+ " server; " + found,
@@ -54,10 +53,9 @@ public final class PgTools {
 			.filter((c) -> c.version().major() == major)
 			.findFirst()
 			.map(Candidate::path)
-			.orElseThrow(() -> new RedoubtException(ErrorCode.SANDBOX_FAILED, program + " of PostgreSQL " + major
-					+ " is not installed on this machine; "
-					+ (candidates.isEmpty() ? "no " + program + " found"
-							: "found " + candidates.stream().map((c) -> c.path() + " (" + c.version() + ")").toList()),
+			.orElseThrow(() -> new RedoubtException(ErrorCode.SANDBOX_FAILED,
+					program + " of PostgreSQL " + major + " is not installed on this machine; "
+							+ found(candidates, "no " + program + " found"),
 					"install the postgresql-" + major + " package (server binaries), set REDOUBT_PG_BIN,"
 							+ " or verify in a container (redoubt.sources.<name>.verify.sandbox: testcontainers)",
 					null));
@@ -77,6 +75,12 @@ public final class PgTools {
 			Thread.currentThread().interrupt();
 			return Optional.empty();
 		}
+	}
+
+	/** What was found instead, for an error message. */
+	private static String found(List<Candidate> candidates, String none) {
+		return candidates.isEmpty() ? none
+				: "found " + candidates.stream().map((c) -> c.path() + " (" + c.version() + ")").toList();
 	}
 
 	/** The version a program reports. */

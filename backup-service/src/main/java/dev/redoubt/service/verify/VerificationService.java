@@ -4,7 +4,6 @@ import java.time.Clock;
 
 import org.springframework.stereotype.Service;
 
-import dev.redoubt.core.manifest.Manifest;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.service.config.Fleet;
@@ -44,8 +43,7 @@ public class VerificationService {
 			VerificationReport report = new Verifier(repository, this.clock, this.fleet.sandboxKind(source, sandbox),
 					this.fleet.sandboxRoot())
 				.verify(source, id, region, this.fleet.verifySettings(source, jobs));
-			Manifest manifest = report.verified() ? repository.readManifest(source, id) : null;
-			this.metrics.record(report, (manifest != null) ? manifest.snapshot().time() : null);
+			this.metrics.record(report, report.backupTakenAt());
 			return report;
 		}
 	}

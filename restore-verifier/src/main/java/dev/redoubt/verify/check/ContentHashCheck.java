@@ -10,12 +10,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import dev.redoubt.core.codec.ContentHash;
+import dev.redoubt.core.concurrent.Workers;
 import dev.redoubt.core.manifest.TableEntry;
 import dev.redoubt.core.pg.CopyOutProcess;
 import dev.redoubt.core.pg.RowSplitter;
@@ -47,31 +45,17 @@ public final class ContentHashCheck implements VerificationCheck {
 		Map<TableEntry, ContentHash> hashes = new ConcurrentHashMap<>();
 		tables.forEach((table) -> hashes.put(table, new ContentHash()));
 		int jobs = Math.max(1, Math.min(context.settings().jobs(), slices.size()));
-		ExecutorService pool = Executors.newFixedThreadPool(jobs, (runnable) -> {
-			Thread thread = new Thread(runnable, "redoubt-verify-hash");
-			thread.setDaemon(true);
-			return thread;
-		});
-		try {
-			List<CompletableFuture<Void>> workers = new ArrayList<>();
-			for (int i = 0; i < jobs; i++) {
-				workers.add(CompletableFuture.runAsync(() -> {
-					RowSplitter splitter = new RowSplitter();
-					Slice slice;
-					while ((slice = queue.poll()) != null) {
-						ContentHash part = hash(context, splitter, slice);
-						ContentHash total = hashes.get(slice.table());
-						synchronized (total) {
-							total.add(part);
-						}
-					}
-				}, pool));
+		Workers.run(jobs, "redoubt-verify-hash", (i) -> () -> {
+			RowSplitter splitter = new RowSplitter();
+			Slice slice;
+			while ((slice = queue.poll()) != null) {
+				ContentHash part = hash(context, splitter, slice);
+				ContentHash total = hashes.get(slice.table());
+				synchronized (total) {
+					total.add(part);
+				}
 			}
-			CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
-		}
-		finally {
-			pool.shutdownNow();
-		}
+		});
 		List<String> problems = new ArrayList<>();
 		for (TableEntry table : tables) {
 			String actual = hashes.get(table).value();

@@ -1,7 +1,6 @@
 package dev.redoubt.verify.repocheck;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +81,8 @@ public final class RepositoryCheck {
 		List<Problem> problems = new ArrayList<>();
 		long[] objects = { 0 };
 		int backups = 0;
+		// every chunk of every complete backup, by key: what a copy must match to be good
+		Map<String, ChunkRef> chunks = new LinkedHashMap<>();
 		for (String id : withManifest) {
 			BackupId backupId = BackupId.parse(id);
 			Optional<byte[]> reference = goodManifest(all, source, backupId);
@@ -95,24 +96,21 @@ public final class RepositoryCheck {
 			backups++;
 			Manifest manifest = ManifestCodec.decode(reference.get(), this.repository.keys().signingKey(),
 					"manifest of backup " + id);
-			Set<String> expected = new HashSet<>();
-			expected.add(RepositoryLayout.manifest(source, backupId));
-			for (ChunkRef chunk : manifest.allChunks()) {
-				expected.add(chunk.key());
-			}
+			// a chunk stored twice in one backup is one object: check it once
+			Map<String, ChunkRef> distinct = new LinkedHashMap<>();
+			manifest.allChunks().forEach((chunk) -> distinct.putIfAbsent(chunk.key(), chunk));
+			chunks.putAll(distinct);
 			for (ObjectStore region : checked) {
 				Map<String, Long> listed = listings.get(region.name());
 				checkManifest(region, source, backupId, reference.get(), listed, problems, objects);
-				// a chunk stored twice in one backup is one object: check it once
-				Map<String, ChunkRef> distinct = new LinkedHashMap<>();
-				manifest.allChunks().forEach((chunk) -> distinct.putIfAbsent(chunk.key(), chunk));
 				for (ChunkRef chunk : distinct.values()) {
 					checkChunk(region, chunk, listed, problems, objects);
 				}
 				String backupPrefix = RepositoryLayout.backupPrefix(source, backupId);
 				String records = RepositoryLayout.verificationsPrefix(source, backupId);
 				for (String key : listed.keySet()) {
-					if (!key.startsWith(backupPrefix) || expected.contains(key)) {
+					if (!key.startsWith(backupPrefix) || distinct.containsKey(key)
+							|| key.equals(RepositoryLayout.manifest(source, backupId))) {
 						continue;
 					}
 					if (key.startsWith(records)) {
@@ -134,7 +132,7 @@ public final class RepositoryCheck {
 			}
 		}
 		if (repair) {
-			problems = repair(problems, all);
+			problems = repair(problems, all, chunks);
 		}
 		return new RepositoryCheckReport(source, checked.stream().map(ObjectStore::name).toList(), backups, objects[0],
 				List.copyOf(problems), incomplete);
@@ -231,7 +229,7 @@ public final class RepositoryCheck {
 	 * Rewrites each missing or corrupt copy from a region whose copy verifies, and
 	 * removes orphans; a problem with no good copy anywhere stays unrepaired.
 	 */
-	private List<Problem> repair(List<Problem> problems, List<ObjectStore> regions) {
+	private List<Problem> repair(List<Problem> problems, List<ObjectStore> regions, Map<String, ChunkRef> chunks) {
 		List<Problem> result = new ArrayList<>();
 		for (Problem problem : problems) {
 			ObjectStore target = regions.stream()
@@ -244,7 +242,7 @@ public final class RepositoryCheck {
 				result.add(problem.repairedNow());
 				continue;
 			}
-			Optional<byte[]> good = healthyCopy(problem, regions);
+			Optional<byte[]> good = healthyCopy(problem, regions, chunks);
 			if (good.isEmpty()) {
 				log.warn("repair: no region holds a good copy of {}", problem.key());
 				result.add(problem);
@@ -260,13 +258,13 @@ public final class RepositoryCheck {
 		return result;
 	}
 
-	private Optional<byte[]> healthyCopy(Problem problem, List<ObjectStore> regions) {
+	private Optional<byte[]> healthyCopy(Problem problem, List<ObjectStore> regions, Map<String, ChunkRef> chunks) {
 		for (ObjectStore region : regions) {
 			if (region.name().equals(problem.region())) {
 				continue;
 			}
 			Optional<byte[]> bytes = region.read(problem.key());
-			if (bytes.isPresent() && verifies(problem.key(), bytes.get())) {
+			if (bytes.isPresent() && verifies(problem.key(), bytes.get(), chunks.get(problem.key()))) {
 				return bytes;
 			}
 		}
@@ -274,23 +272,16 @@ public final class RepositoryCheck {
 	}
 
 	/**
-	 * Whether a copy is good: a signature that verifies, or the hash its manifest
-	 * records.
+	 * Whether a copy is good: the hash its manifest records, or (a manifest or record) a
+	 * signature that verifies.
 	 */
-	private boolean verifies(String key, byte[] bytes) {
+	private boolean verifies(String key, byte[] bytes, ChunkRef chunk) {
+		if (chunk != null) {
+			return chunkProblem(chunk, bytes) == null;
+		}
 		try {
-			if (key.endsWith("/manifest") || key.contains("/verifications/")) {
-				SignedJson.verify(SignedJson.split(bytes), this.repository.keys().signingKey(), key);
-				return true;
-			}
-			String[] parts = key.split("/");
-			BackupId id = BackupId.parse(parts[parts.length - 3]);
-			String source = key.substring(0, key.indexOf("/backups/"));
-			Manifest manifest = this.repository.readManifest(source, id);
-			return manifest.allChunks()
-				.stream()
-				.filter((c) -> c.key().equals(key))
-				.anyMatch((c) -> chunkProblem(c, bytes) == null);
+			SignedJson.verify(SignedJson.split(bytes), this.repository.keys().signingKey(), key);
+			return true;
 		}
 		catch (RuntimeException ex) {
 			return false;

@@ -44,7 +44,7 @@ class HtmlReportChromiumIT {
 						"format version 1", Duration.ofMillis(190)),
 						new CheckResult("constraints", "Foreign keys and check constraints hold", CheckStatus.FAILED,
 								"foreign key <public.order_lines> violated & reported", Duration.ofMillis(1115))),
-				null);
+				null, start.minusSeconds(3600));
 		Path html = this.work.resolve("verification.html");
 		Files.writeString(html, HtmlReport.render(report));
 		Path png = this.work.resolve("verification.png");

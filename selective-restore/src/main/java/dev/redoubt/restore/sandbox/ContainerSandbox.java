@@ -4,6 +4,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -11,6 +14,7 @@ import org.testcontainers.utility.DockerImageName;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.LocalCluster;
 import dev.redoubt.core.secret.Secret;
 
 /**
@@ -33,9 +37,13 @@ public final class ContainerSandbox implements Sandbox {
 		PostgreSQLContainer container = new PostgreSQLContainer(DockerImageName.parse("postgres:" + major))
 			.withDatabaseName("postgres")
 			.withUsername("postgres");
-		container.setCommand("postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c",
-				"full_page_writes=off", "-c", "autovacuum=off", "-c", "wal_level=minimal", "-c", "max_wal_senders=0",
-				"-c", "max_wal_size=4GB", "-c", "maintenance_work_mem=256MB");
+		// the same settings as a local sandbox, so both kinds measure the same restore
+		List<String> command = new ArrayList<>(List.of("postgres"));
+		Stream.concat(LocalCluster.DISPOSABLE.stream(), LocalSandbox.SETTINGS.stream()).forEach((setting) -> {
+			command.add("-c");
+			command.add(setting);
+		});
+		container.setCommand(command.toArray(String[]::new));
 		try {
 			container.start();
 		}

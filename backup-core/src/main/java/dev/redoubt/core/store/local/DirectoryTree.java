@@ -3,16 +3,35 @@ package dev.redoubt.core.store.local;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+
 /**
- * Removes a directory and everything in it: temporary clusters, regions and scratch
- * space.
+ * Private temporary directories, and removing a directory with everything in it:
+ * temporary clusters, regions and scratch space.
  */
 public final class DirectoryTree {
 
 	private DirectoryTree() {
+	}
+
+	/**
+	 * A new temporary directory only this user can enter (mode 0700): it holds schema
+	 * archives and rows in transit.
+	 * @throws RedoubtException {@code INTERNAL} if none can be created
+	 */
+	public static Path createPrivateTemp(String prefix) {
+		try {
+			return Files.createTempDirectory(prefix,
+					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.INTERNAL, "cannot create a temporary directory: " + ex, ex);
+		}
 	}
 
 	/**
