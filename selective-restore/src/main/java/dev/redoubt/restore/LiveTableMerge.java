@@ -1,10 +1,5 @@
 package dev.redoubt.restore;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,20 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-import org.postgresql.PGConnection;
-
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.TableEntry;
-import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.CrashPoint;
 
 /**
  * Merges staged rows into the live table in one transaction, by a conflict mode: the rows
- * travel from the stage into a temporary table of the target, the differences are
- * counted, and the merge runs; with a dry run, or on any error, the transaction rolls
- * back and the live table is exactly as it was. Columns are matched by name: a column the
- * live table gained since the backup gets its default, a column it lost is refused unless
+ * the predicate selects go from the staged copy (a temporary table of the same session)
+ * into a temporary table shaped like the live one, the differences are counted, and the
+ * merge runs; with a dry run, or on any error, the transaction rolls back and the live
+ * table is exactly as it was. Columns are matched by name: a column the live table gained
+ * since the backup gets its default, a column it lost is refused unless
  * {@code allowDroppedColumns}, and a changed type is converted by PostgreSQL or fails
  * before anything is written.
  */
@@ -45,23 +38,18 @@ final class LiveTableMerge {
 	record Counts(long inserted, long updated, long unchanged, long deleted, List<String> droppedColumns) {
 	}
 
-	private final ConnectionSpec stage;
-
-	private final ConnectionSpec target;
-
-	private final Path workDirectory;
-
-	LiveTableMerge(ConnectionSpec stage, ConnectionSpec target, Path workDirectory) {
-		this.stage = stage;
-		this.target = target;
-		this.workDirectory = workDirectory;
+	private LiveTableMerge() {
 	}
 
-	Counts merge(TableEntry table, String where, ConflictMode mode, boolean dryRun, boolean allowDroppedColumns,
-			boolean disableTriggers) {
+	/**
+	 * Merges, then commits; rolls back on any error and on a dry run.
+	 * @param connection a session in a transaction that holds the staged rows
+	 * @param stage the temporary table holding the fetched rows in the backup's shape
+	 */
+	static Counts merge(Connection connection, TableEntry table, String stage, String where, ConflictMode mode,
+			boolean dryRun, boolean allowDroppedColumns, boolean disableTriggers) {
 		String live = table.qualifiedName();
-		try (Connection connection = this.target.open("redoubt table restore")) {
-			connection.setAutoCommit(false);
+		try {
 			try {
 				LiveColumns columns = LiveColumns.read(connection, table);
 				List<String> dropped = table.columns().stream().filter((c) -> !columns.names().contains(c)).toList();
@@ -83,7 +71,7 @@ final class LiveTableMerge {
 					statement.execute("CREATE TEMP TABLE redoubt_incoming ON COMMIT DROP AS SELECT " + list + " FROM "
 							+ live + " WITH NO DATA");
 				}
-				transfer(table, shared, connection);
+				transfer(connection, stage, shared, columns, where);
 				Counts counts = count(connection, live, shared, columns.primaryKey(), where, mode, dropped);
 				if (mode == ConflictMode.FAIL && counts.unchanged() + counts.updated() > 0) {
 					throw new RedoubtException(ErrorCode.OBJECT_EXISTS,
@@ -112,30 +100,30 @@ final class LiveTableMerge {
 		}
 		catch (SQLException ex) {
 			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE,
-					"cannot reach the target database " + this.target.database() + ": " + ex.getMessage(), ex);
+					"cannot roll back the merge into " + live + ": " + ex.getMessage(), ex);
 		}
 	}
 
-	/** Staged rows into the target's temporary table, through a private file. */
-	private void transfer(TableEntry table, List<String> columns, Connection target) throws SQLException {
-		Path file = this.workDirectory.resolve("incoming.copy");
-		String list = quoted(columns);
-		try {
-			try (Connection stage = this.stage.open("redoubt table restore");
-					OutputStream out = Files.newOutputStream(file)) {
-				stage.unwrap(PGConnection.class)
-					.getCopyAPI()
-					.copyOut("COPY (SELECT " + list + " FROM ONLY " + table.qualifiedName() + ") TO STDOUT", out);
-			}
-			try (InputStream in = Files.newInputStream(file)) {
-				target.unwrap(PGConnection.class)
-					.getCopyAPI()
-					.copyIn("COPY redoubt_incoming (" + list + ") FROM STDIN", in);
-			}
-			Files.deleteIfExists(file);
+	/**
+	 * The selected staged rows into the temporary table shaped like the live one, each
+	 * shared column cast to the live column's type where it changed: a cast PostgreSQL
+	 * cannot make fails here, before the live table is written.
+	 */
+	private static void transfer(Connection connection, String stage, List<String> shared, LiveColumns live,
+			String where) throws SQLException {
+		String select = shared.stream()
+			.map((c) -> "CAST(s." + quote(c) + " AS " + live.types().get(live.names().indexOf(c)) + ")")
+			.collect(Collectors.joining(", "));
+		try (Statement statement = connection.createStatement()) {
+			statement.executeUpdate("INSERT INTO redoubt_incoming (" + quoted(shared) + ") SELECT " + select + " FROM "
+					+ stage + " s" + ((where == null) ? "" : " WHERE (" + where + ")"));
 		}
-		catch (IOException ex) {
-			throw new RedoubtException(ErrorCode.INTERNAL, "cannot pass the staged rows on: " + ex.getMessage(), ex);
+		catch (SQLException ex) {
+			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
+					"the restored rows do not fit the live table "
+							+ "(a column's type changed since the backup, and PostgreSQL cannot cast it): "
+							+ ex.getMessage().replace('\n', ' ') + "; nothing was written",
+					ex);
 		}
 	}
 
@@ -217,21 +205,25 @@ final class LiveTableMerge {
 	 * The live table's columns as they are now.
 	 *
 	 * @param names insertable columns (not generated, not dropped)
+	 * @param types their types, as {@code format_type} writes them
 	 * @param primaryKey primary-key columns, empty without one
 	 * @param hasIdentityAlways whether a column is {@code GENERATED ALWAYS AS IDENTITY}
 	 */
-	record LiveColumns(List<String> names, List<String> primaryKey, boolean hasIdentityAlways) {
+	record LiveColumns(List<String> names, List<String> types, List<String> primaryKey, boolean hasIdentityAlways) {
 
 		static LiveColumns read(Connection connection, TableEntry table) throws SQLException {
 			List<String> names = new ArrayList<>();
+			List<String> types = new ArrayList<>();
 			boolean identityAlways = false;
-			try (PreparedStatement query = connection.prepareStatement("SELECT attname, attidentity FROM pg_attribute"
-					+ " WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
-					+ " ORDER BY attnum")) {
+			try (PreparedStatement query = connection
+				.prepareStatement("SELECT attname, attidentity," + " format_type(atttypid, atttypmod) FROM pg_attribute"
+						+ " WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
+						+ " ORDER BY attnum")) {
 				query.setString(1, table.qualifiedName());
 				try (ResultSet rows = query.executeQuery()) {
 					while (rows.next()) {
 						names.add(rows.getString(1));
+						types.add(rows.getString(3));
 						identityAlways |= "a".equals(rows.getString(2));
 					}
 				}
@@ -251,7 +243,7 @@ final class LiveTableMerge {
 					}
 				}
 			}
-			return new LiveColumns(names, key, identityAlways);
+			return new LiveColumns(names, types, key, identityAlways);
 		}
 
 	}

@@ -9,15 +9,14 @@ import java.util.List;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
-import dev.redoubt.core.manifest.TableEntry;
-import dev.redoubt.core.pg.ConnectionSpec;
 
 /**
- * Lets PostgreSQL's own parser judge a row predicate, on the staged (empty) table in the
- * sandbox: it is compiled into a temporary view, and the view's query tree must name no
- * relation but the table (a subquery on another table would read the sandbox's empty
- * copy, not the data the operator means) and no volatile function (which may write, or
- * select rows at random). Syntax errors and unknown columns fail the compilation.
+ * Lets PostgreSQL's own parser judge a row predicate, on the staged (still empty) copy of
+ * the table: it is compiled into a temporary view, and the view's query tree must name no
+ * relation but the staged table (a subquery on another table would read live data, not
+ * the backup's) and no volatile function (which may write, or select rows at random).
+ * Syntax errors and unknown columns fail the compilation; a predicate that passes can
+ * only read the staged rows.
  */
 final class PredicateGuard {
 
@@ -75,19 +74,24 @@ final class PredicateGuard {
 				"--where must be one predicate: " + why + ": " + where);
 	}
 
-	static void check(ConnectionSpec stage, TableEntry table, String where) {
+	/**
+	 * Compiles the predicate against {@code relation} (the staged copy of the table) in
+	 * the caller's transaction, inside a savepoint that is rolled back, so nothing of the
+	 * check stays behind.
+	 * @param what the table as the user named it, for messages
+	 */
+	static void check(Connection connection, String relation, String what, String where) {
 		if (where == null) {
 			return;
 		}
-		String what = "--where on " + table.qualifiedName();
-		try (Connection connection = stage.open("redoubt table restore")) {
-			connection.setAutoCommit(false);
-			try (Statement statement = connection.createStatement()) {
-				statement.execute("CREATE TEMP VIEW redoubt_predicate AS SELECT 1 AS one FROM ONLY "
-						+ table.qualifiedName() + " WHERE (" + where + ")");
+		String label = "--where on " + what;
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("SAVEPOINT redoubt_predicate");
+			try {
+				statement.execute("CREATE TEMP VIEW redoubt_predicate AS SELECT 1 AS one FROM ONLY " + relation
+						+ " WHERE (" + where + ")");
 				// the view's stored query tree names every relation and function it uses,
-				// system
-				// ones included (pg_depend leaves out pinned system objects)
+				// system ones included (pg_depend leaves out pinned system objects)
 				String tree;
 				try (ResultSet rows = statement.executeQuery(
 						"SELECT ev_action::text FROM pg_rewrite WHERE ev_class = 'redoubt_predicate'::regclass")) {
@@ -98,7 +102,7 @@ final class PredicateGuard {
 				String relations = ids(tree, ":relid (\\d+)");
 				try (ResultSet rows = statement.executeQuery("SELECT DISTINCT oid::regclass::text FROM pg_class"
 						+ " WHERE oid IN (" + relations + ") AND oid NOT IN ('redoubt_predicate'::regclass, "
-						+ quoteLiteral(table.qualifiedName()) + "::regclass)")) {
+						+ quoteLiteral(relation) + "::regclass)")) {
 					while (rows.next()) {
 						problems.add("it reads another table (" + rows.getString(1)
 								+ "): a predicate may name only the restored table's columns");
@@ -114,16 +118,17 @@ final class PredicateGuard {
 				}
 				if (!problems.isEmpty()) {
 					throw new RedoubtException(ErrorCode.INVALID_SELECTION,
-							what + " is refused: " + String.join("; ", problems));
+							label + " is refused: " + String.join("; ", problems));
 				}
 			}
 			finally {
-				connection.rollback();
+				statement.execute("ROLLBACK TO SAVEPOINT redoubt_predicate");
+				statement.execute("RELEASE SAVEPOINT redoubt_predicate");
 			}
 		}
 		catch (SQLException ex) {
 			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
-					what + " is not a valid predicate: " + ex.getMessage().replace('\n', ' '), ex);
+					label + " is not a valid predicate: " + ex.getMessage().replace('\n', ' '), ex);
 		}
 	}
 

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.redoubt.core.error.ErrorCode;
@@ -27,6 +28,12 @@ final class SchemaRestorer implements AutoCloseable {
 	 * {@code 3416; 2606 16460 FK CONSTRAINT ...}.
 	 */
 	private static final Pattern FK_ENTRY = Pattern.compile("^\\d+; \\d+ \\d+ FK CONSTRAINT ");
+
+	/**
+	 * The start of a table-of-contents line, up to its entry type:
+	 * {@code 3416; 2606 16460 }.
+	 */
+	private static final Pattern TOC_ENTRY = Pattern.compile("^\\d+; \\d+ \\d+ ");
 
 	private final Path directory;
 
@@ -84,6 +91,31 @@ final class SchemaRestorer implements AutoCloseable {
 				List.of(this.pgRestore.toString(), "-L", list.toString(), "-f", "-", this.archive.toString()), Map.of(),
 				"pg_restore -f - (foreign keys)");
 		return ForeignKeyScript.parse(script);
+	}
+
+	/**
+	 * The SQL {@code pg_restore -f -} writes for the archive's entries of these types (as
+	 * {@code pg_restore -l} names them), without owners or privileges. Needs no database.
+	 */
+	String script(List<String> entryTypes) {
+		String toc = ToolProcess.run(List.of(this.pgRestore.toString(), "-l", this.archive.toString()), Map.of(),
+				"pg_restore -l");
+		StringBuilder selected = new StringBuilder();
+		toc.lines().forEach((line) -> {
+			Matcher entry = TOC_ENTRY.matcher(line);
+			if (!entry.find()) {
+				return;
+			}
+			String rest = line.substring(entry.end());
+			boolean attachOrData = rest.startsWith("TABLE ATTACH ") || rest.startsWith("INDEX ATTACH ")
+					|| rest.startsWith("TABLE DATA ");
+			if (!attachOrData && entryTypes.stream().anyMatch((type) -> rest.startsWith(type + " "))) {
+				selected.append(line).append('\n');
+			}
+		});
+		Path list = writeList("definitions.list", selected.toString());
+		return ToolProcess.run(List.of(this.pgRestore.toString(), "--no-owner", "--no-privileges", "-L",
+				list.toString(), "-f", "-", this.archive.toString()), Map.of(), "pg_restore -f - (table definitions)");
 	}
 
 	private Path writeList(String name, String content) {

@@ -17,38 +17,43 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.redoubt.core.codec.ChunkDecoder;
-import dev.redoubt.core.concurrent.Workers;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.manifest.Manifest;
 import dev.redoubt.core.manifest.TableEntry;
+import dev.redoubt.core.progress.Progress;
 import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.CopyText;
 import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.pg.ToolProcess;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
-import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.restore.sandbox.Sandbox;
 import dev.redoubt.restore.sandbox.SandboxKind;
 import dev.redoubt.restore.sandbox.Sandboxes;
 
 /**
  * Brings back single tables, or the rows of them a predicate selects, beside the live
- * tables: the backup's schema is restored into a throwaway sandbox, only the chunks whose
- * key bounds can hold selected rows are fetched and loaded there, the predicate runs on
- * those staged rows (never on the live database), indexes and constraints are built, and
- * the tables are moved into the destination schema and copied into the target in one
- * transaction ({@code pg_dump} of that schema, {@code pg_restore --single-transaction}):
- * the target gets the whole result or nothing. Foreign keys to other tables are reported,
- * not created.
+ * tables or into them. Only the chunks whose recorded key bounds can hold selected rows
+ * are fetched. The backup's DDL of each table is rewritten to its destination
+ * ({@link TableDefinitions}) and run in the target, and the rows are copied in over the
+ * same session, in one transaction: the target gets the whole result or nothing. A
+ * predicate is judged on an empty staged copy before anything is fetched and runs only on
+ * the staged rows, never on the live table. Into a live table, the staged rows are merged
+ * by a conflict mode ({@link LiveTableMerge}). Only a file or a dry run without a target
+ * stages in a throwaway sandbox, so that no database is touched.
  */
 public final class TableRestore {
 
@@ -75,78 +80,44 @@ public final class TableRestore {
 		Instant start = this.clock.instant();
 		validate(request);
 		Manifest manifest = this.repository.readManifest(source, id);
-		List<TableEntry> tables = request.tables().stream().map((name) -> find(manifest, name)).toList();
+		List<TableEntry> tables = select(manifest, request);
 		String destinationSchema = (request.into() != null) ? request.into().schema()
 				: "redoubt_restore_" + id.value().toLowerCase(Locale.ROOT).replace('-', '_');
-		if (request.target() != null && !request.dryRun() && request.toFile() == null && !request.intoExisting()) {
+		boolean inSandbox = request.toFile() != null || request.target() == null;
+		if (!inSandbox && !request.dryRun() && !request.intoExisting()) {
 			requireAbsent(request.target(), tables, request.into(), destinationSchema);
 		}
 		byte[] dataKey = this.repository.dataKey(manifest);
 		int major = manifest.source().serverVersionNum() / 10000;
-		List<TableRestoreResult.Table> results = new ArrayList<>();
+		byte[] schema = ChunkDecoder.readAll(this.repository.readChunk(manifest.schema()), dataKey,
+				this.repository.keys().chunkIdKey(), manifest.schema().id());
+		TableDefinitions definitions;
+		try (SchemaRestorer restorer = new SchemaRestorer(schema, major, null, new RestoreOptions(1, false, true))) {
+			definitions = TableDefinitions.parse(restorer.script(TableDefinitions.ENTRY_TYPES));
+		}
+		List<BesideRestore.Placement> placements = plan(tables, definitions, request, destinationSchema);
+		Progress progress = Progress.start("restore", placements.stream().mapToLong((p) -> p.chunks().size()).sum(),
+				placements.stream().flatMap((p) -> p.chunks().stream()).mapToLong(ChunkRef::storedBytes).sum());
+		List<TableRestoreResult.Table> results;
 		String destination;
-		try (Sandbox sandbox = Sandboxes.start(this.sandboxKind, major, this.sandboxRoot)) {
-			sandbox.createDatabase(STAGE);
-			ConnectionSpec stage = sandbox.connection(STAGE);
-			byte[] schema = ChunkDecoder.readAll(this.repository.readChunk(manifest.schema()), dataKey,
-					this.repository.keys().chunkIdKey(), manifest.schema().id());
-			List<ForeignKeyDefinition> foreignKeys;
-			try (SchemaRestorer restorer = new SchemaRestorer(schema, major, stage,
-					new RestoreOptions(request.jobs(), false, true))) {
-				restorer.preData();
-				// the staged tables are empty now: a bad predicate fails before any chunk
-				// is fetched
-				tables.forEach((table) -> {
-					PredicateGuard.check(stage, table, request.where());
-					count(stage, table, request.where());
-				});
-				List<LoadTask> plan = new ArrayList<>();
-				for (TableEntry table : tables) {
-					Optional<KeyRange> range = KeyRange.of(request.where(), table.keyColumn());
-					table.chunks()
-						.stream()
-						.filter((chunk) -> range.map((r) -> r.mayHold(chunk)).orElse(true))
-						.forEach((chunk) -> plan.add(new LoadTask(table, chunk)));
-				}
-				load(plan, dataKey, stage, request.jobs());
-				for (TableEntry table : tables) {
-					long selected = select(stage, table, request.where());
-					List<ChunkRef> fetched = plan.stream()
-						.filter((task) -> task.table() == table)
-						.map(LoadTask::chunk)
-						.toList();
-					results.add(new TableRestoreResult.Table(table.qualifiedName(), null, fetched.size(),
-							table.chunks().size(), fetched.stream().mapToLong(ChunkRef::storedBytes).sum(),
-							table.chunks().stream().mapToLong(ChunkRef::storedBytes).sum(), selected, table.rows(),
-							List.of(), null));
-				}
-				if (request.intoExisting()) {
-					return merge(start, id, request, tables, results, stage);
-				}
-				foreignKeys = restorer.postDataWithoutForeignKeys();
+		try (SessionLoader loader = new SessionLoader(this.repository, dataKey, request.jobs(), progress)) {
+			if (inSandbox) {
+				results = inSandbox(manifest, schema, major, placements, request, loader);
+				destination = request.dryRun() ? "nothing written (dry run)" : request.toFile().toString();
 			}
-			new TargetDatabase(stage).setSequences(manifest.sequences());
-			List<QualifiedName> moved = move(stage, tables, request.into(), destinationSchema);
-			for (int i = 0; i < results.size(); i++) {
-				TableEntry table = tables.get(i);
-				TableRestoreResult.Table result = results.get(i);
-				List<String> keys = foreignKeys.stream()
-					.filter((fk) -> QualifiedName.parse(fk.schema() + "." + fk.table()).matches(table))
-					.map(ForeignKeyDefinition::sql)
-					.toList();
-				results.set(i, result.with((request.dryRun()) ? null : moved.get(i).quoted(), keys, null));
-			}
-			if (request.dryRun()) {
-				destination = "nothing written (dry run)";
-			}
-			else if (request.toFile() != null) {
-				writeFile(stage, moved, request.toFile(), major);
-				destination = request.toFile().toString();
+			else if (request.intoExisting()) {
+				results = merge(placements, request, loader);
+				destination = request.dryRun() ? "nothing written (dry run)"
+						: "the live table(s) in database " + request.target().database();
 			}
 			else {
-				copyToTarget(stage, moved, destinationSchema, request.target(), major);
-				destination = "database " + request.target().database();
+				results = beside(request.target(), manifest, placements, request, loader);
+				destination = request.dryRun() ? "nothing written (dry run)"
+						: "database " + request.target().database();
 			}
+		}
+		finally {
+			progress.finish();
 		}
 		TableRestoreResult result = new TableRestoreResult(id.value(), destination, results,
 				Duration.between(start, this.clock.instant()));
@@ -155,29 +126,166 @@ public final class TableRestore {
 		return result;
 	}
 
-	/** Merges the staged rows of each table into the live table, one transaction each. */
-	private TableRestoreResult merge(Instant start, BackupId id, TableRestoreRequest request, List<TableEntry> tables,
-			List<TableRestoreResult.Table> results, ConnectionSpec stage) {
-		Path directory = DirectoryTree.createPrivateTemp("redoubt-tables");
-		try {
-			LiveTableMerge merge = new LiveTableMerge(stage, request.target(), directory);
-			for (int i = 0; i < tables.size(); i++) {
-				LiveTableMerge.Counts counts = merge.merge(tables.get(i), request.where(), request.conflict(),
-						request.dryRun(), request.allowDroppedColumns(), request.disableTriggers());
-				results.set(i,
-						results.get(i)
-							.with(request.dryRun() ? null : tables.get(i).qualifiedName(), List.of(),
-									new TableRestoreResult.Merge(request.conflict().name().toLowerCase(Locale.ROOT),
-											counts.inserted(), counts.updated(), counts.unchanged(), counts.deleted(),
-											counts.droppedColumns())));
+	/** The tables named, and every table of the schemas named, each once. */
+	private static List<TableEntry> select(Manifest manifest, TableRestoreRequest request) {
+		Set<TableEntry> tables = new LinkedHashSet<>();
+		request.tables().forEach((name) -> tables.add(find(manifest, name)));
+		for (String schema : request.schemas()) {
+			List<TableEntry> inSchema = manifest.tables().stream().filter((t) -> t.schema().equals(schema)).toList();
+			if (inSchema.isEmpty()) {
+				throw new RedoubtException(ErrorCode.INVALID_SELECTION,
+						"backup " + manifest.backupId() + " holds no table in schema " + TableEntry.quote(schema),
+						"list the tables with: redoubt info --source " + manifest.source().name() + " --output json",
+						null);
+			}
+			tables.addAll(inSchema);
+		}
+		if (request.into() != null && tables.size() > 1) {
+			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
+					"--into names one table, but " + tables.size() + " tables are selected");
+		}
+		return List.copyOf(tables);
+	}
+
+	/** Each table's destination, DDL and the chunks that can hold selected rows. */
+	private static List<BesideRestore.Placement> plan(List<TableEntry> tables, TableDefinitions definitions,
+			TableRestoreRequest request, String destinationSchema) {
+		List<BesideRestore.Placement> placements = new ArrayList<>();
+		for (TableEntry table : tables) {
+			Optional<KeyRange> range = KeyRange.of(request.where(), table.keyColumn());
+			List<ChunkRef> chunks = table.chunks()
+				.stream()
+				.filter((chunk) -> range.map((r) -> r.mayHold(chunk)).orElse(true))
+				.toList();
+			QualifiedName destination = (request.into() != null) ? request.into()
+					: new QualifiedName(destinationSchema, table.name());
+			placements.add(new BesideRestore.Placement(table, definitions.of(table), destination, chunks));
+		}
+		return placements;
+	}
+
+	/**
+	 * Every restored table and owned sequence to its destination: under the table's own
+	 * names in the destination schema, or, renamed with {@code --into}, sequences after
+	 * the new table name.
+	 */
+	private static Map<QualifiedName, QualifiedName> destinations(List<BesideRestore.Placement> placements,
+			UnaryOperator<String> rename) {
+		Map<QualifiedName, QualifiedName> names = new HashMap<>();
+		for (BesideRestore.Placement placement : placements) {
+			names.put(placement.original(), placement.destination());
+			for (QualifiedName sequence : placement.definitions().sequences()) {
+				names.put(sequence, new QualifiedName(placement.destination().schema(), rename.apply(sequence.name())));
 			}
 		}
-		finally {
-			DirectoryTree.delete(directory);
+		return names;
+	}
+
+	/**
+	 * How index, constraint and sequence names follow {@code --into}: {@code orders_pkey}
+	 * becomes {@code orders_range_pkey} (in a schema that holds the live table, the old
+	 * names are taken); without {@code --into} they stay.
+	 */
+	private static UnaryOperator<String> renaming(TableRestoreRequest request, List<TableEntry> tables) {
+		if (request.into() == null) {
+			return UnaryOperator.identity();
 		}
-		String destination = request.dryRun() ? "nothing written (dry run)"
-				: "the live table(s) in database " + request.target().database();
-		return new TableRestoreResult(id.value(), destination, results, Duration.between(start, this.clock.instant()));
+		String oldName = tables.get(0).name();
+		String newName = request.into().name();
+		return (name) -> name.startsWith(oldName) ? newName + name.substring(oldName.length()) : newName + "_" + name;
+	}
+
+	private List<TableRestoreResult.Table> beside(ConnectionSpec target, Manifest manifest,
+			List<BesideRestore.Placement> placements, TableRestoreRequest request, SessionLoader loader) {
+		UnaryOperator<String> rename = renaming(request,
+				placements.stream().map(BesideRestore.Placement::entry).toList());
+		BesideRestore restore = new BesideRestore(loader, destinations(placements, rename), rename);
+		try (Connection connection = target.open("redoubt table restore")) {
+			List<BesideRestore.Outcome> outcomes = restore.restore(connection, placements, request.where(),
+					manifest.sequences(), request.foreignKeys(), request.dryRun());
+			List<TableRestoreResult.Table> results = new ArrayList<>();
+			for (int i = 0; i < placements.size(); i++) {
+				BesideRestore.Outcome outcome = outcomes.get(i);
+				results.add(result(placements.get(i), outcome.rowsSelected(),
+						request.dryRun() ? null : placements.get(i).destination().quoted(),
+						outcome.foreignKeysNotCreated(), outcome.triggersNotCreated(), null));
+			}
+			return results;
+		}
+		catch (SQLException ex) {
+			throw failed(target, ex);
+		}
+	}
+
+	/** Merges into each live table, one transaction each. */
+	private List<TableRestoreResult.Table> merge(List<BesideRestore.Placement> placements, TableRestoreRequest request,
+			SessionLoader loader) {
+		List<TableRestoreResult.Table> results = new ArrayList<>();
+		for (BesideRestore.Placement placement : placements) {
+			try (Connection connection = request.target().open("redoubt table restore")) {
+				connection.setAutoCommit(false);
+				CopyText.applySessionSettings(connection);
+				String stage = "pg_temp.redoubt_stage";
+				try (Statement statement = connection.createStatement()) {
+					statement.execute(TableDefinitions.asTemporary(placement.definitions().table(),
+							placement.original(), "redoubt_stage"));
+				}
+				PredicateGuard.check(connection, stage, placement.entry().qualifiedName(), request.where());
+				loader.load(connection, stage, placement.entry().columns().stream().map(TableEntry::quote).toList(),
+						placement.chunks());
+				LiveTableMerge.Counts counts = LiveTableMerge.merge(connection, placement.entry(), stage,
+						request.where(), request.conflict(), request.dryRun(), request.allowDroppedColumns(),
+						request.disableTriggers());
+				long selected = counts.inserted() + counts.updated() + counts.unchanged();
+				results.add(result(placement, selected, request.dryRun() ? null : placement.entry().qualifiedName(),
+						List.of(), List.of(),
+						new TableRestoreResult.Merge(request.conflict().name().toLowerCase(Locale.ROOT),
+								counts.inserted(), counts.updated(), counts.unchanged(), counts.deleted(),
+								counts.droppedColumns())));
+			}
+			catch (SQLException ex) {
+				throw failed(request.target(), ex);
+			}
+		}
+		return results;
+	}
+
+	/**
+	 * For a file, or a dry run with no target: the backup's schema in a throwaway
+	 * sandbox, the tables restored beside their empty originals there, then written out.
+	 */
+	private List<TableRestoreResult.Table> inSandbox(Manifest manifest, byte[] schema, int major,
+			List<BesideRestore.Placement> placements, TableRestoreRequest request, SessionLoader loader) {
+		try (Sandbox sandbox = Sandboxes.start(this.sandboxKind, major, this.sandboxRoot)) {
+			sandbox.createDatabase(STAGE);
+			ConnectionSpec stage = sandbox.connection(STAGE);
+			try (SchemaRestorer restorer = new SchemaRestorer(schema, major, stage,
+					new RestoreOptions(request.jobs(), false, true))) {
+				restorer.preData();
+			}
+			List<TableRestoreResult.Table> results = beside(stage, manifest, placements, request, loader);
+			if (request.toFile() != null) {
+				writeFile(stage, placements.stream().map(BesideRestore.Placement::destination).toList(),
+						request.toFile(), major);
+			}
+			return results;
+		}
+	}
+
+	private static TableRestoreResult.Table result(BesideRestore.Placement placement, long selected, String restoredAs,
+			List<String> foreignKeys, List<String> triggers, TableRestoreResult.Merge merge) {
+		TableEntry table = placement.entry();
+		return new TableRestoreResult.Table(table.qualifiedName(), restoredAs, placement.chunks().size(),
+				table.chunks().size(), placement.chunks().stream().mapToLong(ChunkRef::storedBytes).sum(),
+				table.chunks().stream().mapToLong(ChunkRef::storedBytes).sum(), selected, table.rows(), foreignKeys,
+				triggers, merge);
+	}
+
+	private static RedoubtException failed(ConnectionSpec target, SQLException ex) {
+		return new RedoubtException(
+				ErrorCode.RESTORE_INCOMPLETE, "restoring into database " + target.database()
+						+ " failed and was rolled back (nothing was changed): " + ex.getMessage().replace('\n', ' '),
+				ex);
 	}
 
 	private static void validate(TableRestoreRequest request) {
@@ -188,12 +296,9 @@ public final class TableRestore {
 		if (request.intoExisting() && request.target() == null) {
 			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "--into-existing needs --target");
 		}
-		if (request.tables().isEmpty()) {
-			throw new RedoubtException(ErrorCode.INVALID_SELECTION, "no table named: give --table schema.table");
-		}
-		if (request.into() != null && request.tables().size() > 1) {
+		if (request.tables().isEmpty() && request.schemas().isEmpty()) {
 			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
-					"--into names one table, but " + request.tables().size() + " tables are selected");
+					"no table named: give --table schema.table or --schema name");
 		}
 		PredicateGuard.checkShape(request.where());
 		if (request.target() == null && request.toFile() == null && !request.dryRun()) {
@@ -205,7 +310,7 @@ public final class TableRestore {
 			if (!name.endsWith(".csv") && !name.endsWith(".sql")) {
 				throw new RedoubtException(ErrorCode.CONFIG_INVALID, "--to-file must end in .csv or .sql: " + name);
 			}
-			if (name.endsWith(".csv") && request.tables().size() > 1) {
+			if (name.endsWith(".csv") && (request.tables().size() > 1 || !request.schemas().isEmpty())) {
 				throw new RedoubtException(ErrorCode.CONFIG_INVALID,
 						"a .csv file holds one table; use .sql for several");
 			}
@@ -252,177 +357,6 @@ public final class TableRestore {
 		}
 	}
 
-	private void load(List<LoadTask> plan, byte[] dataKey, ConnectionSpec stage, int jobs) {
-		ConcurrentLinkedQueue<LoadTask> tasks = new ConcurrentLinkedQueue<>(plan);
-		ChunkLoader loader = new ChunkLoader(this.repository, dataKey, stage, (task) -> {
-		}, true);
-		Workers.run(Math.max(1, Math.min(jobs, plan.size())), "redoubt-stage-worker", (i) -> () -> loader.drain(tasks));
-	}
-
-	/**
-	 * Applies the predicate to the staged rows: first read-only (a predicate that writes,
-	 * or names an unknown column, fails here with the server's message), then the rows it
-	 * does not select are removed from the stage.
-	 * @return rows selected
-	 */
-	private static long select(ConnectionSpec stage, TableEntry table, String where) {
-		long count = count(stage, table, where);
-		try (Connection connection = stage.open("redoubt table restore")) {
-			connection.setAutoCommit(false);
-			if (where != null) {
-				try (Statement statement = connection.createStatement()) {
-					statement.executeUpdate(
-							"DELETE FROM ONLY " + table.qualifiedName() + " WHERE (" + where + ") IS NOT TRUE");
-				}
-				connection.commit();
-			}
-			return count;
-		}
-		catch (SQLException ex) {
-			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
-					"staging " + table.qualifiedName() + " failed: " + ex.getMessage(), ex);
-		}
-	}
-
-	/**
-	 * Counts the staged rows the predicate selects, in a read-only transaction: a
-	 * predicate that writes, or names an unknown column, fails with the server's message.
-	 */
-	private static long count(ConnectionSpec stage, TableEntry table, String where) {
-		try (Connection connection = stage.open("redoubt table restore")) {
-			connection.setAutoCommit(false);
-			try (Statement statement = connection.createStatement()) {
-				statement.execute("SET TRANSACTION READ ONLY");
-				String filter = (where == null) ? "" : " WHERE (" + where + ")";
-				try (ResultSet rows = statement
-					.executeQuery("SELECT count(*) FROM ONLY " + table.qualifiedName() + filter)) {
-					rows.next();
-					return rows.getLong(1);
-				}
-			}
-			finally {
-				connection.rollback();
-			}
-		}
-		catch (SQLException ex) {
-			throw new RedoubtException(ErrorCode.INVALID_SELECTION, "--where is not a valid read-only predicate on "
-					+ table.qualifiedName() + ": " + ex.getMessage().replace('\n', ' '), ex);
-		}
-	}
-
-	/**
-	 * Moves the staged tables (with their indexes, constraints and owned sequences) into
-	 * the destination schema of the sandbox, under their destination names.
-	 */
-	private static List<QualifiedName> move(ConnectionSpec stage, List<TableEntry> tables, QualifiedName into,
-			String schema) {
-		List<QualifiedName> moved = new ArrayList<>();
-		try (Connection connection = stage.open("redoubt table restore");
-				Statement statement = connection.createStatement()) {
-			for (TableEntry table : tables) {
-				QualifiedName target = (into != null) ? into : new QualifiedName(schema, table.name());
-				String temporary = "redoubt_moving_" + moved.size();
-				statement.execute("CREATE SCHEMA IF NOT EXISTS " + TableEntry.quote(target.schema()));
-				// rename first: the destination schema may hold a staged table of that
-				// name
-				statement.execute("ALTER TABLE " + table.qualifiedName() + " RENAME TO " + TableEntry.quote(temporary));
-				statement.execute("ALTER TABLE " + TableEntry.quote(table.schema()) + "." + TableEntry.quote(temporary)
-						+ " SET SCHEMA " + TableEntry.quote(target.schema()));
-				statement.execute("ALTER TABLE " + TableEntry.quote(target.schema()) + "." + TableEntry.quote(temporary)
-						+ " RENAME TO " + TableEntry.quote(target.name()));
-				if (into != null) {
-					renameCompanions(connection, table.name(), target);
-				}
-				moved.add(target);
-			}
-		}
-		catch (SQLException ex) {
-			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
-					"preparing the restored tables failed: " + ex.getMessage(), ex);
-		}
-		return moved;
-	}
-
-	/**
-	 * Renames a moved table's indexes (and so the constraints they back) and owned
-	 * sequences after its new name, {@code orders_pkey} becoming
-	 * {@code orders_range_pkey}: in a schema that holds the live table, the old names are
-	 * taken.
-	 */
-	private static void renameCompanions(Connection connection, String oldName, QualifiedName table)
-			throws SQLException {
-		String sql = "SELECT c.relkind, c.relname FROM pg_class c WHERE c.oid IN ("
-				+ "SELECT indexrelid FROM pg_index WHERE indrelid = ?::regclass UNION "
-				+ "SELECT objid FROM pg_depend WHERE refobjid = ?::regclass AND classid = 'pg_class'::regclass"
-				+ " AND deptype IN ('a', 'i') AND objid IN (SELECT oid FROM pg_class WHERE relkind = 'S'))";
-		List<String[]> companions = new ArrayList<>();
-		try (PreparedStatement query = connection.prepareStatement(sql)) {
-			query.setString(1, table.quoted());
-			query.setString(2, table.quoted());
-			try (ResultSet rows = query.executeQuery()) {
-				while (rows.next()) {
-					companions.add(new String[] { rows.getString(1), rows.getString(2) });
-				}
-			}
-		}
-		try (Statement statement = connection.createStatement()) {
-			for (String[] companion : companions) {
-				String name = companion[1];
-				String renamed = name.startsWith(oldName) ? table.name() + name.substring(oldName.length())
-						: table.name() + "_" + name;
-				statement.execute("ALTER " + ("S".equals(companion[0]) ? "SEQUENCE " : "INDEX ")
-						+ TableEntry.quote(table.schema()) + "." + TableEntry.quote(name) + " RENAME TO "
-						+ TableEntry.quote(renamed));
-			}
-		}
-	}
-
-	/**
-	 * Copies the destination schema (or, if the target has that schema already, just the
-	 * tables) from the sandbox into the target in one transaction.
-	 */
-	private static void copyToTarget(ConnectionSpec stage, List<QualifiedName> moved, String schema,
-			ConnectionSpec target, int major) {
-		boolean schemaExists;
-		try (Connection connection = target.open("redoubt table restore");
-				PreparedStatement query = connection
-					.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?)")) {
-			query.setString(1, schema);
-			try (ResultSet rows = query.executeQuery()) {
-				rows.next();
-				schemaExists = rows.getBoolean(1);
-			}
-		}
-		catch (SQLException ex) {
-			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE, "cannot reach the target: " + ex.getMessage(),
-					ex);
-		}
-		Path directory = DirectoryTree.createPrivateTemp("redoubt-tables");
-		try {
-			Path archive = directory.resolve("tables.dump");
-			// uncompressed (-Z0): the archive lives for seconds on local disk, and
-			// compressing it cost more CPU than the rest of the copy
-			List<String> selection = schemaExists ? moved.stream().map((name) -> "--table=" + name.quoted()).toList()
-					: List.of("--schema=" + TableEntry.quote(schema));
-			dumpStaged(stage, major, archive, List.of("-Fc", "-Z0"), selection);
-			List<String> restore = new ArrayList<>(List.of(PgTools.find("pg_restore", major).toString(),
-					"--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges", "--no-password"));
-			target.libpqArguments().forEach((option, value) -> restore.add(option + "=" + value));
-			restore.add(archive.toString());
-			try {
-				ToolProcess.run(restore, target.libpqEnvironment(), "pg_restore into " + target.database());
-			}
-			catch (RedoubtException ex) {
-				throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE, "writing the restored tables into database "
-						+ target.database() + " failed and was rolled back (nothing was changed): " + ex.getMessage(),
-						ex);
-			}
-		}
-		finally {
-			DirectoryTree.delete(directory);
-		}
-	}
-
 	/**
 	 * {@code pg_dump} of staged tables into {@code file}, without owners or privileges.
 	 */
@@ -436,7 +370,7 @@ public final class TableRestore {
 		ToolProcess.run(dump, stage.libpqEnvironment(), "pg_dump of the staged tables");
 	}
 
-	private static void writeFile(ConnectionSpec stage, List<QualifiedName> moved, Path file, int major) {
+	private static void writeFile(ConnectionSpec stage, List<QualifiedName> tables, Path file, int major) {
 		Path partial = file.resolveSibling(file.getFileName() + ".partial");
 		try {
 			if (file.getFileName().toString().endsWith(".csv")) {
@@ -444,12 +378,12 @@ public final class TableRestore {
 						OutputStream out = Files.newOutputStream(partial)) {
 					connection.unwrap(PGConnection.class)
 						.getCopyAPI()
-						.copyOut("COPY " + moved.get(0).quoted() + " TO STDOUT WITH (FORMAT csv, HEADER)", out);
+						.copyOut("COPY " + tables.get(0).quoted() + " TO STDOUT WITH (FORMAT csv, HEADER)", out);
 				}
 			}
 			else {
 				dumpStaged(stage, major, partial, List.of(),
-						moved.stream().map((name) -> "--table=" + name.quoted()).toList());
+						tables.stream().map((name) -> "--table=" + name.quoted()).toList());
 			}
 			Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
 		}

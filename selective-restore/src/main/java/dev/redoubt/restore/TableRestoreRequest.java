@@ -21,10 +21,20 @@ import dev.redoubt.core.pg.ConnectionSpec;
  * {@code null}
  * @param allowDroppedColumns merge although the live table lost columns the backup holds
  * @param disableTriggers merge with the live table's triggers off
+ * @param schemas schemas whose every table is brought back, besides {@code tables}
+ * @param foreignKeys also create foreign keys to tables that are not restored (the live
+ * ones); foreign keys between restored tables are always created
  */
 public record TableRestoreRequest(List<QualifiedName> tables, String where, QualifiedName into, ConnectionSpec target,
 		Path toFile, boolean dryRun, int jobs, ConflictMode conflict, boolean allowDroppedColumns,
-		boolean disableTriggers) {
+		boolean disableTriggers, List<String> schemas, boolean foreignKeys) {
+
+	public TableRestoreRequest(List<QualifiedName> tables, String where, QualifiedName into, ConnectionSpec target,
+			Path toFile, boolean dryRun, int jobs, ConflictMode conflict, boolean allowDroppedColumns,
+			boolean disableTriggers) {
+		this(tables, where, into, target, toFile, dryRun, jobs, conflict, allowDroppedColumns, disableTriggers,
+				List.of(), false);
+	}
 
 	/** Beside the live tables. */
 	public TableRestoreRequest(List<QualifiedName> tables, String where, QualifiedName into, ConnectionSpec target,

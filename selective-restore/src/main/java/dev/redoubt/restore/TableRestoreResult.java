@@ -25,17 +25,21 @@ public record TableRestoreResult(String backupId, String destination, List<Table
 	 * @param bytesTotal stored bytes of all its chunks
 	 * @param rowsSelected rows that match the predicate
 	 * @param rowsInBackup rows the backup holds
-	 * @param foreignKeysNotCreated foreign keys of the table, reported and not created
+	 * @param foreignKeysNotCreated foreign keys to tables that were not restored,
+	 * reported and not created (unless asked for)
+	 * @param triggersNotCreated the table's triggers, reported and not created on the
+	 * copy
 	 * @param merge with {@code --into-existing}: rows inserted, updated, unchanged and
 	 * deleted in the live table (what would be, with {@code --dry-run}); else
 	 * {@code null}
 	 */
 	public record Table(String source, String restoredAs, int chunksFetched, int chunksTotal, long bytesFetched,
-			long bytesTotal, long rowsSelected, long rowsInBackup, List<String> foreignKeysNotCreated, Merge merge) {
+			long bytesTotal, long rowsSelected, long rowsInBackup, List<String> foreignKeysNotCreated,
+			List<String> triggersNotCreated, Merge merge) {
 
 		Table with(String restoredAs, List<String> foreignKeys, Merge merge) {
 			return new Table(this.source, restoredAs, this.chunksFetched, this.chunksTotal, this.bytesFetched,
-					this.bytesTotal, this.rowsSelected, this.rowsInBackup, foreignKeys, merge);
+					this.bytesTotal, this.rowsSelected, this.rowsInBackup, foreignKeys, this.triggersNotCreated, merge);
 		}
 
 	}

@@ -32,11 +32,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "restore", mixinStandardHelpOptions = true, description = {
 		"Restore a backup into an empty database: schema, rows (chunks fetched from the first healthy "
 				+ "region, every hash verified), then indexes, constraints, triggers, sequences.",
-		"With --table: bring back single tables (or the rows --where selects) beside the live ones, in a new "
-				+ "schema redoubt_restore_<backup id> (or --into schema.table), with their indexes, constraints, "
-				+ "defaults and owned sequences; only chunks whose key range can match are fetched; the "
-				+ "predicate runs on rows staged in a throwaway PostgreSQL, never on the live database; the "
-				+ "target gets everything in one transaction or nothing. Foreign keys are reported, not created.",
+		"With --table or --schema: bring back single tables (or the rows --where selects) beside the live ones, "
+				+ "in a new schema redoubt_restore_<backup id> (or --into schema.table), with their indexes, "
+				+ "constraints, defaults and owned sequences; only chunks whose key range can match are fetched; "
+				+ "the predicate is checked on an empty staged copy before anything is fetched and runs only on "
+				+ "the staged rows, never on the live table; the target gets everything in one transaction or "
+				+ "nothing. Foreign keys between restored tables are created; those to other tables are reported "
+				+ "(--with-foreign-keys creates them). Triggers are reported, not created on the copy.",
+		"With --into-existing: the selected rows are merged into the live table in one transaction by "
+				+ "--conflict; the live table's triggers fire unless --disable-triggers.",
+		"--to-file, and --dry-run without --target, stage in a throwaway PostgreSQL and touch no database.",
 		"The target database must exist (and be empty for a full restore); its password is read from "
 				+ "PGPASSWORD." },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
@@ -55,6 +60,15 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 	@Option(names = "--table", paramLabel = "SCHEMA.TABLE",
 			description = "Restore only this table (repeatable); quote names with double quotes.")
 	List<String> tables = new ArrayList<>();
+
+	@Option(names = "--schema", paramLabel = "SCHEMA",
+			description = "Restore every table of this schema (repeatable), as --table does for one.")
+	List<String> schemas = new ArrayList<>();
+
+	@Option(names = "--with-foreign-keys",
+			description = "With --table: also create the restored tables' foreign keys to tables that are not "
+					+ "restored (the live ones); a row that violates one fails the whole restore.")
+	boolean withForeignKeys;
 
 	@Option(names = "--where", paramLabel = "PREDICATE",
 			description = "With --table: restore only the rows this predicate on the table's columns selects.")
@@ -92,7 +106,8 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 	boolean dryRun;
 
 	@Option(names = "--sandbox", paramLabel = "KIND",
-			description = "With --table: where rows are staged: auto, local or testcontainers.")
+			description = "With --to-file, or --dry-run without --target: where rows are staged: auto, local or "
+					+ "testcontainers.")
 	String sandbox;
 
 	@Option(names = "--target-user", paramLabel = "ROLE",
@@ -138,7 +153,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 		ConnectionSpec targetSpec = (this.target == null) ? null
 				: new ConnectionSpec(this.target, (this.targetUser != null) ? this.targetUser : source.username(),
 						(password != null) ? Secret.of(password) : source.password());
-		if (!this.tables.isEmpty()) {
+		if (!this.tables.isEmpty() || !this.schemas.isEmpty()) {
 			return restoreTables(targetSpec);
 		}
 		if (targetSpec == null) {
@@ -159,7 +174,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 				this.where, (this.into != null) ? QualifiedName.parse(this.into) : null, targetSpec, this.toFile,
 				this.dryRun, this.fleet.restoreOptions(this.jobs, false, false).jobs(),
 				this.intoExisting ? ConflictMode.parse(this.conflict) : null, this.allowDroppedColumns,
-				this.disableTriggers);
+				this.disableTriggers, this.schemas, this.withForeignKeys);
 		TableRestoreResult result;
 		try (Repository repository = this.fleet.openRepository()) {
 			BackupId id = repository.resolve(this.source, this.backup);
@@ -194,7 +209,12 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 								: "; columns dropped since the backup, left out: " + merge.droppedColumns());
 			}
 			for (String key : table.foreignKeysNotCreated()) {
-				out.printf("    foreign key not created (other tables are not restored): %s%n", key.replace('\n', ' '));
+				out.printf(
+						"    foreign key not created (it references a table not restored; --with-foreign-keys): %s%n",
+						key.replace('\n', ' '));
+			}
+			for (String trigger : table.triggersNotCreated()) {
+				out.printf("    trigger not created on the copy: %s%n", trigger.replace('\n', ' '));
 			}
 		}
 		out.flush();

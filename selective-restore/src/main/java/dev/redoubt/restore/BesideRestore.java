@@ -1,0 +1,216 @@
+package dev.redoubt.restore;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+import dev.redoubt.core.manifest.ChunkRef;
+import dev.redoubt.core.manifest.Manifest.SequenceEntry;
+import dev.redoubt.core.manifest.TableEntry;
+import dev.redoubt.core.pg.CopyText;
+import dev.redoubt.restore.TableDefinitions.Definition;
+
+/**
+ * Creates restored tables beside the live ones, in one transaction of one session: the
+ * backup's DDL for each table rewritten to its destination (table, owned sequences,
+ * defaults), the rows copied straight in (or, with a predicate, into a temporary copy
+ * first and only the selected ones inserted), then its constraints and indexes, foreign
+ * keys between restored tables, and sequence values. Nothing is visible before the
+ * commit; any error or interrupt rolls all of it back.
+ */
+final class BesideRestore {
+
+	/**
+	 * One table to restore.
+	 *
+	 * @param entry the table in the backup
+	 * @param definitions its DDL
+	 * @param destination where it goes
+	 * @param chunks the chunks that can hold selected rows
+	 */
+	record Placement(TableEntry entry, TableDefinitions.Table definitions, QualifiedName destination,
+			List<ChunkRef> chunks) {
+
+		QualifiedName original() {
+			return new QualifiedName(this.entry.schema(), this.entry.name());
+		}
+
+	}
+
+	/**
+	 * What was restored of one table.
+	 *
+	 * @param rowsSelected rows the predicate selected (all rows without one)
+	 * @param foreignKeysNotCreated foreign keys to tables that were not restored
+	 * @param triggersNotCreated the table's triggers, not created on the copy
+	 */
+	record Outcome(long rowsSelected, List<String> foreignKeysNotCreated, List<String> triggersNotCreated) {
+	}
+
+	private final SessionLoader loader;
+
+	private final Map<QualifiedName, QualifiedName> names;
+
+	private final UnaryOperator<String> rename;
+
+	/**
+	 * @param names every restored table and owned sequence, to its destination
+	 * @param rename how constraint and index names follow a table's new name
+	 */
+	BesideRestore(SessionLoader loader, Map<QualifiedName, QualifiedName> names, UnaryOperator<String> rename) {
+		this.loader = loader;
+		this.names = names;
+		this.rename = rename;
+	}
+
+	/**
+	 * Restores the tables, committing at the end; with {@code dryRun} only stages and
+	 * counts what the predicate selects, creates nothing, and rolls back.
+	 */
+	List<Outcome> restore(Connection connection, List<Placement> placements, String where,
+			List<SequenceEntry> sequences, boolean foreignKeysToOtherTables, boolean dryRun) throws SQLException {
+		connection.setAutoCommit(false);
+		try {
+			CopyText.applySessionSettings(connection);
+			List<String> relations = new ArrayList<>();
+			if (!dryRun) {
+				createSchemas(connection, placements);
+			}
+			for (int i = 0; i < placements.size(); i++) {
+				Placement placement = placements.get(i);
+				relations.add(createTable(connection, placement, i, where, dryRun));
+			}
+			List<Outcome> outcomes = new ArrayList<>();
+			for (int i = 0; i < placements.size(); i++) {
+				Placement placement = placements.get(i);
+				List<String> columns = placement.entry().columns().stream().map(TableEntry::quote).toList();
+				long rows = (dryRun && where == null) ? placement.entry().rows()
+						: this.loader.load(connection, relations.get(i), columns, placement.chunks());
+				if (where != null) {
+					rows = dryRun ? count(connection, relations.get(i), where)
+							: select(connection, relations.get(i), placement.destination(), columns, where);
+				}
+				outcomes.add(new Outcome(rows, new ArrayList<>(), triggers(placement)));
+			}
+			if (dryRun) {
+				connection.rollback();
+				return outcomes;
+			}
+			for (int i = 0; i < placements.size(); i++) {
+				Placement placement = placements.get(i);
+				execute(connection, placement.definitions().afterRows());
+				for (Definition key : placement.definitions().foreignKeys()) {
+					QualifiedName referenced = TableDefinitions.referenced(key);
+					if (this.names.containsKey(referenced) || foreignKeysToOtherTables) {
+						execute(connection, List.of(key));
+					}
+					else {
+						outcomes.get(i)
+							.foreignKeysNotCreated()
+							.add(TableDefinitions.relocate(key, this.names, this.rename));
+					}
+				}
+			}
+			setSequences(connection, sequences);
+			connection.commit();
+			return outcomes;
+		}
+		catch (SQLException | RuntimeException ex) {
+			connection.rollback();
+			throw ex;
+		}
+	}
+
+	private void createSchemas(Connection connection, List<Placement> placements) throws SQLException {
+		Set<String> schemas = new LinkedHashSet<>();
+		placements.forEach((p) -> schemas.add(p.destination().schema()));
+		try (Statement statement = connection.createStatement()) {
+			for (String schema : schemas) {
+				statement.execute("CREATE SCHEMA IF NOT EXISTS " + TableEntry.quote(schema));
+			}
+		}
+	}
+
+	/**
+	 * Creates the destination table with its sequences and defaults (not on a dry run),
+	 * and with a predicate a temporary copy to stage the rows in, on which the predicate
+	 * is judged before any chunk is fetched.
+	 * @return the relation the chunks are copied into
+	 */
+	private String createTable(Connection connection, Placement placement, int index, String where, boolean dryRun)
+			throws SQLException {
+		if (!dryRun) {
+			List<Definition> before = new ArrayList<>();
+			before.add(placement.definitions().table());
+			before.addAll(placement.definitions().beforeRows());
+			execute(connection, before);
+		}
+		if (where == null && !dryRun) {
+			return placement.destination().quoted();
+		}
+		String stage = "redoubt_stage_" + index;
+		try (Statement statement = connection.createStatement()) {
+			statement
+				.execute(TableDefinitions.asTemporary(placement.definitions().table(), placement.original(), stage));
+		}
+		String relation = "pg_temp." + stage;
+		PredicateGuard.check(connection, relation, placement.entry().qualifiedName(), where);
+		return relation;
+	}
+
+	/**
+	 * Inserts the staged rows the predicate selects into the destination.
+	 * @return rows inserted
+	 */
+	private static long select(Connection connection, String stage, QualifiedName destination, List<String> columns,
+			String where) throws SQLException {
+		String list = String.join(", ", columns);
+		try (Statement statement = connection.createStatement()) {
+			return statement.executeLargeUpdate("INSERT INTO " + destination.quoted() + " (" + list
+					+ ") OVERRIDING SYSTEM VALUE SELECT " + list + " FROM " + stage + " WHERE (" + where + ")");
+		}
+	}
+
+	private static long count(Connection connection, String stage, String where) throws SQLException {
+		try (Statement statement = connection.createStatement();
+				var rows = statement.executeQuery("SELECT count(*) FROM " + stage + " WHERE (" + where + ")")) {
+			rows.next();
+			return rows.getLong(1);
+		}
+	}
+
+	private List<String> triggers(Placement placement) {
+		return placement.definitions().triggers().stream().map((trigger) -> trigger.statement().text()).toList();
+	}
+
+	private void execute(Connection connection, List<Definition> definitions) throws SQLException {
+		try (Statement statement = connection.createStatement()) {
+			for (Definition definition : definitions) {
+				statement.execute(TableDefinitions.relocate(definition, this.names, this.rename));
+			}
+		}
+	}
+
+	/** The backup's values of the restored tables' own sequences, on their copies. */
+	private void setSequences(Connection connection, List<SequenceEntry> sequences) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
+			for (SequenceEntry sequence : sequences) {
+				QualifiedName copy = this.names.get(new QualifiedName(sequence.schema(), sequence.name()));
+				if (copy != null) {
+					statement.setString(1, copy.quoted());
+					statement.setLong(2, sequence.lastValue());
+					statement.setBoolean(3, sequence.isCalled());
+					statement.execute();
+				}
+			}
+		}
+	}
+
+}

@@ -1,0 +1,136 @@
+package dev.redoubt.restore;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+import dev.redoubt.core.codec.ChunkDecoder;
+import dev.redoubt.core.codec.CorruptDataException;
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.manifest.ChunkRef;
+import dev.redoubt.core.progress.Progress;
+import dev.redoubt.core.repository.Repository;
+
+/**
+ * Loads chunks into one table over one session, inside the caller's transaction, so that
+ * the rows land together with the DDL and the merge or not at all. While PostgreSQL
+ * copies one chunk, the next ones are fetched (first healthy region, stored hash
+ * verified) and decoded (GCM tags and keyed plaintext hash verified) on threads of their
+ * own; a chunk reaches {@code COPY} only once it has proven whole. At most
+ * {@code prefetch} decoded chunks wait in memory.
+ */
+final class SessionLoader implements AutoCloseable {
+
+	private final Repository repository;
+
+	private final byte[] dataKey;
+
+	private final int prefetch;
+
+	private final Progress progress;
+
+	private final ExecutorService fetchers;
+
+	SessionLoader(Repository repository, byte[] dataKey, int prefetch, Progress progress) {
+		this.repository = repository;
+		this.dataKey = dataKey;
+		this.prefetch = Math.max(1, prefetch);
+		this.progress = progress;
+		AtomicInteger threads = new AtomicInteger();
+		this.fetchers = Executors.newFixedThreadPool(this.prefetch, (task) -> {
+			Thread thread = new Thread(task, "redoubt-fetch-" + threads.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		});
+	}
+
+	/**
+	 * Copies the chunks into {@code table} ({@code COPY table (columns) FROM STDIN}).
+	 * @return rows loaded
+	 */
+	long load(Connection connection, String table, List<String> columns, List<ChunkRef> chunks) throws SQLException {
+		CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
+		String sql = "COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN";
+		Deque<Future<byte[]>> pending = new ArrayDeque<>();
+		int next = 0;
+		long rows = 0;
+		try {
+			for (ChunkRef chunk : chunks) {
+				while (next < chunks.size() && pending.size() < this.prefetch) {
+					ChunkRef ahead = chunks.get(next++);
+					pending.add(this.fetchers.submit(() -> decode(ahead)));
+				}
+				byte[] plain = await(pending.removeFirst());
+				long copied = copy.copyIn(sql, new ByteArrayInputStream(plain));
+				if (copied != chunk.rows()) {
+					throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " loaded " + copied
+							+ " rows into " + table + ", the manifest records " + chunk.rows());
+				}
+				rows += copied;
+				this.progress.advance(1, chunk.storedBytes(), copied);
+			}
+			return rows;
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE, "loading into " + table + " failed: " + ex, ex);
+		}
+		finally {
+			pending.forEach((future) -> future.cancel(true));
+		}
+	}
+
+	private byte[] decode(ChunkRef chunk) {
+		byte[] stored = this.repository.readChunk(chunk);
+		try {
+			return ChunkDecoder.readAll(stored, this.dataKey, this.repository.keys().chunkIdKey(), chunk.id());
+		}
+		catch (RuntimeException ex) {
+			Throwable cause = (ex instanceof CorruptDataException) ? ex : ex.getCause();
+			if (cause instanceof CorruptDataException corrupt) {
+				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT,
+						"object " + chunk.key() + " cannot be decoded: " + corrupt.getMessage(), ex);
+			}
+			throw ex;
+		}
+	}
+
+	private static byte[] await(Future<byte[]> future) {
+		try {
+			return future.get();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new RedoubtException(ErrorCode.INTERRUPTED, "restore interrupted", ex);
+		}
+		catch (CancellationException ex) {
+			throw new RedoubtException(ErrorCode.INTERRUPTED, "restore interrupted", ex);
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof RedoubtException redoubt) {
+				throw redoubt;
+			}
+			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE, "fetching a chunk failed: " + ex.getCause(),
+					ex.getCause());
+		}
+	}
+
+	@Override
+	public void close() {
+		this.fetchers.shutdownNow();
+	}
+
+}
