@@ -9,11 +9,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
+
+import dev.redoubt.core.concurrent.Workers;
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
 
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.manifest.Manifest.SequenceEntry;
 import dev.redoubt.core.manifest.TableEntry;
+import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.pg.CopyText;
 import dev.redoubt.restore.TableDefinitions.Definition;
 
@@ -60,14 +66,19 @@ final class BesideRestore {
 
 	private final UnaryOperator<String> rename;
 
+	private final Map<QualifiedName, QualifiedName> finalNames;
+
 	/**
-	 * @param names every restored table and owned sequence, to its destination
+	 * @param names every restored table and owned sequence, to where it is created
 	 * @param rename how constraint and index names follow a table's new name
+	 * @param finalNames the same, to where it ends up (a staging schema moves)
 	 */
-	BesideRestore(SessionLoader loader, Map<QualifiedName, QualifiedName> names, UnaryOperator<String> rename) {
+	BesideRestore(SessionLoader loader, Map<QualifiedName, QualifiedName> names, UnaryOperator<String> rename,
+			Map<QualifiedName, QualifiedName> finalNames) {
 		this.loader = loader;
 		this.names = names;
 		this.rename = rename;
+		this.finalNames = finalNames;
 	}
 
 	/**
@@ -126,6 +137,92 @@ final class BesideRestore {
 			connection.rollback();
 			throw ex;
 		}
+	}
+
+	/**
+	 * Restores the tables through a staging schema, the rows loaded by {@code jobs}
+	 * sessions at once: the tables and their sequences are created there (committed, so
+	 * the loading sessions see them), loaded, given their constraints and indexes, and
+	 * moved to their destinations in one transaction. No predicate, no dry run.
+	 */
+	List<Outcome> restoreInParallel(StagingSchema staging, ConnectionSpec target, List<Placement> placements,
+			List<SequenceEntry> sequences, boolean foreignKeysToOtherTables, int jobs) throws SQLException {
+		Connection connection = staging.owner();
+		connection.setAutoCommit(false);
+		CopyText.applySessionSettings(connection);
+		for (Placement placement : placements) {
+			List<Definition> before = new ArrayList<>();
+			before.add(placement.definitions().table());
+			before.addAll(placement.definitions().beforeRows());
+			execute(connection, before);
+		}
+		connection.commit();
+		List<Integer> owners = new ArrayList<>();
+		List<AtomicLong> rows = new ArrayList<>();
+		for (int i = 0; i < placements.size(); i++) {
+			rows.add(new AtomicLong());
+			for (int c = 0; c < placements.get(i).chunks().size(); c++) {
+				owners.add(i);
+			}
+		}
+		Workers.run(jobs, "redoubt-load-worker", (worker) -> () -> drain(target, placements, owners, rows));
+		List<Outcome> outcomes = new ArrayList<>();
+		for (int i = 0; i < placements.size(); i++) {
+			outcomes.add(new Outcome(rows.get(i).get(), new ArrayList<>(), triggers(placements.get(i))));
+		}
+		finish(connection, placements, outcomes, sequences, foreignKeysToOtherTables);
+		staging.moveInto(placements.stream().map(Placement::destination).toList());
+		connection.commit();
+		return outcomes;
+	}
+
+	/** One loading session: takes chunks of the shared plan until none is left. */
+	private void drain(ConnectionSpec target, List<Placement> placements, List<Integer> owners, List<AtomicLong> rows) {
+		try (Connection connection = target.open("redoubt table restore worker")) {
+			CopyText.applySessionSettings(connection);
+			try (Statement statement = connection.createStatement()) {
+				// a server crash before the end only means restoring again
+				statement.execute("SET synchronous_commit = off");
+			}
+			connection.setAutoCommit(false);
+			SessionLoader.Fetched next;
+			while ((next = this.loader.next()) != null) {
+				Placement placement = placements.get(owners.get(next.index()));
+				List<String> columns = placement.entry().columns().stream().map(TableEntry::quote).toList();
+				long copied = this.loader.copy(connection, this.names.get(placement.original()).quoted(), columns,
+						next.chunk(), next.await());
+				rows.get(owners.get(next.index())).addAndGet(copied);
+			}
+			connection.commit();
+		}
+		catch (SQLException ex) {
+			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
+					"loading into database " + target.database() + " failed: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Constraints and indexes once the rows are in, foreign keys between restored tables
+	 * (and, if asked, to others), and the owned sequences' values.
+	 */
+	private void finish(Connection connection, List<Placement> placements, List<Outcome> outcomes,
+			List<SequenceEntry> sequences, boolean foreignKeysToOtherTables) throws SQLException {
+		for (int i = 0; i < placements.size(); i++) {
+			Placement placement = placements.get(i);
+			execute(connection, placement.definitions().afterRows());
+			for (Definition key : placement.definitions().foreignKeys()) {
+				QualifiedName referenced = TableDefinitions.referenced(key);
+				if (this.names.containsKey(referenced) || foreignKeysToOtherTables) {
+					execute(connection, List.of(key));
+				}
+				else {
+					outcomes.get(i)
+						.foreignKeysNotCreated()
+						.add(TableDefinitions.relocate(key, this.finalNames, this.rename));
+				}
+			}
+		}
+		setSequences(connection, sequences);
 	}
 
 	private void createSchemas(Connection connection, List<Placement> placements) throws SQLException {

@@ -35,6 +35,8 @@ import dev.redoubt.core.repository.Repository;
  */
 final class SessionLoader implements AutoCloseable {
 
+	private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SessionLoader.class);
+
 	private final Repository repository;
 
 	private final byte[] dataKey;
@@ -45,7 +47,18 @@ final class SessionLoader implements AutoCloseable {
 
 	private final ExecutorService fetchers;
 
-	SessionLoader(Repository repository, byte[] dataKey, int prefetch, Progress progress) {
+	private final List<ChunkRef> plan;
+
+	private final Deque<Future<byte[]>> pending = new ArrayDeque<>();
+
+	private int submitted;
+
+	private int taken;
+
+	/**
+	 * @param plan every chunk to load, in the order {@link #load} will ask for them
+	 */
+	SessionLoader(Repository repository, byte[] dataKey, int prefetch, Progress progress, List<ChunkRef> plan) {
 		this.repository = repository;
 		this.dataKey = dataKey;
 		this.prefetch = Math.max(1, prefetch);
@@ -56,6 +69,54 @@ final class SessionLoader implements AutoCloseable {
 			thread.setDaemon(true);
 			return thread;
 		});
+		this.plan = plan;
+		fill();
+	}
+
+	private void fill() {
+		while (this.submitted < this.plan.size() && this.pending.size() < this.prefetch) {
+			ChunkRef ahead = this.plan.get(this.submitted++);
+			this.pending.add(this.fetchers.submit(() -> decode(ahead)));
+		}
+	}
+
+	/**
+	 * A chunk of the plan, for loaders that share it.
+	 *
+	 * @param index its place in the plan
+	 * @param chunk the chunk
+	 * @param rows its decoded rows, once fetched and verified
+	 */
+	record Fetched(int index, ChunkRef chunk, Future<byte[]> rows) {
+
+		byte[] await() {
+			return SessionLoader.await(this.rows);
+		}
+
+	}
+
+	/**
+	 * The next chunk of the plan for whichever session asks, or {@code null} at its end.
+	 */
+	synchronized Fetched next() {
+		if (this.taken >= this.plan.size()) {
+			return null;
+		}
+		Fetched next = new Fetched(this.taken, this.plan.get(this.taken), this.pending.removeFirst());
+		this.taken++;
+		fill();
+		return next;
+	}
+
+	/** The next chunk of the plan, decoded and verified. */
+	private synchronized byte[] take(ChunkRef chunk) {
+		if (this.taken >= this.plan.size() || !this.plan.get(this.taken).equals(chunk)) {
+			throw new IllegalStateException("chunk " + chunk.key() + " asked for out of plan order");
+		}
+		this.taken++;
+		byte[] plain = await(this.pending.removeFirst());
+		fill();
+		return plain;
 	}
 
 	/**
@@ -65,38 +126,49 @@ final class SessionLoader implements AutoCloseable {
 	long load(Connection connection, String table, List<String> columns, List<ChunkRef> chunks) throws SQLException {
 		CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
 		String sql = "COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN";
-		Deque<Future<byte[]>> pending = new ArrayDeque<>();
-		int next = 0;
 		long rows = 0;
 		try {
 			for (ChunkRef chunk : chunks) {
-				while (next < chunks.size() && pending.size() < this.prefetch) {
-					ChunkRef ahead = chunks.get(next++);
-					pending.add(this.fetchers.submit(() -> decode(ahead)));
-				}
-				byte[] plain = await(pending.removeFirst());
-				long copied = copy.copyIn(sql, new ByteArrayInputStream(plain));
-				if (copied != chunk.rows()) {
-					throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " loaded " + copied
-							+ " rows into " + table + ", the manifest records " + chunk.rows());
-				}
-				rows += copied;
-				this.progress.advance(1, chunk.storedBytes(), copied);
+				rows += copy(copy, sql, table, chunk, take(chunk));
 			}
 			return rows;
 		}
 		catch (IOException ex) {
 			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE, "loading into " + table + " failed: " + ex, ex);
 		}
-		finally {
-			pending.forEach((future) -> future.cancel(true));
+	}
+
+	/** Copies the rows of one chunk with {@code COPY table (columns) FROM STDIN}. */
+	long copy(Connection connection, String table, List<String> columns, ChunkRef chunk, byte[] rows)
+			throws SQLException {
+		try {
+			return copy(connection.unwrap(PGConnection.class).getCopyAPI(),
+					"COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN", table, chunk, rows);
 		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE, "loading into " + table + " failed: " + ex, ex);
+		}
+	}
+
+	private long copy(CopyManager copy, String sql, String table, ChunkRef chunk, byte[] rows)
+			throws SQLException, IOException {
+		long copied = copy.copyIn(sql, new ByteArrayInputStream(rows));
+		if (copied != chunk.rows()) {
+			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " loaded " + copied
+					+ " rows into " + table + ", the manifest records " + chunk.rows());
+		}
+		log.debug("chunk {} copied: {} rows", chunk.key(), copied);
+		this.progress.advance(1, chunk.storedBytes(), copied);
+		return copied;
 	}
 
 	private byte[] decode(ChunkRef chunk) {
 		byte[] stored = this.repository.readChunk(chunk);
+		log.debug("chunk {} fetched", chunk.key());
 		try {
-			return ChunkDecoder.readAll(stored, this.dataKey, this.repository.keys().chunkIdKey(), chunk.id());
+			byte[] plain = ChunkDecoder.readAll(stored, this.dataKey, this.repository.keys().chunkIdKey(), chunk.id());
+			log.debug("chunk {} decoded", chunk.key());
+			return plain;
 		}
 		catch (RuntimeException ex) {
 			Throwable cause = (ex instanceof CorruptDataException) ? ex : ex.getCause();
@@ -130,6 +202,7 @@ final class SessionLoader implements AutoCloseable {
 
 	@Override
 	public void close() {
+		this.pending.forEach((future) -> future.cancel(true));
 		this.fetchers.shutdownNow();
 	}
 

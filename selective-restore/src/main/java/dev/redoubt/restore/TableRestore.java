@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -80,6 +81,7 @@ public final class TableRestore {
 		Instant start = this.clock.instant();
 		validate(request);
 		Manifest manifest = this.repository.readManifest(source, id);
+		log.debug("manifest of backup {} read", id);
 		List<TableEntry> tables = select(manifest, request);
 		String destinationSchema = (request.into() != null) ? request.into().schema()
 				: "redoubt_restore_" + id.value().toLowerCase(Locale.ROOT).replace('-', '_');
@@ -88,19 +90,28 @@ public final class TableRestore {
 			requireAbsent(request.target(), tables, request.into(), destinationSchema);
 		}
 		byte[] dataKey = this.repository.dataKey(manifest);
+		log.debug("destination checked, data key unwrapped");
 		int major = manifest.source().serverVersionNum() / 10000;
-		byte[] schema = ChunkDecoder.readAll(this.repository.readChunk(manifest.schema()), dataKey,
-				this.repository.keys().chunkIdKey(), manifest.schema().id());
-		TableDefinitions definitions;
-		try (SchemaRestorer restorer = new SchemaRestorer(schema, major, null, new RestoreOptions(1, false, true))) {
-			definitions = TableDefinitions.parse(restorer.script(TableDefinitions.ENTRY_TYPES));
-		}
-		List<BesideRestore.Placement> placements = plan(tables, definitions, request, destinationSchema);
-		Progress progress = Progress.start("restore", placements.stream().mapToLong((p) -> p.chunks().size()).sum(),
-				placements.stream().flatMap((p) -> p.chunks().stream()).mapToLong(ChunkRef::storedBytes).sum());
+		Map<TableEntry, List<ChunkRef>> chunks = prune(tables, request.where());
+		// a dry run without a predicate counts from the manifest; every other run loads
+		// rows
+		List<ChunkRef> fetch = (request.dryRun() && request.where() == null && !request.intoExisting()) ? List.of()
+				: chunks.values().stream().flatMap(List::stream).toList();
+		Progress progress = Progress.start("restore", fetch.size(),
+				fetch.stream().mapToLong(ChunkRef::storedBytes).sum());
 		List<TableRestoreResult.Table> results;
 		String destination;
-		try (SessionLoader loader = new SessionLoader(this.repository, dataKey, request.jobs(), progress)) {
+		// fetching starts now, while the DDL is read and the target prepared
+		try (SessionLoader loader = new SessionLoader(this.repository, dataKey, request.jobs(), progress, fetch)) {
+			byte[] schema = ChunkDecoder.readAll(this.repository.readChunk(manifest.schema()), dataKey,
+					this.repository.keys().chunkIdKey(), manifest.schema().id());
+			TableDefinitions definitions;
+			try (SchemaRestorer restorer = new SchemaRestorer(schema, major, null,
+					new RestoreOptions(1, false, true))) {
+				definitions = TableDefinitions.parse(restorer.script(TableDefinitions.ENTRY_TYPES));
+			}
+			List<BesideRestore.Placement> placements = plan(tables, chunks, definitions, request, destinationSchema);
+			log.debug("table definitions read from the schema archive");
 			if (inSandbox) {
 				results = inSandbox(manifest, schema, major, placements, request, loader);
 				destination = request.dryRun() ? "nothing written (dry run)" : request.toFile().toString();
@@ -147,19 +158,30 @@ public final class TableRestore {
 		return List.copyOf(tables);
 	}
 
-	/** Each table's destination, DDL and the chunks that can hold selected rows. */
-	private static List<BesideRestore.Placement> plan(List<TableEntry> tables, TableDefinitions definitions,
-			TableRestoreRequest request, String destinationSchema) {
+	/**
+	 * Each table's chunks that can hold selected rows, by the key range of the predicate.
+	 */
+	private static Map<TableEntry, List<ChunkRef>> prune(List<TableEntry> tables, String where) {
+		Map<TableEntry, List<ChunkRef>> chunks = new LinkedHashMap<>();
+		for (TableEntry table : tables) {
+			Optional<KeyRange> range = KeyRange.of(where, table.keyColumn());
+			chunks.put(table,
+					table.chunks()
+						.stream()
+						.filter((chunk) -> range.map((r) -> r.mayHold(chunk)).orElse(true))
+						.toList());
+		}
+		return chunks;
+	}
+
+	/** Each table's destination, DDL and chunks. */
+	private static List<BesideRestore.Placement> plan(List<TableEntry> tables, Map<TableEntry, List<ChunkRef>> chunks,
+			TableDefinitions definitions, TableRestoreRequest request, String destinationSchema) {
 		List<BesideRestore.Placement> placements = new ArrayList<>();
 		for (TableEntry table : tables) {
-			Optional<KeyRange> range = KeyRange.of(request.where(), table.keyColumn());
-			List<ChunkRef> chunks = table.chunks()
-				.stream()
-				.filter((chunk) -> range.map((r) -> r.mayHold(chunk)).orElse(true))
-				.toList();
 			QualifiedName destination = (request.into() != null) ? request.into()
 					: new QualifiedName(destinationSchema, table.name());
-			placements.add(new BesideRestore.Placement(table, definitions.of(table), destination, chunks));
+			placements.add(new BesideRestore.Placement(table, definitions.of(table), destination, chunks.get(table)));
 		}
 		return placements;
 	}
@@ -199,22 +221,37 @@ public final class TableRestore {
 			List<BesideRestore.Placement> placements, TableRestoreRequest request, SessionLoader loader) {
 		UnaryOperator<String> rename = renaming(request,
 				placements.stream().map(BesideRestore.Placement::entry).toList());
-		BesideRestore restore = new BesideRestore(loader, destinations(placements, rename), rename);
-		try (Connection connection = target.open("redoubt table restore")) {
-			List<BesideRestore.Outcome> outcomes = restore.restore(connection, placements, request.where(),
-					manifest.sequences(), request.foreignKeys(), request.dryRun());
-			List<TableRestoreResult.Table> results = new ArrayList<>();
-			for (int i = 0; i < placements.size(); i++) {
-				BesideRestore.Outcome outcome = outcomes.get(i);
-				results.add(result(placements.get(i), outcome.rowsSelected(),
-						request.dryRun() ? null : placements.get(i).destination().quoted(),
-						outcome.foreignKeysNotCreated(), outcome.triggersNotCreated(), null));
+		Map<QualifiedName, QualifiedName> names = destinations(placements, rename);
+		int chunks = placements.stream().mapToInt((p) -> p.chunks().size()).sum();
+		List<BesideRestore.Outcome> outcomes;
+		try {
+			if (request.where() == null && !request.dryRun() && request.jobs() > 1 && chunks > 1) {
+				// several sessions load at once; the tables move into place in one commit
+				try (StagingSchema staging = StagingSchema.create(target)) {
+					Map<QualifiedName, QualifiedName> staged = new HashMap<>();
+					names.forEach((from, to) -> staged.put(from, new QualifiedName(staging.name(), to.name())));
+					outcomes = new BesideRestore(loader, staged, rename, names).restoreInParallel(staging, target,
+							placements, manifest.sequences(), request.foreignKeys(), Math.min(request.jobs(), chunks));
+				}
 			}
-			return results;
+			else {
+				try (Connection connection = target.open("redoubt table restore")) {
+					outcomes = new BesideRestore(loader, names, rename, names).restore(connection, placements,
+							request.where(), manifest.sequences(), request.foreignKeys(), request.dryRun());
+				}
+			}
 		}
 		catch (SQLException ex) {
 			throw failed(target, ex);
 		}
+		List<TableRestoreResult.Table> results = new ArrayList<>();
+		for (int i = 0; i < placements.size(); i++) {
+			BesideRestore.Outcome outcome = outcomes.get(i);
+			results.add(result(placements.get(i), outcome.rowsSelected(),
+					request.dryRun() ? null : placements.get(i).destination().quoted(), outcome.foreignKeysNotCreated(),
+					outcome.triggersNotCreated(), null));
+		}
+		return results;
 	}
 
 	/** Merges into each live table, one transaction each. */

@@ -32,6 +32,14 @@ public final class Repository implements AutoCloseable {
 
 	private static final Logger log = LoggerFactory.getLogger(Repository.class);
 
+	/** Threads for questions asked of every region at once; idle ones end. */
+	private static final java.util.concurrent.ExecutorService REGION_QUERIES = java.util.concurrent.Executors
+		.newCachedThreadPool((task) -> {
+			Thread thread = new Thread(task, "redoubt-region-query");
+			thread.setDaemon(true);
+			return thread;
+		});
+
 	private final MultiRegionStore store;
 
 	private final RepositoryKeys keys;
@@ -184,23 +192,26 @@ public final class Repository implements AutoCloseable {
 		return id;
 	}
 
-	/** Every backup id any reachable region holds, newest first. */
+	/**
+	 * Every backup id any reachable region holds, newest first. Regions are asked at the
+	 * same time: each first request of a region's client is slow.
+	 */
 	private List<BackupId> backupIds(String source) {
 		java.util.TreeSet<BackupId> ids = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+		List<Object> answers = perRegion((region) -> region.listChildren(RepositoryLayout.backupsPrefix(source)),
+				(region, ex) -> log.warn("cannot list region {}: {}", region.name(), ex.getMessage()));
 		RedoubtException failure = null;
 		int listed = 0;
-		for (ObjectStore region : this.store.regions()) {
-			try {
-				region.listChildren(RepositoryLayout.backupsPrefix(source))
-					.stream()
-					.filter(BackupId::looksLikeId)
-					.forEach((name) -> ids.add(BackupId.parse(name)));
-				listed++;
-			}
-			catch (RedoubtException ex) {
-				log.warn("cannot list region {}: {}", region.name(), ex.getMessage());
+		for (Object answer : answers) {
+			if (answer instanceof RedoubtException ex) {
 				failure = ex;
+				continue;
 			}
+			listed++;
+			((List<?>) answer).stream()
+				.map(String.class::cast)
+				.filter(BackupId::looksLikeId)
+				.forEach((name) -> ids.add(BackupId.parse(name)));
 		}
 		if (listed == 0 && failure != null) {
 			throw failure;
@@ -210,23 +221,47 @@ public final class Repository implements AutoCloseable {
 
 	/** One backup's status from its manifest and lock in each reachable region. */
 	private BackupListing status(String source, BackupId id) {
+		List<ObjectStore> regions = this.store.regions();
+		List<Object> answers = perRegion(
+				(region) -> new BackupListing.RegionCopy(region.head(RepositoryLayout.manifest(source, id)).isPresent(),
+						region.head(RepositoryLayout.lock(source, id)).isPresent(), 0, 0),
+				(region, ex) -> log.warn("cannot inspect backup {} in region {}: {}", id, region.name(),
+						ex.getMessage()));
 		Map<String, BackupListing.RegionCopy> copies = new LinkedHashMap<>();
 		RedoubtException failure = null;
-		for (ObjectStore region : this.store.regions()) {
-			try {
-				boolean manifest = region.head(RepositoryLayout.manifest(source, id)).isPresent();
-				boolean lock = region.head(RepositoryLayout.lock(source, id)).isPresent();
-				copies.put(region.name(), new BackupListing.RegionCopy(manifest, lock, 0, 0));
+		for (int i = 0; i < regions.size(); i++) {
+			if (answers.get(i) instanceof BackupListing.RegionCopy copy) {
+				copies.put(regions.get(i).name(), copy);
 			}
-			catch (RedoubtException ex) {
-				log.warn("cannot inspect backup {} in region {}: {}", id, region.name(), ex.getMessage());
-				failure = ex;
+			else {
+				failure = (RedoubtException) answers.get(i);
 			}
 		}
 		if (copies.isEmpty() && failure != null) {
 			throw failure;
 		}
 		return new BackupListing(id, status(copies), copies);
+	}
+
+	/**
+	 * Asks every region at once; each answer, in region order, is the result or the
+	 * {@link RedoubtException} the region failed with (after {@code failed} saw it).
+	 */
+	private List<Object> perRegion(java.util.function.Function<ObjectStore, Object> question,
+			java.util.function.BiConsumer<ObjectStore, RedoubtException> failed) {
+		List<java.util.concurrent.CompletableFuture<Object>> answers = this.store.regions()
+			.stream()
+			.map((region) -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+				try {
+					return question.apply(region);
+				}
+				catch (RedoubtException ex) {
+					failed.accept(region, ex);
+					return (Object) ex;
+				}
+			}, REGION_QUERIES))
+			.toList();
+		return answers.stream().map(java.util.concurrent.CompletableFuture::join).toList();
 	}
 
 	/** Reads and verifies a manifest from the first region with a good copy. */

@@ -25,7 +25,14 @@ public class RedoubtApplication implements CommandLineRunner, ExitCodeGenerator 
 		this.context = context;
 	}
 
+	/** Commands that move chunks through the codecs, and gain from warming them up. */
+	private static final java.util.Set<String> CODEC_COMMANDS = java.util.Set.of("backup", "restore", "verify", "demo");
+
 	public static void main(String[] args) {
+		// the JIT compiles the codecs on the second core while Spring starts on the first
+		if (java.util.Arrays.stream(args).anyMatch(CODEC_COMMANDS::contains)) {
+			dev.redoubt.core.codec.CodecWarmup.startInBackground();
+		}
 		System.exit(execute(args));
 	}
 

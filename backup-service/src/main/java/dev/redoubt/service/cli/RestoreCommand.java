@@ -47,6 +47,8 @@ import picocli.CommandLine.Spec;
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class RestoreCommand implements Callable<Integer>, JsonOutput {
 
+	private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RestoreCommand.class);
+
 	@Option(names = "--source", required = true, paramLabel = "NAME", description = "Source the backup belongs to.")
 	String source;
 
@@ -176,8 +178,10 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 				this.intoExisting ? ConflictMode.parse(this.conflict) : null, this.allowDroppedColumns,
 				this.disableTriggers, this.schemas, this.withForeignKeys);
 		TableRestoreResult result;
+		log.debug("restore command started");
 		try (Repository repository = this.fleet.openRepository()) {
 			BackupId id = repository.resolve(this.source, this.backup);
+			log.debug("backup {} resolved", id);
 			result = new TableRestore(repository, this.clock, this.fleet.sandboxKind(this.source, this.sandbox),
 					this.fleet.sandboxRoot())
 				.run(this.source, id, request);
