@@ -21,6 +21,7 @@ import dev.redoubt.core.manifest.Manifest.SequenceEntry;
 import dev.redoubt.core.manifest.TableEntry;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.pg.CopyText;
+import dev.redoubt.core.repository.CrashPoint;
 import dev.redoubt.restore.TableDefinitions.Definition;
 
 /**
@@ -192,6 +193,7 @@ final class BesideRestore {
 				long copied = this.loader.copy(connection, this.names.get(placement.original()).quoted(), columns,
 						next.chunk(), next.await());
 				rows.get(owners.get(next.index())).addAndGet(copied);
+				CrashPoint.fromSystemProperty().reached(CrashPoint.DURING_STAGED_LOAD);
 			}
 			connection.commit();
 		}

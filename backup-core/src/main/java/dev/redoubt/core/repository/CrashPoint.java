@@ -12,7 +12,13 @@ public enum CrashPoint {
 	/**
 	 * In a table restore's merge into the live table, after its writes, before commit.
 	 */
-	DURING_MERGE;
+	DURING_MERGE,
+
+	/**
+	 * In a table restore loading through a staging schema, after a session copied its
+	 * first chunk.
+	 */
+	DURING_STAGED_LOAD;
 
 	/** The crash point named by {@code redoubt.test.crash-at}, or {@link #NONE}. */
 	public static CrashPoint fromSystemProperty() {

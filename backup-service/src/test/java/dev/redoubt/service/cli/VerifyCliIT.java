@@ -289,6 +289,49 @@ class VerifyCliIT {
 		assertThat(merged.out()).contains("--conflict skip: 10 inserted");
 	}
 
+	@Test
+	@Order(8)
+	void aTableRestoreKilledWhileLoadingLeavesOnlyAStagingSchemaThatTheNextRunDrops() throws Exception {
+		// a backup in small chunks, so that orders spans several and loads over two
+		// sessions
+		Path small = work.resolve("small-chunks.yaml");
+		Files.writeString(small, Files.readString(config) + "  backup:\n    chunk-size: 512KB\n");
+		assertThat(CliProcess.run(small, "backup", "--source", "shop").exit()).isZero();
+		String target = "jdbc:postgresql://127.0.0.1:" + pg.cluster().port() + "/shop";
+		var before = DatabaseFingerprint.take(pg.connection("shop"));
+
+		CliProcess.Run killed = CliProcess.run(small, java.util.Map.of(),
+				List.of("-Dredoubt.test.crash-at=during-staged-load"), "restore", "--source", "shop", "--backup",
+				"latest", "--table", "public.orders", "--into", "public.orders_back", "--jobs", "2", "--target",
+				target);
+
+		assertThat(killed.exit()).as(killed.all()).isEqualTo(137);
+		assertThat(scalar("SELECT to_regclass('public.orders_back') IS NULL")).isEqualTo("t");
+		assertThat(scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'redoubt\\_staging\\_%'"))
+			.isEqualTo("1");
+		assertThat(DatabaseFingerprint.take(pg.connection("shop")).differences(before))
+			.allSatisfy((difference) -> assertThat(difference).contains("redoubt_staging_"));
+
+		CliProcess.Run again = CliProcess.run(small, "restore", "--source", "shop", "--backup", "latest", "--table",
+				"public.orders", "--into", "public.orders_back", "--jobs", "2", "--target", target);
+
+		assertThat(again.exit()).as(again.all()).isZero();
+		assertThat(again.err()).contains("dropping the staging schema redoubt_staging_");
+		assertThat(scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'redoubt\\_staging\\_%'"))
+			.isEqualTo("0");
+		assertThat(scalar("SELECT count(*) FROM public.orders_back")).isEqualTo("60000");
+		assertThat(scalar("SELECT count(*) FROM pg_indexes WHERE tablename = 'orders_back'")).isEqualTo("3");
+	}
+
+	private static String scalar(String sql) throws Exception {
+		try (var connection = pg.connection("shop").open("test");
+				var statement = connection.createStatement();
+				var rows = statement.executeQuery(sql)) {
+			rows.next();
+			return rows.getString(1);
+		}
+	}
+
 	/** Starts a verification in the background, its log on a pipe we read. */
 	private static Process startVerify() throws IOException {
 		List<String> command = new ArrayList<>(
