@@ -115,22 +115,7 @@ final class BesideRestore {
 				connection.rollback();
 				return outcomes;
 			}
-			for (int i = 0; i < placements.size(); i++) {
-				Placement placement = placements.get(i);
-				execute(connection, placement.definitions().afterRows());
-				for (Definition key : placement.definitions().foreignKeys()) {
-					QualifiedName referenced = TableDefinitions.referenced(key);
-					if (this.names.containsKey(referenced) || foreignKeysToOtherTables) {
-						execute(connection, List.of(key));
-					}
-					else {
-						outcomes.get(i)
-							.foreignKeysNotCreated()
-							.add(TableDefinitions.relocate(key, this.names, this.rename));
-					}
-				}
-			}
-			setSequences(connection, sequences);
+			finish(connection, placements, outcomes, sequences, foreignKeysToOtherTables);
 			connection.commit();
 			return outcomes;
 		}

@@ -180,6 +180,54 @@ class TableRestoreIT {
 	}
 
 	@Test
+	void tablesRestoredTogetherKeepTheirForeignKeyAndAWholeSchemaComesBack() throws Exception {
+		ConnectionSpec side = pg.createDatabase("shop_side");
+
+		TableRestoreResult both = restore(new TableRestoreRequest(
+				List.of(QualifiedName.parse("public.order_lines"), QualifiedName.parse("public.orders")), null, null,
+				side, null, false, 2, null, false, false, List.of(), false));
+
+		String schema = "redoubt_restore_" + backup.value().toLowerCase().replace('-', '_');
+		assertThat(both.tables()).allSatisfy((t) -> assertThat(t.foreignKeysNotCreated()).isEmpty());
+		assertThat(both.tables().get(0).triggersNotCreated()).singleElement().asString().contains("order_lines_touch");
+		assertThat(scalar(side, "SELECT confrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
+				+ " AND conrelid = '" + schema + ".order_lines'::regclass"))
+			.isEqualTo(schema + ".orders");
+		assertThat(count(side, schema + ".order_lines")).isEqualTo(90000);
+
+		TableRestoreResult unicode = restore(new TableRestoreRequest(List.of(), null, null, side, null, false, 2, null,
+				false, false, List.of("Ünïcødé Schema"), false));
+		assertThat(unicode.tables()).extracting(TableRestoreResult.Table::source)
+			.containsExactly("\"Ünïcødé Schema\".\"Tàble \"\"quoted\"\" name\"");
+		assertThat(count(side, "\"" + schema + "\".\"Tàble \"\"quoted\"\" name\"")).isEqualTo(500);
+		assertThat(count(side, "pg_namespace WHERE nspname LIKE 'redoubt\\_staging\\_%'")).isZero();
+	}
+
+	@Test
+	void aForeignKeyToTheLiveTableIsCreatedOnlyWhenAskedAndAViolationChangesNothing() throws Exception {
+		Map<String, String> before = otherTables();
+		// the live orders lost rows that the backup's order lines still reference
+		assertThatThrownBy(() -> restore(new TableRestoreRequest(List.of(QualifiedName.parse("public.order_lines")),
+				null, QualifiedName.parse("public.order_lines_back"), live, null, false, 2, null, false, false,
+				List.of(), true)))
+			.isInstanceOfSatisfying(RedoubtException.class, (ex) -> {
+				assertThat(ex.code()).isEqualTo(ErrorCode.RESTORE_INCOMPLETE);
+				assertThat(ex.getMessage()).contains("order_lines_back_order_id_fkey").contains("rolled back");
+			});
+		assertThat(scalar(live, "SELECT to_regclass('public.order_lines_back') IS NULL")).isEqualTo(true);
+		assertThat(count(live, "pg_namespace WHERE nspname LIKE 'redoubt\\_staging\\_%'")).isZero();
+		assertThat(otherTables()).isEqualTo(before);
+
+		TableRestoreResult reported = restore(
+				new TableRestoreRequest(List.of(QualifiedName.parse("public.order_lines")), "order_id <= 100",
+						QualifiedName.parse("public.order_lines_back"), live, null, false, 2));
+		assertThat(reported.tables().get(0).foreignKeysNotCreated()).singleElement()
+			.asString()
+			.contains("REFERENCES public.orders(id)");
+		assertThat(count(live, "public.order_lines_back")).isEqualTo(200);
+	}
+
+	@Test
 	void eachConflictModeLeavesExactlyItsRowSet() throws Exception {
 		// fail: restored rows exist, nothing changes
 		resetQuoted();
