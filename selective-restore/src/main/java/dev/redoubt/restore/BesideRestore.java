@@ -83,8 +83,9 @@ final class BesideRestore {
 	}
 
 	/**
-	 * Restores the tables, committing at the end; with {@code dryRun} only stages and
-	 * counts what the predicate selects, creates nothing, and rolls back.
+	 * Restores the tables, committing at the end; with {@code dryRun} runs the same DDL,
+	 * stages and counts what the predicate selects (without one, nothing is loaded), and
+	 * rolls everything back.
 	 */
 	List<Outcome> restore(Connection connection, List<Placement> placements, String where,
 			List<SequenceEntry> sequences, boolean foreignKeysToOtherTables, boolean dryRun) throws SQLException {
@@ -92,12 +93,12 @@ final class BesideRestore {
 		try {
 			CopyText.applySessionSettings(connection);
 			List<String> relations = new ArrayList<>();
-			if (!dryRun) {
-				createSchemas(connection, placements);
-			}
+			// a dry run runs the DDL too, so that it finds what the restore would trip on
+			// (a missing type, function or extension), and rolls it back
+			createSchemas(connection, placements);
 			for (int i = 0; i < placements.size(); i++) {
 				Placement placement = placements.get(i);
-				relations.add(createTable(connection, placement, i, where, dryRun));
+				relations.add(createTable(connection, placement, i, where));
 			}
 			List<Outcome> outcomes = new ArrayList<>();
 			for (int i = 0; i < placements.size(); i++) {
@@ -111,12 +112,13 @@ final class BesideRestore {
 				}
 				outcomes.add(new Outcome(rows, new ArrayList<>(), triggers(placement)));
 			}
+			finish(connection, placements, outcomes, sequences, foreignKeysToOtherTables);
 			if (dryRun) {
 				connection.rollback();
-				return outcomes;
 			}
-			finish(connection, placements, outcomes, sequences, foreignKeysToOtherTables);
-			connection.commit();
+			else {
+				connection.commit();
+			}
 			return outcomes;
 		}
 		catch (SQLException | RuntimeException ex) {
@@ -194,9 +196,12 @@ final class BesideRestore {
 	 */
 	private void finish(Connection connection, List<Placement> placements, List<Outcome> outcomes,
 			List<SequenceEntry> sequences, boolean foreignKeysToOtherTables) throws SQLException {
+		// every table's keys first: a foreign key needs the key it references
+		for (Placement placement : placements) {
+			execute(connection, placement.definitions().afterRows());
+		}
 		for (int i = 0; i < placements.size(); i++) {
 			Placement placement = placements.get(i);
-			execute(connection, placement.definitions().afterRows());
 			for (Definition key : placement.definitions().foreignKeys()) {
 				QualifiedName referenced = TableDefinitions.referenced(key);
 				if (this.names.containsKey(referenced) || foreignKeysToOtherTables) {
@@ -223,20 +228,18 @@ final class BesideRestore {
 	}
 
 	/**
-	 * Creates the destination table with its sequences and defaults (not on a dry run),
-	 * and with a predicate a temporary copy to stage the rows in, on which the predicate
-	 * is judged before any chunk is fetched.
+	 * Creates the destination table with its sequences and defaults, and with a predicate
+	 * a temporary copy to stage the rows in, on which the predicate is judged before any
+	 * row is loaded.
 	 * @return the relation the chunks are copied into
 	 */
-	private String createTable(Connection connection, Placement placement, int index, String where, boolean dryRun)
+	private String createTable(Connection connection, Placement placement, int index, String where)
 			throws SQLException {
-		if (!dryRun) {
-			List<Definition> before = new ArrayList<>();
-			before.add(placement.definitions().table());
-			before.addAll(placement.definitions().beforeRows());
-			execute(connection, before);
-		}
-		if (where == null && !dryRun) {
+		List<Definition> before = new ArrayList<>();
+		before.add(placement.definitions().table());
+		before.addAll(placement.definitions().beforeRows());
+		execute(connection, before);
+		if (where == null) {
 			return placement.destination().quoted();
 		}
 		String stage = "redoubt_stage_" + index;

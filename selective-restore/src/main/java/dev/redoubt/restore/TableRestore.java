@@ -86,7 +86,7 @@ public final class TableRestore {
 		String destinationSchema = (request.into() != null) ? request.into().schema()
 				: "redoubt_restore_" + id.value().toLowerCase(Locale.ROOT).replace('-', '_');
 		boolean inSandbox = request.toFile() != null || request.target() == null;
-		if (!inSandbox && !request.dryRun() && !request.intoExisting()) {
+		if (!inSandbox && !request.intoExisting()) {
 			requireAbsent(request.target(), tables, request.into(), destinationSchema);
 		}
 		byte[] dataKey = this.repository.dataKey(manifest);

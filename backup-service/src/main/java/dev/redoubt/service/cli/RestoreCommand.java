@@ -104,7 +104,9 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			description = "With --table: write the rows to a file instead of a database.")
 	Path toFile;
 
-	@Option(names = "--dry-run", description = "With --table: stage and report chunks, bytes and rows; write nothing.")
+	@Option(names = "--dry-run",
+			description = "With --table: report chunks, bytes and rows to restore; the DDL runs in a transaction "
+					+ "that is rolled back, and with --where the chunks are staged and counted; nothing is written.")
 	boolean dryRun;
 
 	@Option(names = "--sandbox", paramLabel = "KIND",

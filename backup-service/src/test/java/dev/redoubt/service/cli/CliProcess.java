@@ -36,8 +36,10 @@ final class CliProcess {
 		if (!Files.exists(jar)) {
 			throw new IllegalStateException(jar + " is missing: integration tests run after mvn package");
 		}
+		// as ./redoubt runs it: the application context generated at build time
 		List<String> command = new ArrayList<>(
-				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+						"-Dspring.aot.enabled=true"));
 		command.addAll(jvmOptions);
 		command.addAll(List.of("-jar", jar.toString(), "--config", config.toString()));
 		command.addAll(List.of(args));

@@ -302,6 +302,55 @@ class TableRestoreIT {
 	}
 
 	@Test
+	@Order(Integer.MAX_VALUE - 1)
+	void failSkipAndReplaceIntoTheLiveOrdersLeaveExactlyTheirRowSets() throws Exception {
+		Map<String, String> before = otherTables();
+		before.remove("public.orders");
+		restore(new TableRestoreRequest(List.of(QualifiedName.parse("public.orders")), null,
+				QualifiedName.parse("public.orders_at_backup"), live, null, false, 2));
+		long newRows = count(live, "public.orders WHERE id > 60000");
+		String deleted = "(SELECT * FROM public.orders WHERE id % 20 = 0) x";
+		String deletedAtBackup = "(SELECT * FROM public.orders_at_backup WHERE id % 20 = 0) b";
+		String changed = "(SELECT id, customer_id, amount, created_at, note, tags, payload, attrs, ratio"
+				+ " FROM public.orders WHERE id % 20 = 1) x";
+		String changedSinceBackup = "(SELECT id, customer_id, amount + 1, created_at, note, tags, payload, attrs, ratio"
+				+ " FROM public.orders_at_backup WHERE id % 20 = 1) b";
+		String kept = "(SELECT * FROM public.orders WHERE id <= 60000 AND id % 20 > 1) x";
+		String keptAtBackup = "(SELECT * FROM public.orders_at_backup WHERE id % 20 > 1) b";
+
+		// fail: the restored rows exist, so nothing changes
+		assertThatThrownBy(() -> merge("public.orders", null, ConflictMode.FAIL, false)).isInstanceOfSatisfying(
+				RedoubtException.class,
+				(ex) -> assertThat(ex.getMessage()).contains("57000 of the restored rows exist"));
+		assertThat(count(live, "public.orders WHERE id % 20 = 0")).isZero();
+
+		// skip: the deleted rows come back as they were, the changed ones stay changed
+		assertThat(merge("public.orders", null, ConflictMode.SKIP, false).inserted()).isEqualTo(3000);
+		assertThat(sameRows(deleted, deletedAtBackup)).isTrue();
+		assertThat(sameRows(changed, changedSinceBackup)).isTrue();
+		assertThat(sameRows(kept, keptAtBackup)).isTrue();
+		assertThat(count(live, "public.orders WHERE id > 60000")).isEqualTo(newRows);
+
+		// replace: the rows the selection matches are deleted (none are left since the
+		// incident) and the restored ones inserted; nothing else moves
+		pg.sql("shop", "DELETE FROM public.orders WHERE id % 20 = 0");
+		TableRestoreResult.Merge replace = merge("public.orders", "id % 20 = 0", ConflictMode.REPLACE, false);
+		assertThat(List.of(replace.deleted(), replace.inserted())).containsExactly(0L, 3000L);
+		assertThat(sameRows(deleted, deletedAtBackup)).isTrue();
+		assertThat(count(live, "public.orders WHERE id % 20 = 1 AND amount = (SELECT b.amount + 1"
+				+ " FROM public.orders_at_backup b WHERE b.id = orders.id)"))
+			.isEqualTo(3000);
+		assertThat(sameRows(kept, keptAtBackup)).isTrue();
+		assertThat(count(live, "public.orders WHERE id > 60000")).isEqualTo(newRows);
+
+		// back to the state after the incident, for the upsert below
+		pg.sql("shop", "DELETE FROM public.orders WHERE id % 20 = 0; DROP TABLE public.orders_at_backup");
+		Map<String, String> after = otherTables();
+		after.remove("public.orders");
+		assertThat(after).isEqualTo(before);
+	}
+
+	@Test
 	@Order(Integer.MAX_VALUE)
 	void upsertIntoTheLiveOrdersUndoesTheIncidentAndKeepsNewRows() throws Exception {
 		Map<String, String> before = otherTables();
