@@ -49,6 +49,11 @@ final class BesideRestore {
 			return new QualifiedName(this.entry.schema(), this.entry.name());
 		}
 
+		/** The columns the chunks hold, quoted, in {@code COPY} order. */
+		List<String> columns() {
+			return this.entry.columns().stream().map(TableEntry::quote).toList();
+		}
+
 	}
 
 	/**
@@ -103,7 +108,7 @@ final class BesideRestore {
 			List<Outcome> outcomes = new ArrayList<>();
 			for (int i = 0; i < placements.size(); i++) {
 				Placement placement = placements.get(i);
-				List<String> columns = placement.entry().columns().stream().map(TableEntry::quote).toList();
+				List<String> columns = placement.columns();
 				long rows = (dryRun && where == null) ? placement.entry().rows()
 						: this.loader.load(connection, relations.get(i), columns, placement.chunks());
 				if (where != null) {
@@ -139,10 +144,7 @@ final class BesideRestore {
 		connection.setAutoCommit(false);
 		CopyText.applySessionSettings(connection);
 		for (Placement placement : placements) {
-			List<Definition> before = new ArrayList<>();
-			before.add(placement.definitions().table());
-			before.addAll(placement.definitions().beforeRows());
-			execute(connection, before);
+			execute(connection, placement.definitions().creation());
 		}
 		connection.commit();
 		List<Integer> owners = new ArrayList<>();
@@ -167,18 +169,12 @@ final class BesideRestore {
 	/** One loading session: takes chunks of the shared plan until none is left. */
 	private void drain(ConnectionSpec target, List<Placement> placements, List<Integer> owners, List<AtomicLong> rows) {
 		try (Connection connection = target.open("redoubt table restore worker")) {
-			CopyText.applySessionSettings(connection);
-			try (Statement statement = connection.createStatement()) {
-				// a server crash before the end only means restoring again
-				statement.execute("SET synchronous_commit = off");
-			}
-			connection.setAutoCommit(false);
+			ChunkLoader.prepare(connection);
 			SessionLoader.Fetched next;
 			while ((next = this.loader.next()) != null) {
 				Placement placement = placements.get(owners.get(next.index()));
-				List<String> columns = placement.entry().columns().stream().map(TableEntry::quote).toList();
-				long copied = this.loader.copy(connection, this.names.get(placement.original()).quoted(), columns,
-						next.chunk(), next.await());
+				long copied = this.loader.copy(connection, this.names.get(placement.original()).quoted(),
+						placement.columns(), next.chunk(), next.await());
 				rows.get(owners.get(next.index())).addAndGet(copied);
 				CrashPoint.fromSystemProperty().reached(CrashPoint.DURING_STAGED_LOAD);
 			}
@@ -235,19 +231,23 @@ final class BesideRestore {
 	 */
 	private String createTable(Connection connection, Placement placement, int index, String where)
 			throws SQLException {
-		List<Definition> before = new ArrayList<>();
-		before.add(placement.definitions().table());
-		before.addAll(placement.definitions().beforeRows());
-		execute(connection, before);
-		if (where == null) {
-			return placement.destination().quoted();
-		}
-		String stage = "redoubt_stage_" + index;
+		execute(connection, placement.definitions().creation());
+		return (where == null) ? placement.destination().quoted()
+				: createStage(connection, placement, "redoubt_stage_" + index, where);
+	}
+
+	/**
+	 * A temporary table of the backup's shape to stage a table's rows in, and the
+	 * predicate judged on it while it is empty.
+	 * @return the stage, qualified
+	 */
+	static String createStage(Connection connection, Placement placement, String name, String where)
+			throws SQLException {
 		try (Statement statement = connection.createStatement()) {
 			statement
-				.execute(TableDefinitions.asTemporary(placement.definitions().table(), placement.original(), stage));
+				.execute(TableDefinitions.asTemporary(placement.definitions().table(), placement.original(), name));
 		}
-		String relation = "pg_temp." + stage;
+		String relation = "pg_temp." + name;
 		PredicateGuard.check(connection, relation, placement.entry().qualifiedName(), where);
 		return relation;
 	}

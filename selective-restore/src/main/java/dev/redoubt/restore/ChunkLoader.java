@@ -68,12 +68,14 @@ final class ChunkLoader {
 		}
 	}
 
-	private void prepare(Connection connection) throws SQLException {
+	/**
+	 * Readies a loading session: the {@code COPY} text settings, and no wait for the WAL
+	 * flush at commit (losing the last loaded chunks in a server crash only means
+	 * restoring again, which any failed restore means anyway).
+	 */
+	static void prepare(Connection connection) throws SQLException {
 		CopyText.applySessionSettings(connection);
 		try (Statement statement = connection.createStatement()) {
-			// each chunk commits on its own; losing the last ones in a server crash only
-			// means
-			// restoring again, which any failed restore means anyway
 			statement.execute("SET synchronous_commit = off");
 		}
 		connection.setAutoCommit(false);

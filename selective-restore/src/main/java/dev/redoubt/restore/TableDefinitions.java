@@ -59,6 +59,15 @@ final class TableDefinitions {
 	 */
 	record Table(Definition table, List<Definition> beforeRows, List<Definition> afterRows,
 			List<Definition> foreignKeys, List<Definition> triggers, List<QualifiedName> sequences) {
+
+		/** The {@code CREATE TABLE} and what must follow it before rows are loaded. */
+		List<Definition> creation() {
+			List<Definition> creation = new ArrayList<>();
+			creation.add(this.table);
+			creation.addAll(this.beforeRows);
+			return creation;
+		}
+
 	}
 
 	private final List<Definition> definitions;

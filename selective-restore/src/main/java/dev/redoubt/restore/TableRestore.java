@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -262,14 +261,8 @@ public final class TableRestore {
 			try (Connection connection = request.target().open("redoubt table restore")) {
 				connection.setAutoCommit(false);
 				CopyText.applySessionSettings(connection);
-				String stage = "pg_temp.redoubt_stage";
-				try (Statement statement = connection.createStatement()) {
-					statement.execute(TableDefinitions.asTemporary(placement.definitions().table(),
-							placement.original(), "redoubt_stage"));
-				}
-				PredicateGuard.check(connection, stage, placement.entry().qualifiedName(), request.where());
-				loader.load(connection, stage, placement.entry().columns().stream().map(TableEntry::quote).toList(),
-						placement.chunks());
+				String stage = BesideRestore.createStage(connection, placement, "redoubt_stage", request.where());
+				loader.load(connection, stage, placement.columns(), placement.chunks());
 				LiveTableMerge.Counts counts = LiveTableMerge.merge(connection, placement.entry(), stage,
 						request.where(), request.conflict(), request.dryRun(), request.allowDroppedColumns(),
 						request.disableTriggers());

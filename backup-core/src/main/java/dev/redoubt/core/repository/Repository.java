@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 import org.slf4j.Logger;
@@ -198,70 +197,56 @@ public final class Repository implements AutoCloseable {
 	 */
 	private List<BackupId> backupIds(String source) {
 		java.util.TreeSet<BackupId> ids = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
-		List<Object> answers = perRegion((region) -> region.listChildren(RepositoryLayout.backupsPrefix(source)),
-				(region, ex) -> log.warn("cannot list region {}: {}", region.name(), ex.getMessage()));
-		RedoubtException failure = null;
-		int listed = 0;
-		for (Object answer : answers) {
-			if (answer instanceof RedoubtException ex) {
-				failure = ex;
-				continue;
-			}
-			listed++;
-			((List<?>) answer).stream()
-				.map(String.class::cast)
+		perRegion((region) -> region.listChildren(RepositoryLayout.backupsPrefix(source)),
+				(region, ex) -> log.warn("cannot list region {}: {}", region.name(), ex.getMessage()))
+			.values()
+			.forEach((names) -> names.stream()
 				.filter(BackupId::looksLikeId)
-				.forEach((name) -> ids.add(BackupId.parse(name)));
-		}
-		if (listed == 0 && failure != null) {
-			throw failure;
-		}
+				.forEach((name) -> ids.add(BackupId.parse(name))));
 		return new ArrayList<>(ids);
 	}
 
 	/** One backup's status from its manifest and lock in each reachable region. */
 	private BackupListing status(String source, BackupId id) {
-		List<ObjectStore> regions = this.store.regions();
-		List<Object> answers = perRegion(
+		Map<String, BackupListing.RegionCopy> copies = new LinkedHashMap<>();
+		perRegion(
 				(region) -> new BackupListing.RegionCopy(region.head(RepositoryLayout.manifest(source, id)).isPresent(),
 						region.head(RepositoryLayout.lock(source, id)).isPresent(), 0, 0),
 				(region, ex) -> log.warn("cannot inspect backup {} in region {}: {}", id, region.name(),
-						ex.getMessage()));
-		Map<String, BackupListing.RegionCopy> copies = new LinkedHashMap<>();
-		RedoubtException failure = null;
-		for (int i = 0; i < regions.size(); i++) {
-			if (answers.get(i) instanceof BackupListing.RegionCopy copy) {
-				copies.put(regions.get(i).name(), copy);
-			}
-			else {
-				failure = (RedoubtException) answers.get(i);
-			}
-		}
-		if (copies.isEmpty() && failure != null) {
-			throw failure;
-		}
+						ex.getMessage()))
+			.forEach((region, copy) -> copies.put(region.name(), copy));
 		return new BackupListing(id, status(copies), copies);
 	}
 
 	/**
-	 * Asks every region at once; each answer, in region order, is the result or the
-	 * {@link RedoubtException} the region failed with (after {@code failed} saw it).
+	 * Asks every region at once.
+	 * @return the answers of the regions that answered, in region order
+	 * @throws RedoubtException the failure of the last region, if none answered
 	 */
-	private List<Object> perRegion(java.util.function.Function<ObjectStore, Object> question,
+	private <T> Map<ObjectStore, T> perRegion(java.util.function.Function<ObjectStore, T> question,
 			java.util.function.BiConsumer<ObjectStore, RedoubtException> failed) {
-		List<java.util.concurrent.CompletableFuture<Object>> answers = this.store.regions()
-			.stream()
-			.map((region) -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-				try {
-					return question.apply(region);
+		Map<ObjectStore, java.util.concurrent.CompletableFuture<T>> asked = new LinkedHashMap<>();
+		this.store.regions()
+			.forEach((region) -> asked.put(region,
+					java.util.concurrent.CompletableFuture.supplyAsync(() -> question.apply(region), REGION_QUERIES)));
+		Map<ObjectStore, T> answers = new LinkedHashMap<>();
+		RedoubtException failure = null;
+		for (Map.Entry<ObjectStore, java.util.concurrent.CompletableFuture<T>> entry : asked.entrySet()) {
+			try {
+				answers.put(entry.getKey(), entry.getValue().join());
+			}
+			catch (java.util.concurrent.CompletionException ex) {
+				if (!(ex.getCause() instanceof RedoubtException redoubt)) {
+					throw ex;
 				}
-				catch (RedoubtException ex) {
-					failed.accept(region, ex);
-					return (Object) ex;
-				}
-			}, REGION_QUERIES))
-			.toList();
-		return answers.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+				failed.accept(entry.getKey(), redoubt);
+				failure = redoubt;
+			}
+		}
+		if (answers.isEmpty() && failure != null) {
+			throw failure;
+		}
+		return answers;
 	}
 
 	/** Reads and verifies a manifest from the first region with a good copy. */
