@@ -71,6 +71,18 @@ public final class S3RegionsExtension implements BeforeAllCallback, AfterAllCall
 		return new ArrayList<>(this.regions.values());
 	}
 
+	/** Stops a region: its endpoint refuses connections until {@link #restart}. */
+	public void stop(String name) {
+		this.regions.get(name).close();
+	}
+
+	/** Starts a stopped region again on its old port, with its objects. */
+	public void restart(String name) {
+		EmbeddedS3Region old = this.regions.get(name);
+		this.regions.put(name,
+				EmbeddedS3Region.start(name, BUCKET, old.directory(), this.accessKey, this.secretKey, old.port()));
+	}
+
 	public Secret secretKey() {
 		return this.secretKey;
 	}

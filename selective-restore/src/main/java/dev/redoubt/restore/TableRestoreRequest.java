@@ -36,6 +36,12 @@ public record TableRestoreRequest(List<QualifiedName> tables, String where, Qual
 				List.of(), false);
 	}
 
+	/** The same request into another target database. */
+	public TableRestoreRequest withTarget(ConnectionSpec other) {
+		return new TableRestoreRequest(this.tables, this.where, this.into, other, this.toFile, this.dryRun, this.jobs,
+				this.conflict, this.allowDroppedColumns, this.disableTriggers, this.schemas, this.foreignKeys);
+	}
+
 	/** Beside the live tables. */
 	public TableRestoreRequest(List<QualifiedName> tables, String where, QualifiedName into, ConnectionSpec target,
 			Path toFile, boolean dryRun, int jobs) {

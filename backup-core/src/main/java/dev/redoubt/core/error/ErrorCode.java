@@ -88,7 +88,19 @@ public enum ErrorCode {
 	 * A selective restore names a table the backup does not hold, or a row predicate that
 	 * is not a valid read-only predicate on the table.
 	 */
-	INVALID_SELECTION(25, "invalid table or row selection");
+	INVALID_SELECTION(25, "invalid table or row selection"),
+
+	/**
+	 * A WAL file of that name is archived already with different content (two servers
+	 * archiving to one source after a failover); nothing was overwritten.
+	 */
+	WAL_CONFLICT(26, "WAL file archived with different content"),
+
+	/**
+	 * The WAL archive cannot bring recovery to the requested point: a segment is missing
+	 * while later ones exist, or the archive ends before the target.
+	 */
+	WAL_GAP(27, "WAL archive cannot reach the target");
 
 	private final int exitCode;
 

@@ -44,6 +44,19 @@ public final class ManifestCodec {
 	 * (signed by another key), {@code SIGNATURE_INVALID} or {@code CORRUPT_OBJECT}
 	 */
 	public static Manifest decode(byte[] bytes, ManifestSigningKey key, String where) {
+		return decode(bytes, key, where, Manifest.class);
+	}
+
+	/** Encodes and signs any manifest record (a base backup's). */
+	public static byte[] encodeRecord(Object manifest, ManifestSigningKey key) {
+		return SignedJson.sign(JSON.writeValueAsBytes(manifest), key);
+	}
+
+	/**
+	 * Decodes and verifies a manifest of the given record type, checking the format
+	 * version first.
+	 */
+	public static <T> T decode(byte[] bytes, ManifestSigningKey key, String where, Class<T> type) {
 		SignedJson.Parts parts = SignedJson.split(bytes);
 		JsonNode tree;
 		try {
@@ -62,7 +75,7 @@ public final class ManifestCodec {
 		}
 		SignedJson.verify(parts, key, where);
 		try {
-			return JSON.treeToValue(tree, Manifest.class);
+			return JSON.treeToValue(tree, type);
 		}
 		catch (JacksonException ex) {
 			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT,

@@ -100,8 +100,14 @@ public final class BackupWriter {
 	 * Until this returns, the backup is not listed as restorable.
 	 */
 	public void commit(Manifest manifest) {
+		commitEncoded(ManifestCodec.encode(manifest, this.keys.signingKey()));
+	}
+
+	/**
+	 * As {@link #commit(Manifest)}, for a manifest of another kind, encoded and signed.
+	 */
+	public void commitEncoded(byte[] bytes) {
 		this.crashPoint.reached(CrashPoint.BEFORE_MANIFEST);
-		byte[] bytes = ManifestCodec.encode(manifest, this.keys.signingKey());
 		this.store.createInOrder(RepositoryLayout.manifest(this.source, this.id), bytes,
 				(region) -> this.crashPoint.reached(CrashPoint.AFTER_FIRST_MANIFEST));
 		for (var region : this.store.regions()) {

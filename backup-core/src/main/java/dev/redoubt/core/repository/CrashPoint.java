@@ -18,7 +18,12 @@ public enum CrashPoint {
 	 * In a table restore loading through a staging schema, after a session copied its
 	 * first chunk.
 	 */
-	DURING_STAGED_LOAD;
+	DURING_STAGED_LOAD,
+
+	/**
+	 * In the WAL archiver, after it read a requested file and before any region has it.
+	 */
+	WAL_AFTER_RECEIPT;
 
 	/** The crash point named by {@code redoubt.test.crash-at}, or {@link #NONE}. */
 	public static CrashPoint fromSystemProperty() {

@@ -260,6 +260,17 @@ public final class Repository implements AutoCloseable {
 					"no region holds the manifest of backup " + id + " of source " + source));
 	}
 
+	/** Reads and verifies a manifest of another kind (a base backup's). */
+	public <T> T readManifest(String source, BackupId id, Class<T> type) {
+		String key = RepositoryLayout.manifest(source, id);
+		return this.store
+			.readFirstHealthy(key,
+					(region, bytes) -> ManifestCodec.decode(bytes, this.keys.signingKey(),
+							"manifest of backup " + id + " in region " + region.name(), type))
+			.orElseThrow(() -> new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
+					"no region holds the manifest of backup " + id + " of source " + source));
+	}
+
 	/**
 	 * Reads a chunk's stored bytes from the first region whose copy has the recorded size
 	 * and SHA-256; a mismatch is logged naming the object and the region, and the next

@@ -58,6 +58,29 @@ public final class MultiRegionStore implements AutoCloseable {
 		awaitAll(writes);
 	}
 
+	/**
+	 * Creates the object in every region at once, where a region that holds an object of
+	 * that key already is asked to {@code existing}: it returns if that copy is the same
+	 * (an idempotent retry) and throws if it is not. Nothing is ever overwritten.
+	 */
+	public void createEverywhere(String key, byte[] data, int length, ExistingCopy existing) {
+		List<CompletableFuture<Void>> writes = new ArrayList<>();
+		for (ObjectStore region : this.regions) {
+			writes.add(CompletableFuture.runAsync(() -> {
+				try {
+					region.create(key, data, 0, length);
+				}
+				catch (RedoubtException ex) {
+					if (ex.code() != ErrorCode.OBJECT_EXISTS) {
+						throw ex;
+					}
+					existing.check(region);
+				}
+			}, this.uploads));
+		}
+		awaitAll(writes);
+	}
+
 	/** Creates the object region by region, in configuration order. */
 	public void createInOrder(String key, byte[] data, RegionWritten afterEach) {
 		for (ObjectStore region : this.regions) {
@@ -121,6 +144,17 @@ public final class MultiRegionStore implements AutoCloseable {
 		 * @throws RedoubtException naming what is wrong with this copy
 		 */
 		T accept(ObjectStore region, byte[] bytes);
+
+	}
+
+	/** Judges a copy that a region held before a create. */
+	@FunctionalInterface
+	public interface ExistingCopy {
+
+		/**
+		 * @throws RedoubtException if the region's copy is not the object being created
+		 */
+		void check(ObjectStore region);
 
 	}
 

@@ -21,6 +21,11 @@ public class BackupCommand implements Callable<Integer>, JsonOutput {
 	@Option(names = "--source", required = true, paramLabel = "NAME", description = "Source to back up.")
 	String source;
 
+	@Option(names = "--type", paramLabel = "TYPE", defaultValue = "logical",
+			description = "logical (default: pg_dump schema and COPY chunks of one database) or base "
+					+ "(pg_basebackup of the whole cluster, for point-in-time recovery with the WAL archive).")
+	String type;
+
 	@Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
 	OutputFormat output;
 
@@ -35,12 +40,18 @@ public class BackupCommand implements Callable<Integer>, JsonOutput {
 
 	@Override
 	public Integer call() {
-		BackupResult result = this.launcher.backup(this.source);
+		if (!"logical".equals(this.type) && !"base".equals(this.type)) {
+			throw new picocli.CommandLine.ParameterException(this.spec.commandLine(),
+					"--type must be logical or base, not '" + this.type + "'");
+		}
+		boolean base = "base".equals(this.type);
+		BackupResult result = this.launcher.backup(this.source, base);
 		PrintWriter out = this.spec.commandLine().getOut();
 		if (json()) {
 			Map<String, Object> document = new LinkedHashMap<>();
 			document.put("source", this.source);
 			document.put("backupId", result.backupId());
+			document.put("type", this.type);
 			document.put("tables", result.tables());
 			document.put("rows", result.rows());
 			document.put("chunks", result.chunks());
@@ -48,6 +59,12 @@ public class BackupCommand implements Callable<Integer>, JsonOutput {
 			document.put("storedBytes", result.storedBytes());
 			document.put("durationMs", result.duration().toMillis());
 			Output.printJson(out, document);
+		}
+		else if (base) {
+			out.printf("base backup %s of source %s complete: %s in %d chunks, %s stored per region in %.1f s%n",
+					result.backupId(), this.source, Output.bytes(result.plainBytes()), result.chunks(),
+					Output.bytes(result.storedBytes()), result.duration().toMillis() / 1000.0);
+			out.flush();
 		}
 		else {
 			out.printf(

@@ -15,7 +15,9 @@ final class ExitCodes {
 			+ " 22  verification failed (a check turned red; the backup is not marked verified)%n"
 			+ " 23  verification could not run: the sandbox could not start%n"
 			+ " 24  repo-check found missing, corrupt or orphaned objects it did not repair%n"
-			+ " 25  invalid selection: no such table in the backup, or not a valid predicate on it";
+			+ " 25  invalid selection: no such table in the backup, or not a valid predicate on it%n"
+			+ " 26  a WAL file of that name is archived with different content (nothing overwritten)%n"
+			+ " 27  the WAL archive cannot reach the recovery target (a gap, or it ends too early)";
 
 	private ExitCodes() {
 	}

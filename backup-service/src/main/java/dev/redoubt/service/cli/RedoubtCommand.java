@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 @Command(name = "redoubt", mixinStandardHelpOptions = true, version = "redoubt 0.1.0",
 		description = "Disaster-recovery backup and verified restore for PostgreSQL.",
 		subcommands = { BackupCommand.class, InfoCommand.class, RestoreCommand.class, VerifyCommand.class,
-				RepoCheckCommand.class, DemoCommand.class, KeyGenerateCommand.class, WarmupCommand.class },
+				RepoCheckCommand.class, WalArchiverCommand.class, WalPushCommand.class, WalFetchCommand.class,
+				DemoCommand.class, KeyGenerateCommand.class, WarmupCommand.class },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class RedoubtCommand implements Runnable {
 

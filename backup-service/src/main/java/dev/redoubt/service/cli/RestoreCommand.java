@@ -22,6 +22,7 @@ import dev.redoubt.restore.RestoreResult;
 import dev.redoubt.restore.TableRestore;
 import dev.redoubt.restore.TableRestoreRequest;
 import dev.redoubt.restore.TableRestoreResult;
+import dev.redoubt.restore.physical.RecoveryTarget;
 import dev.redoubt.service.config.Fleet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,6 +43,12 @@ import picocli.CommandLine.Spec;
 		"With --into-existing: the selected rows are merged into the live table in one transaction by "
 				+ "--conflict; the live table's triggers fire unless --disable-triggers.",
 		"--to-file, and --dry-run without --target, stage in a throwaway PostgreSQL and touch no database.",
+		"With --type physical --data-dir DIR [--to-time T | --to-lsn L | --to-xid X | --to-name N | --latest]: "
+				+ "point-in-time recovery of the whole cluster from a base backup and the WAL archive; "
+				+ "PostgreSQL replays to the target (WAL fetched ahead in parallel) and promotes; a target the "
+				+ "archive cannot reach fails.",
+		"With --table T --as-of TIME: the table as it was at TIME, recovered in a throwaway cluster and "
+				+ "restored beside the live table (every table restore option applies).",
 		"The target database must exist (and be empty for a full restore); its password is read from "
 				+ "PGPASSWORD." },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
@@ -52,8 +59,13 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 	@Option(names = "--source", required = true, paramLabel = "NAME", description = "Source the backup belongs to.")
 	String source;
 
-	@Option(names = "--backup", required = true, paramLabel = "ID|latest", description = "Backup id, or latest.")
+	@Option(names = "--backup", paramLabel = "ID|latest", defaultValue = "latest",
+			description = "Backup id, or latest (default); with --type physical or --as-of a base backup id, "
+					+ "by default the newest that ends before the target.")
 	String backup;
+
+	@picocli.CommandLine.Mixin
+	RecoveryTargetOptions pointInTime = new RecoveryTargetOptions();
 
 	@Option(names = "--target", paramLabel = "JDBC_URL",
 			description = "Target database, jdbc:postgresql://host:port/database.")
@@ -146,7 +158,27 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 
 	@Override
 	public Integer call() {
-		if (!"latest".equals(this.backup)) {
+		int effectiveJobs = this.fleet.restoreOptions(this.jobs, false, false).jobs();
+		if (this.pointInTime.physical()) {
+			if (!this.tables.isEmpty() || !this.schemas.isEmpty() || this.target != null) {
+				throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+						"--type physical restores the whole cluster into --data-dir; --table, --schema and --target "
+								+ "do not apply (for a table as of a time: --table T --as-of TIME)");
+			}
+			return new PointInTimeRestore(this.fleet, this.clock).cluster(this.source, this.backup,
+					this.pointInTime.target(), this.pointInTime.dataDirectory, effectiveJobs, json(),
+					this.spec.commandLine().getOut());
+		}
+		if (this.pointInTime.anyTarget()) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+					"--data-dir, --to-time, --to-lsn, --to-xid, --to-name and --latest need --type physical; "
+							+ "for a table as of a time use --table T --as-of TIME");
+		}
+		if (this.pointInTime.asOf != null && this.tables.isEmpty() && this.schemas.isEmpty()) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+					"--as-of needs --table or --schema (a whole cluster as of a time: --type physical --to-time)");
+		}
+		if (this.pointInTime.asOf == null && !"latest".equals(this.backup)) {
 			BackupId.parse(this.backup);
 		}
 		if (this.jobs != null && this.jobs < 1) {
@@ -181,6 +213,19 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 				this.disableTriggers, this.schemas, this.withForeignKeys);
 		TableRestoreResult result;
 		log.debug("restore command started");
+		if (this.pointInTime.asOf != null) {
+			result = new PointInTimeRestore(this.fleet, this.clock).table(this.source, this.backup,
+					RecoveryTarget.time(this.pointInTime.asOf), request,
+					this.fleet.sandboxKind(this.source, this.sandbox), this.fleet.sandboxRoot(), request.jobs());
+		}
+		else {
+			result = restoreTablesFromBackup(request);
+		}
+		return printTables(result);
+	}
+
+	private TableRestoreResult restoreTablesFromBackup(TableRestoreRequest request) {
+		TableRestoreResult result;
 		try (Repository repository = this.fleet.openRepository()) {
 			BackupId id = repository.resolve(this.source, this.backup);
 			log.debug("backup {} resolved", id);
@@ -188,6 +233,10 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 					this.fleet.sandboxRoot())
 				.run(this.source, id, request);
 		}
+		return result;
+	}
+
+	private int printTables(TableRestoreResult result) {
 		PrintWriter out = this.spec.commandLine().getOut();
 		if (json()) {
 			Map<String, Object> document = new LinkedHashMap<>();

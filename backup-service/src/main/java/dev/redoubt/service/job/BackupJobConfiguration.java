@@ -14,6 +14,7 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.service.backup.BackupResult;
+import dev.redoubt.service.backup.BaseBackup;
 import dev.redoubt.service.backup.LogicalBackup;
 import dev.redoubt.service.config.Fleet;
 
@@ -27,6 +28,8 @@ public class BackupJobConfiguration {
 
 	public static final String JOB_NAME = "logicalBackup";
 
+	public static final String BASE_JOB_NAME = "baseBackup";
+
 	@Bean
 	Clock clock() {
 		return Clock.systemUTC();
@@ -35,6 +38,27 @@ public class BackupJobConfiguration {
 	@Bean
 	Job logicalBackupJob(JobRepository jobRepository, Step logicalBackupStep) {
 		return new JobBuilder(JOB_NAME, jobRepository).start(logicalBackupStep).build();
+	}
+
+	/** The {@code baseBackup} job: {@link BaseBackup} of the source's cluster. */
+	@Bean
+	Job baseBackupJob(JobRepository jobRepository, Step baseBackupStep) {
+		return new JobBuilder(BASE_JOB_NAME, jobRepository).start(baseBackupStep).build();
+	}
+
+	@Bean
+	Step baseBackupStep(JobRepository jobRepository, Fleet fleet, Clock clock) {
+		return new StepBuilder("base-backup", jobRepository).tasklet((contribution, chunkContext) -> {
+			String source = (String) chunkContext.getStepContext().getJobParameters().get(BackupLauncher.SOURCE);
+			try (Repository repository = fleet.openRepository()) {
+				BackupResult result = new BaseBackup(repository, source, fleet.source(source),
+						fleet.backupSettings(source), clock)
+					.run();
+				BackupLauncher.record(result,
+						chunkContext.getStepContext().getStepExecution().getJobExecution().getExecutionContext());
+			}
+			return RepeatStatus.FINISHED;
+		}).build();
 	}
 
 	@Bean

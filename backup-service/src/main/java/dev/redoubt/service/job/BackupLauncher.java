@@ -28,15 +28,23 @@ public class BackupLauncher {
 
 	private final Job logicalBackupJob;
 
+	private final Job baseBackupJob;
+
 	private final Fleet fleet;
 
-	public BackupLauncher(JobOperator jobOperator, Job logicalBackupJob, Fleet fleet) {
+	public BackupLauncher(JobOperator jobOperator, Job logicalBackupJob, Job baseBackupJob, Fleet fleet) {
 		this.jobOperator = jobOperator;
 		this.logicalBackupJob = logicalBackupJob;
+		this.baseBackupJob = baseBackupJob;
 		this.fleet = fleet;
 	}
 
 	public BackupResult backup(String source) {
+		return backup(source, false);
+	}
+
+	/** A logical backup, or with {@code base} a physical base backup of the cluster. */
+	public BackupResult backup(String source, boolean base) {
 		// fail on an unknown source or a bad configuration before a job run is recorded
 		this.fleet.requireSource(source);
 		JobParameters parameters = new JobParametersBuilder().addString(SOURCE, source)
@@ -44,7 +52,7 @@ public class BackupLauncher {
 			.toJobParameters();
 		JobExecution execution;
 		try {
-			execution = this.jobOperator.start(this.logicalBackupJob, parameters);
+			execution = this.jobOperator.start(base ? this.baseBackupJob : this.logicalBackupJob, parameters);
 		}
 		catch (Exception ex) {
 			throw new RedoubtException(ErrorCode.INTERNAL, "cannot launch the backup job: " + ex.getMessage(), ex);

@@ -43,6 +43,22 @@ public final class RepositoryCheck {
 		this.repository = repository;
 	}
 
+	/** The chunks a manifest names: a logical backup's, or a base backup's tar stream. */
+	private List<ChunkRef> chunksOf(byte[] manifest, String id) {
+		String where = "manifest of backup " + id;
+		if (ManifestCodec.json()
+			.readTree(dev.redoubt.core.manifest.SignedJson.split(manifest).json())
+			.path("type")
+			.asString("")
+			.equals(dev.redoubt.core.manifest.BaseBackupManifest.TYPE)) {
+			return ManifestCodec
+				.decode(manifest, this.repository.keys().signingKey(), where,
+						dev.redoubt.core.manifest.BaseBackupManifest.class)
+				.chunks();
+		}
+		return ManifestCodec.decode(manifest, this.repository.keys().signingKey(), where).allChunks();
+	}
+
 	/**
 	 * @param onlyRegion check only this region (the others still serve as sources of good
 	 * copies), or {@code null} for all
@@ -94,11 +110,9 @@ public final class RepositoryCheck {
 				continue;
 			}
 			backups++;
-			Manifest manifest = ManifestCodec.decode(reference.get(), this.repository.keys().signingKey(),
-					"manifest of backup " + id);
 			// a chunk stored twice in one backup is one object: check it once
 			Map<String, ChunkRef> distinct = new LinkedHashMap<>();
-			manifest.allChunks().forEach((chunk) -> distinct.putIfAbsent(chunk.key(), chunk));
+			chunksOf(reference.get(), id).forEach((chunk) -> distinct.putIfAbsent(chunk.key(), chunk));
 			chunks.putAll(distinct);
 			for (ObjectStore region : checked) {
 				Map<String, Long> listed = listings.get(region.name());

@@ -16,6 +16,16 @@ import java.util.List;
 public record RepositoryCheckReport(String source, List<String> regions, int backups, long objects,
 		List<Problem> problems, List<String> incomplete) {
 
+	/** This report and another's (the base backups' area) as one. */
+	public RepositoryCheckReport plus(RepositoryCheckReport other) {
+		List<Problem> problems = new java.util.ArrayList<>(this.problems);
+		problems.addAll(other.problems);
+		List<String> incomplete = new java.util.ArrayList<>(this.incomplete);
+		incomplete.addAll(other.incomplete);
+		return new RepositoryCheckReport(this.source, this.regions, this.backups + other.backups,
+				this.objects + other.objects, problems, incomplete);
+	}
+
 	/** True when nothing is wrong, or everything wrong was repaired. */
 	public boolean healthy() {
 		return this.problems.stream().allMatch(Problem::repaired);

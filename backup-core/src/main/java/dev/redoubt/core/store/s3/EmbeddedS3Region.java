@@ -45,12 +45,21 @@ public final class EmbeddedS3Region implements AutoCloseable {
 	/** Starts a region serving {@code bucket} from {@code directory} on a free port. */
 	public static EmbeddedS3Region start(String name, String bucket, Path directory, String accessKey,
 			Secret secretKey) {
+		return start(name, bucket, directory, accessKey, secretKey, 0);
+	}
+
+	/**
+	 * Starts a region on a given port (0: a free one); a stopped region comes back on its
+	 * old port this way, as an outage ends.
+	 */
+	public static EmbeddedS3Region start(String name, String bucket, Path directory, String accessKey, Secret secretKey,
+			int port) {
 		try {
 			Files.createDirectories(directory);
 			BlobStore store = new FilesystemNio2BlobStore(directory.toString());
 			S3Proxy proxy = S3Proxy.builder()
 				.blobStore(store)
-				.endpoint(URI.create("http://127.0.0.1:0"))
+				.endpoint(URI.create("http://127.0.0.1:" + port))
 				.awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey.reveal())
 				.ignoreUnknownHeaders(true)
 				.build();
@@ -70,6 +79,10 @@ public final class EmbeddedS3Region implements AutoCloseable {
 		catch (Exception ex) {
 			throw new RedoubtException(ErrorCode.INTERNAL, "cannot start embedded S3 region " + name + ": " + ex, ex);
 		}
+	}
+
+	public int port() {
+		return this.proxy.getPort();
 	}
 
 	public URI endpoint() {

@@ -1,0 +1,419 @@
+package dev.redoubt.restore.physical;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.manifest.BaseBackupManifest;
+import dev.redoubt.core.pg.PgTools;
+import dev.redoubt.core.pg.ServerVersion;
+import dev.redoubt.core.pg.ToolProcess;
+import dev.redoubt.core.repository.Repository;
+import dev.redoubt.core.store.local.DirectoryTree;
+import dev.redoubt.core.wal.WalArchive;
+import dev.redoubt.core.wal.WalNames;
+import dev.redoubt.core.wal.WalSpool;
+
+/**
+ * Point-in-time recovery of a source's cluster into an empty data directory: the right
+ * base backup is unpacked, then PostgreSQL replays the archived WAL (fetched ahead by a
+ * {@link WalFetchServer}) to the target and promotes. PostgreSQL runs for the replay with
+ * no TCP listener (a private socket only), no archiving, and the target given on its
+ * command line, so nothing is written into the cluster's configuration files.
+ *
+ * <p>
+ * A target the archive cannot reach fails loudly: PostgreSQL stops with "recovery ended
+ * before configured recovery target was reached", a gap is refused by the fetch server,
+ * and an unreadable archive stops recovery instead of ending it.
+ */
+public final class PointInTimeRecovery {
+
+	private static final Logger log = LoggerFactory.getLogger(PointInTimeRecovery.class);
+
+	/**
+	 * @param source the source whose base backups and WAL to use
+	 * @param backupId a base backup id, or {@code null} / {@code latest} to choose by
+	 * target
+	 * @param target where to stop
+	 * @param dataDirectory an empty or absent directory
+	 * @param jobs chunks and WAL segments fetched ahead
+	 * @param extraSettings more server settings for the replay ({@code name -> value})
+	 */
+	public record Request(String source, String backupId, RecoveryTarget target, Path dataDirectory, int jobs,
+			Map<String, String> extraSettings) {
+	}
+
+	/**
+	 * @param backupId the base backup used
+	 * @param stoppedAt what PostgreSQL reported where it stopped
+	 * @param timeline the new timeline after promotion
+	 * @param walFiles WAL files PostgreSQL asked for and got
+	 */
+	public record Result(String backupId, RecoveryTarget target, Path dataDirectory, long tarBytes, int walFiles,
+			Duration unpackTime, Duration replayTime, List<String> stoppedAt, int timeline) {
+	}
+
+	private PointInTimeRecovery() {
+	}
+
+	/** Recovers and stops the server: the directory is a cluster ready to start. */
+	public static Result run(Repository repository, Request request) {
+		try (Recovered recovered = recover(repository, request)) {
+			return recovered.result();
+		}
+	}
+
+	/**
+	 * Recovers and leaves the server running on its private socket; closing the result
+	 * stops it. For callers that read from the recovered cluster (a table as of a time).
+	 */
+	public static Recovered recover(Repository repository, Request request) {
+		Path data = request.dataDirectory().toAbsolutePath().normalize();
+		requireEmpty(data);
+		BaseBackupManifest manifest = BaseBackups.choose(repository, request.source(), request.backupId(),
+				request.target());
+		log.info("recovering source {} to {} from base backup {} (ends at {}, LSN {})", request.source(),
+				request.target(), manifest.backupId(), manifest.stopTime(), manifest.stopLsn());
+		ServerVersion version = new ServerVersion(manifest.source().serverVersionNum());
+		Path postgres = PgTools.findExact("postgres", version.major());
+		Path work = workDirectory();
+		boolean done = false;
+		try {
+			long started = System.nanoTime();
+			createDataDirectory(data);
+			long tarBytes = BaseBackupExtractor.extract(repository, manifest, data, request.jobs());
+			Duration unpack = Duration.ofNanos(System.nanoTime() - started);
+			log.info("base backup {} unpacked into {} in {} ms", manifest.backupId(), data, unpack.toMillis());
+			prepare(data);
+			WalSpool spool = new WalSpool(work.resolve("spool")).create();
+			Path client = installClient(work);
+			Path socket = Files.createDirectories(work.resolve("socket"));
+			Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rwxrwxrwx"));
+			long replayStarted = System.nanoTime();
+			WalFetchServer fetcher = new WalFetchServer(new WalArchive(repository, request.source()), spool,
+					manifest.walSegmentBytes(), Math.max(2, request.jobs() * 2));
+			Path logFile = data.resolve("redoubt-recovery.log");
+			int port = freePort();
+			List<String> command = new ArrayList<>(
+					List.of(postgres.toString(), "-D", data.toString(), "-c", "port=" + port, "-c", "listen_addresses=",
+							"-c", "unix_socket_directories=" + socket, "-c", "archive_mode=off", "-c", "hot_standby=on",
+							"-c", "restore_command=" + client + " wal-fetch --spool " + spool.root() + " %f %p"));
+			request.target().settings().forEach((name, value) -> command.addAll(List.of("-c", name + "=" + value)));
+			request.extraSettings().forEach((name, value) -> command.addAll(List.of("-c", name + "=" + value)));
+			Process server = new ProcessBuilder(ToolProcess.asServerUser(command)).redirectErrorStream(true)
+				.redirectOutput(logFile.toFile())
+				.start();
+			Recovered recovered = new Recovered(server, postgres.resolveSibling("pg_ctl"), data, socket, port, work,
+					fetcher, logFile, manifest.superuser());
+			try {
+				awaitPromotion(recovered, request.target());
+				Duration replay = Duration.ofNanos(System.nanoTime() - replayStarted);
+				List<String> stopped = grep(logFile, "recovery stopping", "redo done at", "last completed transaction",
+						"selected new timeline ID", "consistent recovery state reached");
+				int timeline = stopped.stream()
+					.filter((line) -> line.contains("selected new timeline ID"))
+					.map((line) -> line.replaceAll(".*selected new timeline ID: *([0-9]+).*", "$1"))
+					.map(Integer::parseInt)
+					.reduce((a, b) -> b)
+					.orElse(manifest.timeline());
+				recovered.result = new Result(manifest.backupId(), request.target(), data, tarBytes,
+						fetcher.delivered(), unpack, replay, stopped, timeline);
+				log.info("recovered to {} in {} ms of replay ({} WAL files): {}", request.target(), replay.toMillis(),
+						fetcher.delivered(), String.join(" | ", stopped));
+				done = true;
+				return recovered;
+			}
+			finally {
+				if (!done) {
+					recovered.close();
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
+					"point-in-time recovery into " + data + " failed: " + ex.getMessage(), ex);
+		}
+		finally {
+			if (!done) {
+				DirectoryTree.delete(work);
+			}
+		}
+	}
+
+	/** A recovered cluster, still running on its private socket until closed. */
+	public static final class Recovered implements AutoCloseable {
+
+		private final Process server;
+
+		private final Path pgCtl;
+
+		private final Path data;
+
+		private final Path socket;
+
+		private final int port;
+
+		private final Path work;
+
+		private final WalFetchServer fetcher;
+
+		private final Path logFile;
+
+		private final String superuser;
+
+		private Result result;
+
+		private boolean closed;
+
+		Recovered(Process server, Path pgCtl, Path data, Path socket, int port, Path work, WalFetchServer fetcher,
+				Path logFile, String superuser) {
+			this.server = server;
+			this.pgCtl = pgCtl;
+			this.data = data;
+			this.socket = socket;
+			this.port = port;
+			this.work = work;
+			this.fetcher = fetcher;
+			this.logFile = logFile;
+			this.superuser = superuser;
+		}
+
+		public Result result() {
+			return this.result;
+		}
+
+		public Path socketDirectory() {
+			return this.socket;
+		}
+
+		public int port() {
+			return this.port;
+		}
+
+		public String superuser() {
+			return this.superuser;
+		}
+
+		/** Runs SQL through psql on the private socket, as the bootstrap superuser. */
+		public String psql(String database, String sql) {
+			return ToolProcess.run(ToolProcess.asServerUser(List.of(PgTools.find("psql", 10).toString(), "-X", "-q",
+					"-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", this.socket.toString(), "-p",
+					Integer.toString(this.port), "-U", this.superuser, "-d", database, "-c", sql)), Map.of(), "psql");
+		}
+
+		/**
+		 * Stops the server (fast shutdown, with a checkpoint) and marks new history files
+		 * for archiving.
+		 */
+		@Override
+		public void close() {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
+			try {
+				if (this.server.isAlive()) {
+					ToolProcess.run(ToolProcess.asServerUser(List.of(this.pgCtl.toString(), "-D", this.data.toString(),
+							"-m", "fast", "-w", "-t", "600", "stop")), Map.of(), "pg_ctl stop");
+				}
+				this.server.waitFor();
+				markHistoryForArchiving(this.data);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				this.server.destroyForcibly();
+			}
+			finally {
+				this.fetcher.close();
+				DirectoryTree.delete(this.work);
+			}
+		}
+
+	}
+
+	private static void awaitPromotion(Recovered recovered, RecoveryTarget target) throws IOException {
+		Path signal = recovered.data.resolve("recovery.signal");
+		long nextReport = System.nanoTime() + 5_000_000_000L;
+		while (true) {
+			if (!recovered.server.isAlive()) {
+				throw failed(recovered, target);
+			}
+			if (!Files.exists(signal) && ready(recovered)) {
+				return;
+			}
+			if (System.nanoTime() > nextReport) {
+				log.info("replaying WAL: {} files fetched so far", recovered.fetcher.delivered());
+				nextReport = System.nanoTime() + 5_000_000_000L;
+			}
+			try {
+				Thread.sleep(50);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new RedoubtException(ErrorCode.INTERRUPTED, "interrupted during recovery");
+			}
+		}
+	}
+
+	/** Promoted and accepting connections (the end-of-recovery work is over). */
+	private static boolean ready(Recovered recovered) throws IOException {
+		return Files.readString(recovered.logFile, StandardCharsets.UTF_8)
+			.contains("database system is ready to accept connections");
+	}
+
+	private static RedoubtException failed(Recovered recovered, RecoveryTarget target) throws IOException {
+		String logText = Files.readString(recovered.logFile, StandardCharsets.UTF_8);
+		String tail = ToolProcess.tail(logText);
+		if (recovered.fetcher.failure().isPresent()) {
+			RedoubtException cause = recovered.fetcher.failure().get();
+			return new RedoubtException(cause.code(), "recovery to " + target + " stopped: " + cause.getMessage(),
+					"the server's log is in " + recovered.logFile, cause);
+		}
+		if (logText.contains("recovery ended before configured recovery target was reached")) {
+			return new RedoubtException(ErrorCode.WAL_GAP,
+					"the WAL archive ends before " + target + ": PostgreSQL replayed all there is and stopped",
+					"is the archiver running and caught up? (redoubt_wal_archive_lag_seconds); "
+							+ "the server's log is in " + recovered.logFile,
+					null);
+		}
+		return new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
+				"PostgreSQL stopped during recovery to " + target + ": " + tail,
+				"the server's log is in " + recovered.logFile, null);
+	}
+
+	private static void requireEmpty(Path data) {
+		if (!Files.exists(data)) {
+			return;
+		}
+		if (!Files.isDirectory(data)) {
+			throw new RedoubtException(ErrorCode.TARGET_NOT_EMPTY, data + " exists and is not a directory");
+		}
+		if (Files.exists(data.resolve("postmaster.pid"))) {
+			throw new RedoubtException(ErrorCode.TARGET_NOT_EMPTY,
+					data + " holds a running (or crashed) cluster (postmaster.pid); nothing was changed",
+					"restore into a new directory", null);
+		}
+		try (Stream<Path> entries = Files.list(data)) {
+			if (entries.findAny().isPresent()) {
+				throw new RedoubtException(ErrorCode.TARGET_NOT_EMPTY, data
+						+ " is not empty; a physical restore needs an empty or absent directory; nothing was changed",
+						"restore into a new directory, or move the old one aside", null);
+			}
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.TARGET_NOT_EMPTY, "cannot read " + data + ": " + ex.getMessage(), ex);
+		}
+	}
+
+	private static void createDataDirectory(Path data) throws IOException {
+		Files.createDirectories(data);
+		Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+		if (ToolProcess.runningAsRoot()) {
+			Path parent = data.getParent();
+			java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files
+				.getPosixFilePermissions(parent);
+			if (permissions.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+				Files.setPosixFilePermissions(parent, permissions);
+			}
+			Files.setOwner(data, BaseBackupExtractor.serverUser(data));
+		}
+	}
+
+	/** recovery.signal in, standby.signal out, an empty pg_wal/archive_status. */
+	private static void prepare(Path data) throws IOException {
+		Files.deleteIfExists(data.resolve("standby.signal"));
+		for (Path made : List.of(Files.createDirectories(data.resolve("pg_wal/archive_status")),
+				Files.write(data.resolve("recovery.signal"), new byte[0]))) {
+			if (ToolProcess.runningAsRoot()) {
+				Files.setOwner(made, BaseBackupExtractor.serverUser(data));
+			}
+		}
+	}
+
+	/**
+	 * Replay ran without archiving, so the new timeline's history file has no
+	 * {@code .ready}: mark it, so that once the cluster runs with archiving it is
+	 * archived before its first segment.
+	 */
+	static void markHistoryForArchiving(Path data) {
+		Path wal = data.resolve("pg_wal");
+		try (Stream<Path> files = Files.list(wal)) {
+			for (Path file : (Iterable<Path>) files::iterator) {
+				String name = file.getFileName().toString();
+				Path status = wal.resolve("archive_status");
+				if (WalNames.isHistory(name) && !Files.exists(status.resolve(name + ".done"))
+						&& !Files.exists(status.resolve(name + ".ready"))) {
+					Path ready = Files.write(status.resolve(name + ".ready"), new byte[0]);
+					if (ToolProcess.runningAsRoot()) {
+						Files.setOwner(ready, BaseBackupExtractor.serverUser(data));
+					}
+				}
+			}
+		}
+		catch (IOException ex) {
+			log.warn("cannot mark new timeline history files for archiving in {}: {}", wal, ex.getMessage());
+		}
+	}
+
+	/**
+	 * A directory the server's user can reach, for the spool, the socket and the client.
+	 */
+	private static Path workDirectory() {
+		Path work = DirectoryTree.createPrivateTemp("redoubt-recovery-");
+		try {
+			Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.INTERNAL, "cannot prepare " + work + ": " + ex, ex);
+		}
+		return work;
+	}
+
+	/**
+	 * The thin {@code wal-fetch} client, from this build, where the server can run it.
+	 */
+	static Path installClient(Path directory) throws IOException {
+		Path client = directory.resolve("redoubt-wal.sh");
+		try (InputStream script = WalArchive.class.getResourceAsStream("redoubt-wal.sh")) {
+			if (script == null) {
+				throw new RedoubtException(ErrorCode.INTERNAL, "redoubt-wal.sh is missing from this build");
+			}
+			Files.write(client, script.readAllBytes());
+		}
+		Files.setPosixFilePermissions(client, PosixFilePermissions.fromString("rwxr-xr-x"));
+		return client;
+	}
+
+	private static List<String> grep(Path logFile, String... needles) throws IOException {
+		List<String> lines = new ArrayList<>();
+		for (String line : Files.readAllLines(logFile, StandardCharsets.UTF_8)) {
+			for (String needle : needles) {
+				if (line.contains(needle)) {
+					lines.add(line.replaceFirst("^.*?(LOG|FATAL|ERROR): +", ""));
+					break;
+				}
+			}
+		}
+		return lines;
+	}
+
+	private static int freePort() throws IOException {
+		try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
