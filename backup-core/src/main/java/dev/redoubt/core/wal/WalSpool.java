@@ -24,7 +24,7 @@ import dev.redoubt.core.pg.ToolProcess;
  *
  * <pre>
  * request/&lt;name&gt;   the client asks; holds the absolute path of the file (push) or nothing (fetch)
- * done/&lt;name&gt;      pushed: durable in every region; holds "size mtime" of the file pushed
+ * done/&lt;name&gt;      pushed: durable in every region; holds the stamp of the file pushed
  * fetched/&lt;name&gt;   fetched: the verified content, moved into place by the client
  * missing/&lt;name&gt;   fetch: the archive has no such file (the client exits 1)
  * failed/&lt;name&gt;    the attempt failed; holds the reason (the client prints it, exits non-zero)
@@ -167,9 +167,15 @@ public final class WalSpool {
 		return removed;
 	}
 
-	/** The "size mtime" stamp of a file, as {@code stat -c '%s %Y'} prints it. */
+	/**
+	 * The "size inode mtime" stamp of a file, as {@code stat -c '%s %i %.9Y'} prints it:
+	 * a done answer holds the stamp of the file it archived, so a file written anew under
+	 * that name is not taken for it.
+	 */
 	public static String stamp(Path file) throws IOException {
-		return Files.size(file) + " " + Files.getLastModifiedTime(file).toMillis() / 1000;
+		java.time.Instant modified = Files.getLastModifiedTime(file).toInstant();
+		return Files.size(file) + " " + Files.getAttribute(file, "unix:ino") + " " + modified.getEpochSecond() + "."
+				+ String.format(java.util.Locale.ROOT, "%09d", modified.getNano());
 	}
 
 	private void write(Path target, byte[] content) {

@@ -36,12 +36,12 @@ esac
 valid_name() {
   [[ "$1" =~ ^[0-9A-F]{24}(\.partial|\.[0-9A-F]{8}\.backup)?$ || "$1" =~ ^[0-9A-F]{8}\.history$ ]]
 }
-# the server touches heartbeat every second; an old one means nobody will answer
+# the server touches heartbeat every second; one older than 5 s means nobody will answer
 server_alive() {
   local beat now
   beat=$(stat -c %Y "$spool/heartbeat" 2>/dev/null) || return 1
   printf -v now '%(%s)T' -1
-  [ $((now - beat)) -le 10 ]
+  [ $((now - beat)) -le 5 ]
 }
 ask() {
   local name="$1" text="$2" tmp="$spool/request/.$1.$$"
@@ -58,7 +58,7 @@ if [ "$cmd" = wal-push ]; then
   name="${path##*/}"
   valid_name "$name" || fail "'$name' is not a WAL file name"
   [ -f "$path" ] || fail "$path does not exist"
-  stamp=$(stat -c '%s %Y' -- "$path") || fail "cannot stat $path"
+  stamp=$(stat -c '%s %i %.9Y' -- "$path") || fail "cannot stat $path"
   marker="$spool/done/$name"
   archived() { local line=""; [ -f "$marker" ] && { read -r line < "$marker" || [ -n "$line" ]; } && [ "$line" = "$stamp" ]; }
   # archived ahead by the archiver (it reads pg_wal/archive_status/*.ready): nothing to wait for

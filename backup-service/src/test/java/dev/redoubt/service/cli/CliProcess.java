@@ -59,6 +59,25 @@ final class CliProcess {
 		return run;
 	}
 
+	/**
+	 * Starts a long-lived command (the WAL archiver) in the background, its output to
+	 * {@code log}.
+	 */
+	static Process start(Path config, Path log, List<String> jvmOptions, String... args) throws IOException {
+		List<String> command = new ArrayList<>(
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+						"-Dspring.aot.enabled=true"));
+		command.addAll(jvmOptions);
+		command.addAll(List.of("-jar", Path.of("target", "redoubt.jar").toAbsolutePath().toString(), "--config",
+				config.toString()));
+		command.addAll(List.of(args));
+		Process process = new ProcessBuilder(command).redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+			.start();
+		process.getOutputStream().close();
+		return process;
+	}
+
 	static Run run(Path config, String... args) throws IOException, InterruptedException {
 		return run(config, Map.of(), List.of(), args);
 	}

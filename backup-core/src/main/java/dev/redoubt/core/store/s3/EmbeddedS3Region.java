@@ -32,8 +32,12 @@ public final class EmbeddedS3Region implements AutoCloseable {
 
 	private final Secret secretKey;
 
+	/** Kept: the server forgets its port once stopped. */
+	private final int port;
+
 	private EmbeddedS3Region(String name, String bucket, Path directory, S3Proxy proxy, String accessKey,
 			Secret secretKey) {
+		this.port = proxy.getPort();
 		this.name = name;
 		this.bucket = bucket;
 		this.directory = directory;
@@ -82,11 +86,11 @@ public final class EmbeddedS3Region implements AutoCloseable {
 	}
 
 	public int port() {
-		return this.proxy.getPort();
+		return this.port;
 	}
 
 	public URI endpoint() {
-		return URI.create("http://127.0.0.1:" + this.proxy.getPort());
+		return URI.create("http://127.0.0.1:" + this.port);
 	}
 
 	public String name() {
