@@ -51,7 +51,10 @@ public class BackupCommand implements Callable<Integer>, JsonOutput {
 			Map<String, Object> document = new LinkedHashMap<>();
 			document.put("source", this.source);
 			document.put("backupId", result.backupId());
-			document.put("type", this.type);
+			if (base) {
+				// the logical output stays as documented; a base backup says what it is
+				document.put("type", "base");
+			}
 			document.put("tables", result.tables());
 			document.put("rows", result.rows());
 			document.put("chunks", result.chunks());

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.manifest.BaseBackupManifest;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.manifest.Manifest;
 import dev.redoubt.core.manifest.TableEntry;
@@ -50,7 +51,17 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 		this.fleet.requireSource(this.source);
 		List<Map<String, Object>> backups = new ArrayList<>();
 		List<Map<String, Object>> incomplete = new ArrayList<>();
+		List<Map<String, Object>> bases = new ArrayList<>();
 		try (Repository repository = this.fleet.openRepository()) {
+			String area = BaseBackupManifest.area(this.source);
+			for (BackupListing listing : repository.list(area)) {
+				if (listing.restorable()) {
+					Map<String, Object> base = describeBase(listing,
+							repository.readManifest(area, listing.id(), BaseBackupManifest.class));
+					base.put("verification", verification(repository.verifications(area, listing.id())));
+					bases.add(base);
+				}
+			}
 			for (BackupListing listing : repository.list(this.source)) {
 				if (listing.status() == BackupStatus.INCOMPLETE) {
 					incomplete.add(describeIncomplete(listing));
@@ -71,8 +82,26 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 				}
 			}
 		}
-		print(backups, incomplete);
+		print(backups, incomplete, bases);
 		return 0;
+	}
+
+	private static Map<String, Object> describeBase(BackupListing listing, BaseBackupManifest manifest) {
+		Map<String, Object> backup = new LinkedHashMap<>();
+		backup.put("id", listing.id().value());
+		backup.put("status", listing.status().name().toLowerCase());
+		backup.put("type", manifest.type());
+		backup.put("startedAt", manifest.startedAt().toString());
+		backup.put("completedAt", manifest.completedAt().toString());
+		backup.put("timeline", manifest.timeline());
+		backup.put("startLsn", manifest.startLsn());
+		backup.put("stopLsn", manifest.stopLsn());
+		backup.put("stopTime", manifest.stopTime().toString());
+		backup.put("serverVersion", manifest.source().serverVersion());
+		backup.put("tarBytes", manifest.tarBytes());
+		backup.put("storedBytes", manifest.chunks().stream().mapToLong(ChunkRef::storedBytes).sum());
+		backup.put("missingIn", listing.regionsMissingManifest());
+		return backup;
 	}
 
 	private Map<String, Object> describe(BackupListing listing, Manifest manifest) {
@@ -145,13 +174,15 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 		return leftover;
 	}
 
-	private void print(List<Map<String, Object>> backups, List<Map<String, Object>> incomplete) {
+	private void print(List<Map<String, Object>> backups, List<Map<String, Object>> incomplete,
+			List<Map<String, Object>> bases) {
 		PrintWriter out = this.spec.commandLine().getOut();
 		if (json()) {
 			Map<String, Object> document = new LinkedHashMap<>();
 			document.put("source", this.source);
 			document.put("backups", backups);
 			document.put("incomplete", incomplete);
+			document.put("baseBackups", bases);
 			Output.printJson(out, document);
 			return;
 		}
@@ -167,6 +198,16 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 					Output.bytes((Long) backup.get("storedBytes")),
 					((List<?>) backup.get("missingIn")).isEmpty() ? "" : "  MISSING IN " + backup.get("missingIn"),
 					verificationText(backup.get("verification")));
+		}
+		if (!bases.isEmpty()) {
+			out.printf("%d base backup(s):%n", bases.size());
+			for (Map<String, Object> base : bases) {
+				out.printf("  %s  %-8s  ends %s  timeline %s, WAL %s .. %s  %s per region%s%s%n", base.get("id"),
+						base.get("status"), base.get("stopTime"), base.get("timeline"), base.get("startLsn"),
+						base.get("stopLsn"), Output.bytes((Long) base.get("storedBytes")),
+						((List<?>) base.get("missingIn")).isEmpty() ? "" : "  MISSING IN " + base.get("missingIn"),
+						verificationText(base.get("verification")));
+			}
 		}
 		if (!incomplete.isEmpty()) {
 			out.printf("%d incomplete backup(s), not restorable; their objects are leftovers to clean up:%n",

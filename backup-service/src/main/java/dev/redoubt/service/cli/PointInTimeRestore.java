@@ -63,7 +63,7 @@ final class PointInTimeRestore {
 		PointInTimeRecovery.Result result;
 		try (Repository repository = this.fleet.openRepository()) {
 			result = PointInTimeRecovery.run(repository,
-					new PointInTimeRecovery.Request(source, backup, target, dataDirectory, jobs, Map.of()));
+					new PointInTimeRecovery.Request(source, backup, target, dataDirectory, jobs, false));
 		}
 		if (json) {
 			Map<String, Object> document = new LinkedHashMap<>();
@@ -101,19 +101,10 @@ final class PointInTimeRestore {
 		ConnectionSpec live = this.fleet.source(source);
 		Path work = DirectoryTree.createPrivateTemp("redoubt-as-of-");
 		try (Repository repository = this.fleet.openRepository()) {
-			Secret password = Secret.of(java.util.HexFormat.of().formatHex(RepositoryKeys.newDataKey()));
-			Path hba = work.resolve("pg_hba.conf");
-			Files.writeString(hba, "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n");
-			Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-			Map<String, String> settings = Map.of("listen_addresses", "127.0.0.1", "hba_file", hba.toString(),
-					"password_encryption", "scram-sha-256");
+			Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
 			try (PointInTimeRecovery.Recovered recovered = PointInTimeRecovery.recover(repository,
-					new PointInTimeRecovery.Request(source, backup, time, work.resolve("cluster"), jobs, settings))) {
-				recovered.psql("postgres", "ALTER ROLE \"" + recovered.superuser().replace("\"", "\"\"")
-						+ "\" PASSWORD '" + password.reveal() + "'");
-				ConnectionSpec asOf = new ConnectionSpec(
-						"jdbc:postgresql://127.0.0.1:" + recovered.port() + "/" + live.database(),
-						recovered.superuser(), password);
+					new PointInTimeRecovery.Request(source, backup, time, work.resolve("cluster"), jobs, true))) {
+				ConnectionSpec asOf = recovered.connection(live.database());
 				log.info("source {} recovered to {}; taking its database {} into a temporary repository", source, time,
 						live.database());
 				Path keyFile = work.resolve("as-of.key");

@@ -50,6 +50,12 @@ public class VerifyCommand implements Callable<Integer>, JsonOutput {
 			description = "Parallel sessions; default: redoubt.verification.jobs or cores.")
 	Integer jobs;
 
+	@Option(names = "--type", paramLabel = "TYPE", defaultValue = "logical",
+			description = "logical (default) or base: unpack a base backup, replay the WAL it needs from that "
+					+ "region's archive to consistency, then check indexes (amcheck) and constraints in every "
+					+ "database and the smoke queries.")
+	String type;
+
 	@Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
 	OutputFormat output;
 
@@ -58,8 +64,14 @@ public class VerifyCommand implements Callable<Integer>, JsonOutput {
 
 	private final VerifyLauncher launcher;
 
-	public VerifyCommand(VerifyLauncher launcher) {
+	private final dev.redoubt.service.config.Fleet fleet;
+
+	private final java.time.Clock clock;
+
+	public VerifyCommand(VerifyLauncher launcher, dev.redoubt.service.config.Fleet fleet, java.time.Clock clock) {
 		this.launcher = launcher;
+		this.fleet = fleet;
+		this.clock = clock;
 	}
 
 	@Override
@@ -70,8 +82,17 @@ public class VerifyCommand implements Callable<Integer>, JsonOutput {
 		if (this.jobs != null && this.jobs < 1) {
 			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "--jobs must be at least 1, not " + this.jobs);
 		}
-		VerificationReport result = this.launcher.verify(this.source, this.backup, this.region, this.sandbox,
-				this.jobs);
+		VerificationReport result;
+		if ("base".equals(this.type)) {
+			result = verifyBase();
+		}
+		else if ("logical".equals(this.type)) {
+			result = this.launcher.verify(this.source, this.backup, this.region, this.sandbox, this.jobs);
+		}
+		else {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+					"--type must be logical or base, not '" + this.type + "'");
+		}
 		List<Path> written = (this.report != null) ? ReportWriter.write(result, this.report) : List.of();
 		PrintWriter out = this.spec.commandLine().getOut();
 		if (json()) {
@@ -81,6 +102,16 @@ public class VerifyCommand implements Callable<Integer>, JsonOutput {
 			print(out, result, written);
 		}
 		return result.verified() ? 0 : ErrorCode.VERIFICATION_FAILED.exitCode();
+	}
+
+	private VerificationReport verifyBase() {
+		dev.redoubt.verify.check.VerifySettings settings = this.fleet.verifySettings(this.source, this.jobs);
+		try (dev.redoubt.core.repository.Repository repository = this.fleet.openRepository()) {
+			String area = dev.redoubt.core.manifest.BaseBackupManifest.area(this.source);
+			BackupId id = repository.resolve(area, this.backup);
+			return new dev.redoubt.verify.BaseBackupVerifier(repository, this.clock, this.fleet.sandboxRoot())
+				.verify(this.source, id, this.region, settings);
+		}
 	}
 
 	private void print(PrintWriter out, VerificationReport result, List<Path> written) {

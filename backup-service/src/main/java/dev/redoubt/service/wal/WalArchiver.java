@@ -156,7 +156,8 @@ public final class WalArchiver {
 		if (!this.inFlight.add(name)) {
 			return;
 		}
-		if (requested && this.walDirectory == null) {
+		if (requested && this.walDirectory == null && file.getParent() != null
+				&& Files.isDirectory(file.getParent().resolve("archive_status"))) {
 			// learn where pg_wal is from the first request, and read ahead from then on
 			this.walDirectory = file.getParent();
 			log.info("archiving ahead from {}", this.walDirectory);

@@ -79,24 +79,31 @@ class PointInTimeRecoveryIT {
 		Path password = work.resolve("pg-password");
 		Files.writeString(password, pg.password().reveal() + "\n");
 		config = work.resolve("redoubt.yaml");
-		Files.writeString(config, """
-				redoubt:
-				  sources:
-				    shop:
-				      url: jdbc:postgresql://127.0.0.1:%1$d/shop
-				      username: postgres
-				      password-file: %2$s
-				  repositories:
-				    - { name: eu, endpoint: "%3$s", region: eu-west-1, bucket: %4$s, prefix: pitr, path-style: true,
-				        access-key: redoubt-test-access, secret-key: %5$s }
-				    - { name: us, endpoint: "%6$s", region: us-east-1, bucket: %4$s, prefix: pitr, path-style: true,
-				        access-key: redoubt-test-access, secret-key: %5$s }
-				  encryption:
-				    key-file: %7$s
-				  restore:
-				    jobs: 2
-				""".formatted(pg.cluster().port(), password, s3.region("eu").endpoint(), S3RegionsExtension.BUCKET,
-				s3.secretKey().reveal(), s3.region("us").endpoint(), keyFile));
+		Files.writeString(config,
+				"""
+						redoubt:
+						  sources:
+						    shop:
+						      url: jdbc:postgresql://127.0.0.1:%1$d/shop
+						      username: postgres
+						      password-file: %2$s
+						      verify:
+						        smoke-queries:
+						          - name: orders have customers
+						            sql: SELECT count(*) FROM orders o LEFT JOIN customers c ON c.id = o.customer WHERE c.id IS NULL
+						            expect: "0"
+						  repositories:
+						    - { name: eu, endpoint: "%3$s", region: eu-west-1, bucket: %4$s, prefix: pitr, path-style: true,
+						        access-key: redoubt-test-access, secret-key: %5$s }
+						    - { name: us, endpoint: "%6$s", region: us-east-1, bucket: %4$s, prefix: pitr, path-style: true,
+						        access-key: redoubt-test-access, secret-key: %5$s }
+						  encryption:
+						    key-file: %7$s
+						  restore:
+						    jobs: 2
+						"""
+					.formatted(pg.cluster().port(), password, s3.region("eu").endpoint(), S3RegionsExtension.BUCKET,
+							s3.secretKey().reveal(), s3.region("us").endpoint(), keyFile));
 		pg.createDatabase("shop");
 		pg.sql("shop", """
 				CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
@@ -195,6 +202,10 @@ class PointInTimeRecoveryIT {
 			assertThat(
 					Files.exists(pg.cluster().dataDirectory().resolve("pg_wal/archive_status/" + segment + ".ready")))
 				.isTrue();
+			// a fetch that cannot ask every region is a failure, never "no such file"
+			CliProcess.Run fetch = CliProcess.run(config, "wal-fetch", "--source", "shop", "0000000100000000000000FE",
+					work.resolve("unreachable").toString());
+			assertThat(fetch.exit()).as(fetch.all()).isEqualTo(255);
 		}
 		finally {
 			s3.restart("us");
@@ -236,6 +247,15 @@ class PointInTimeRecoveryIT {
 		mark("after-xid");
 		awaitArchived(writeAndSwitch());
 
+		Path occupied = Files.createDirectories(work.resolve("occupied"));
+		Files.writeString(occupied.resolve("keep.txt"), "mine");
+		CliProcess.Run refused = CliProcess.run(config, "restore", "--source", "shop", "--type", "physical",
+				"--data-dir", occupied.toString(), "--latest");
+		assertThat(refused.exit()).as(refused.all()).isEqualTo(15);
+		assertThat(refused.err()).contains("not empty");
+		try (var left = Files.list(occupied)) {
+			assertThat(left.map((file) -> file.getFileName().toString())).containsExactly("keep.txt");
+		}
 		assertThat(markersAfterRecovery("--to-time", time)).contains("before-time").doesNotContain("after-time");
 		assertThat(markersAfterRecovery("--to-lsn", lsn)).contains("after-time", "before-lsn")
 			.doesNotContain("after-lsn");
@@ -340,6 +360,29 @@ class PointInTimeRecoveryIT {
 		CliProcess.Run clean = CliProcess.run(config, "repo-check", "--source", "shop");
 		assertThat(clean.exit()).as(clean.all()).isZero();
 		assertThat(clean.out()).contains("recoverable along timeline 1").contains("then timeline 2");
+	}
+
+	@Test
+	@Order(8)
+	void aBaseBackupIsVerifiedByReplayingItToConsistencyAndCheckingEveryDatabase() throws Exception {
+		CliProcess.Run run = CliProcess.run(config, "verify", "--source", "shop", "--backup", "latest", "--type",
+				"base", "--region", "us");
+		assertThat(run.exit()).as(run.all()).isZero();
+		assertThat(run.out()).contains("VERIFIED")
+			.contains("recovery")
+			.contains("consistent recovery state reached")
+			.contains("shop: ")
+			.contains("indexes")
+			.contains("constraints")
+			.contains("smoke");
+		try (var files = Files.list(s3.objectDirectory("eu", "pitr").resolve("shop/base/backups"))) {
+			assertThat(files.anyMatch((backup) -> Files.isDirectory(backup.resolve("verifications"))))
+				.as("the signed record beside the base backup")
+				.isTrue();
+		}
+		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop");
+		assertThat(info.exit()).as(info.all()).isZero();
+		assertThat(info.out()).contains("1 base backup(s)").contains("timeline 1").contains("verified");
 	}
 
 	// --- helpers

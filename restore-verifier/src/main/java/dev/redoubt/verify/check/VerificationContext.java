@@ -28,7 +28,8 @@ public record VerificationContext(Manifest manifest, ConnectionSpec restored, Re
 	}
 
 	public List<ForeignKeyDefinition> foreignKeys() {
-		return this.restore.deferredForeignKeys();
+		// a base backup's recovered cluster has every key in place already
+		return (this.restore == null) ? List.of() : this.restore.deferredForeignKeys();
 	}
 
 }

@@ -50,10 +50,12 @@ public final class PointInTimeRecovery {
 	 * @param target where to stop
 	 * @param dataDirectory an empty or absent directory
 	 * @param jobs chunks and WAL segments fetched ahead
-	 * @param extraSettings more server settings for the replay ({@code name -> value})
+	 * @param readable whether the recovered server, left running, also listens on
+	 * 127.0.0.1 for {@link Recovered#connection}: its superuser then gets a random
+	 * password and only password logins are allowed over TCP (a throwaway copy only)
 	 */
 	public record Request(String source, String backupId, RecoveryTarget target, Path dataDirectory, int jobs,
-			Map<String, String> extraSettings) {
+			boolean readable) {
 	}
 
 	/**
@@ -112,7 +114,12 @@ public final class PointInTimeRecovery {
 							"-c", "unix_socket_directories=" + socket, "-c", "archive_mode=off", "-c", "hot_standby=on",
 							"-c", "restore_command=" + client + " wal-fetch --spool " + spool.root() + " %f %p"));
 			request.target().settings().forEach((name, value) -> command.addAll(List.of("-c", name + "=" + value)));
-			request.extraSettings().forEach((name, value) -> command.addAll(List.of("-c", name + "=" + value)));
+			if (request.readable()) {
+				Path hba = Files.writeString(work.resolve("pg_hba.conf"),
+						"local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n");
+				command.addAll(List.of("-c", "listen_addresses=127.0.0.1", "-c", "hba_file=" + hba, "-c",
+						"password_encryption=scram-sha-256"));
+			}
 			Process server = new ProcessBuilder(ToolProcess.asServerUser(command)).redirectErrorStream(true)
 				.redirectOutput(logFile.toFile())
 				.start();
@@ -129,6 +136,12 @@ public final class PointInTimeRecovery {
 					.map(Integer::parseInt)
 					.reduce((a, b) -> b)
 					.orElse(manifest.timeline());
+				if (request.readable()) {
+					recovered.password = dev.redoubt.core.secret.Secret
+						.of(java.util.HexFormat.of().formatHex(dev.redoubt.core.key.RepositoryKeys.newDataKey()));
+					recovered.psql("postgres", "ALTER ROLE \"" + manifest.superuser().replace("\"", "\"\"")
+							+ "\" PASSWORD '" + recovered.password.reveal() + "'");
+				}
 				recovered.result = new Result(manifest.backupId(), request.target(), data, tarBytes,
 						fetcher.delivered(), unpack, replay, stopped, timeline);
 				log.info("recovered to {} in {} ms of replay ({} WAL files): {}", request.target(), replay.toMillis(),
@@ -176,6 +189,8 @@ public final class PointInTimeRecovery {
 
 		private Result result;
 
+		private dev.redoubt.core.secret.Secret password;
+
 		private boolean closed;
 
 		Recovered(Process server, Path pgCtl, Path data, Path socket, int port, Path work, WalFetchServer fetcher,
@@ -205,6 +220,18 @@ public final class PointInTimeRecovery {
 
 		public String superuser() {
 			return this.superuser;
+		}
+
+		/**
+		 * A TCP connection to one of its databases as the superuser; only for a
+		 * {@linkplain Request#readable readable} recovery.
+		 */
+		public dev.redoubt.core.pg.ConnectionSpec connection(String database) {
+			if (this.password == null) {
+				throw new IllegalStateException("the recovery was not requested readable");
+			}
+			return new dev.redoubt.core.pg.ConnectionSpec("jdbc:postgresql://127.0.0.1:" + this.port + "/" + database,
+					this.superuser, this.password);
 		}
 
 		/** Runs SQL through psql on the private socket, as the bootstrap superuser. */

@@ -29,7 +29,7 @@ public record RecoveryTarget(Kind kind, String value, Instant time, long lsn) {
 	public enum Kind {
 
 		TIME("recovery_target_time"), LSN("recovery_target_lsn"), XID("recovery_target_xid"),
-		NAME("recovery_target_name"), LATEST(null);
+		NAME("recovery_target_name"), IMMEDIATE("recovery_target"), LATEST(null);
 
 		private final String setting;
 
@@ -96,6 +96,11 @@ public record RecoveryTarget(Kind kind, String value, Instant time, long lsn) {
 		return new RecoveryTarget(Kind.NAME, text, null, -1);
 	}
 
+	/** As soon as the base backup is consistent: what a verification replays to. */
+	public static RecoveryTarget immediate() {
+		return new RecoveryTarget(Kind.IMMEDIATE, "immediate", null, -1);
+	}
+
 	public static RecoveryTarget latest() {
 		return new RecoveryTarget(Kind.LATEST, null, null, -1);
 	}
@@ -119,8 +124,8 @@ public record RecoveryTarget(Kind kind, String value, Instant time, long lsn) {
 
 	@Override
 	public String toString() {
-		return (this.kind == Kind.LATEST) ? "the end of the archive"
-				: this.kind.name().toLowerCase(java.util.Locale.ROOT) + " " + this.value;
+		return (this.kind == Kind.LATEST) ? "the end of the archive" : (this.kind == Kind.IMMEDIATE)
+				? "the end of the base backup" : this.kind.name().toLowerCase(java.util.Locale.ROOT) + " " + this.value;
 	}
 
 }

@@ -1,0 +1,180 @@
+package dev.redoubt.verify;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.manifest.BaseBackupManifest;
+import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.PgTools;
+import dev.redoubt.core.repository.BackupId;
+import dev.redoubt.core.repository.Repository;
+import dev.redoubt.core.store.local.DirectoryTree;
+import dev.redoubt.restore.physical.PointInTimeRecovery;
+import dev.redoubt.restore.physical.RecoveryTarget;
+import dev.redoubt.verify.check.CheckResult;
+import dev.redoubt.verify.check.CheckStatus;
+import dev.redoubt.verify.check.ConstraintCheck;
+import dev.redoubt.verify.check.IndexCheck;
+import dev.redoubt.verify.check.Outcome;
+import dev.redoubt.verify.check.SmokeQueryCheck;
+import dev.redoubt.verify.check.VerificationCheck;
+import dev.redoubt.verify.check.VerificationContext;
+import dev.redoubt.verify.check.VerifySettings;
+
+/**
+ * Proves a base backup: unpacks one region's copy into a throwaway data directory, lets
+ * PostgreSQL replay the WAL it needs from that region's archive to the end of the backup
+ * (the consistent point), then checks every database: indexes ({@code amcheck}) and
+ * constraints, and the source's smoke queries on its database. The record is stored
+ * beside the base backup in every region.
+ */
+public final class BaseBackupVerifier {
+
+	private static final Logger log = LoggerFactory.getLogger(BaseBackupVerifier.class);
+
+	private static final List<VerificationCheck> PER_DATABASE = List.of(new IndexCheck(), new ConstraintCheck());
+
+	private final Repository repository;
+
+	private final Clock clock;
+
+	private final Path sandboxRoot;
+
+	public BaseBackupVerifier(Repository repository, Clock clock, Path sandboxRoot) {
+		this.repository = repository;
+		this.clock = clock;
+		this.sandboxRoot = sandboxRoot;
+	}
+
+	public VerificationReport verify(String source, BackupId id, String region, VerifySettings settings) {
+		String regionName = (region != null) ? region : this.repository.store().regions().get(0).name();
+		String area = BaseBackupManifest.area(source);
+		Instant started = this.clock.instant();
+		List<VerificationReport.Phase> phases = new ArrayList<>();
+		List<CheckResult> results = new ArrayList<>();
+		BaseBackupManifest manifest = this.repository.readManifest(area, id, BaseBackupManifest.class);
+		results.add(new CheckResult(
+				"manifest", "Manifest signature and format", CheckStatus.PASSED, "signed by this repository's key; WAL "
+						+ manifest.startLsn() + " .. " + manifest.stopLsn() + " on timeline " + manifest.timeline(),
+				Duration.ZERO));
+		Path sandbox = sandboxDirectory(id);
+		Duration restore = null;
+		try (Repository regional = this.repository.onlyRegion(regionName)) {
+			Instant restoreStarted = this.clock.instant();
+			PointInTimeRecovery.Recovered recovered;
+			try {
+				recovered = PointInTimeRecovery.recover(regional, new PointInTimeRecovery.Request(source, id.value(),
+						RecoveryTarget.immediate(), sandbox.resolve("data"), settings.jobs(), true));
+			}
+			catch (RedoubtException ex) {
+				if (ex.code() != ErrorCode.CORRUPT_OBJECT && ex.code() != ErrorCode.RESTORE_INCOMPLETE
+						&& ex.code() != ErrorCode.WAL_GAP) {
+					throw ex;
+				}
+				results.add(new CheckResult("recovery", "Restored and replayed to consistency", CheckStatus.FAILED,
+						ex.getMessage(), Duration.between(restoreStarted, this.clock.instant())));
+				return record(source, id, regionName, started, phases, results, null, manifest);
+			}
+			try (recovered) {
+				restore = Duration.between(restoreStarted, this.clock.instant());
+				phases.add(new VerificationReport.Phase("restore and replay", restore));
+				results.add(new CheckResult("recovery", "Restored and replayed to consistency", CheckStatus.PASSED,
+						String.join("; ", recovered.result().stoppedAt()), restore));
+				Instant checksStarted = this.clock.instant();
+				runChecks(recovered, manifest, settings, results);
+				phases
+					.add(new VerificationReport.Phase("checks", Duration.between(checksStarted, this.clock.instant())));
+			}
+		}
+		finally {
+			DirectoryTree.delete(sandbox);
+		}
+		return record(source, id, regionName, started, phases, results, restore, manifest);
+	}
+
+	private void runChecks(PointInTimeRecovery.Recovered recovered, BaseBackupManifest manifest,
+			VerifySettings settings, List<CheckResult> results) {
+		Path psql = PgTools.find("psql", manifest.source().serverVersionNum() / 10000);
+		List<String> databases = new ArrayList<>();
+		try (Connection connection = recovered.connection("postgres").open("redoubt verify");
+				Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery(
+						"SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1")) {
+			while (rows.next()) {
+				databases.add(rows.getString(1));
+			}
+		}
+		catch (java.sql.SQLException ex) {
+			throw new RedoubtException(ErrorCode.VERIFICATION_FAILED, "cannot list the recovered databases: " + ex, ex);
+		}
+		for (VerificationCheck check : PER_DATABASE) {
+			List<String> details = new ArrayList<>();
+			boolean passed = true;
+			Instant start = this.clock.instant();
+			for (String database : databases) {
+				Outcome outcome = run(check,
+						new VerificationContext(null, recovered.connection(database), null, settings, psql));
+				passed &= outcome.passed();
+				details.add(database + ": " + outcome.detail());
+			}
+			results.add(new CheckResult(check.id(), check.title(), passed ? CheckStatus.PASSED : CheckStatus.FAILED,
+					String.join("; ", details), Duration.between(start, this.clock.instant())));
+		}
+		SmokeQueryCheck smoke = new SmokeQueryCheck();
+		Instant start = this.clock.instant();
+		Outcome outcome = run(smoke, new VerificationContext(null, recovered.connection(manifest.source().database()),
+				null, settings, psql));
+		results
+			.add(new CheckResult(smoke.id(), smoke.title(), outcome.passed() ? CheckStatus.PASSED : CheckStatus.FAILED,
+					outcome.detail(), Duration.between(start, this.clock.instant())));
+	}
+
+	private static Outcome run(VerificationCheck check, VerificationContext context) {
+		try {
+			return check.run(context);
+		}
+		catch (Exception ex) {
+			return Outcome.fail("the check could not complete: " + ex.getMessage());
+		}
+	}
+
+	private VerificationReport record(String source, BackupId id, String region, Instant started,
+			List<VerificationReport.Phase> phases, List<CheckResult> results, Duration restore,
+			BaseBackupManifest manifest) {
+		VerificationReport report = new VerificationReport(BaseBackupManifest.area(source), id.value(), region, started,
+				this.clock.instant(), "local", manifest.source().serverVersion(), restore, List.copyOf(phases),
+				List.copyOf(results), null, manifest.stopTime());
+		String key = this.repository.writeVerification(report.toRecord());
+		log.info("verification of base backup {} ({}): {}; record {}", id, region,
+				report.verified() ? "verified" : report.failures().size() + " check(s) failed", key);
+		return report;
+	}
+
+	private Path sandboxDirectory(BackupId id) {
+		try {
+			Files.createDirectories(this.sandboxRoot);
+			Path directory = Files.createTempDirectory(this.sandboxRoot, "base-" + id + "-");
+			Files.setPosixFilePermissions(directory,
+					java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+			return directory;
+		}
+		catch (java.io.IOException ex) {
+			throw new RedoubtException(ErrorCode.SANDBOX_FAILED,
+					"cannot create a sandbox under " + this.sandboxRoot + ": " + ex.getMessage(), ex);
+		}
+	}
+
+}
