@@ -76,5 +76,6 @@ MD
 fi
 } > "$OUT.new"
 [ -f "$ROOT/docs/benchmarks-tables.md" ] && cat "$ROOT/docs/benchmarks-tables.md" >> "$OUT.new"
+[ -f "$ROOT/docs/benchmarks-wal.md" ] && cat "$ROOT/docs/benchmarks-wal.md" >> "$OUT.new"
 [ -f "$ROOT/docs/benchmarks-notes.md" ] && cat "$ROOT/docs/benchmarks-notes.md" >> "$OUT.new"
 mv "$OUT.new" "$OUT"

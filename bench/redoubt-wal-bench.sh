@@ -20,6 +20,7 @@ ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 RES="$BENCH_RUN/results/redoubt-wal-scale$SCALE-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$RES" "$BENCH_WORK"
 "$BENCH_DIR/gen-data.sh" "$SCALE" "$DB"
+[ -f "$PGBR_CONF" ] || "$BENCH_DIR/lib/pgbackrest-conf.sh" >/dev/null
 [ -s "$BENCH_RUN/redoubt.key" ] || "$ROOT/redoubt" key-generate --out "$BENCH_RUN/redoubt.key" >/dev/null
 CLIENT="$ROOT/backup-core/src/main/resources/dev/redoubt/core/wal/redoubt-wal.sh"
 config() {   # config PREFIX -> a config file whose repository lives under PREFIX in both regions
@@ -85,7 +86,14 @@ spool_push() {   # one run: a fresh repository prefix, a running archiver, each 
   awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN { printf "%.4f\n", (b - a) / n }'
 }
 pgbr_push() {   # pgbackrest archive-push, one process per segment, to repo1 (a) or both (ab)
-  local t0 t1
+  local t0 t1 n path
+  # the case pushes into a fresh repository path; its stanza is made first, untimed
+  n=$(( $(cat "$BENCH_WORK/pgbr-walpush-$1.slot" 2>/dev/null || echo 0) + 1 )); path="/walbench/$1-$n"
+  if [ "$1" = a ]; then
+    as_pg pgbackrest --config="$BENCH_RUN/pgbackrest/pgbackrest-a.conf" --stanza="$PGBR_STANZA" --repo1-path="$path" stanza-create >/dev/null 2>&1
+  else
+    as_pg pgbackrest --config="$PGBR_CONF" --stanza="$PGBR_STANZA" --repo1-path="$path" --repo2-path="$path" stanza-create >/dev/null 2>&1
+  fi
   t0=$(now); "$BENCH_DIR/cases/pgbackrest.sh" wal-push "$1" >/dev/null 2>&1 || bench_die "archive-push failed"; t1=$(now)
   awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN { printf "%.4f\n", (b - a) / n }'
 }

@@ -5,7 +5,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,8 +73,8 @@ public final class LocalCluster implements AutoCloseable {
 			letServerUserSearch(this.baseDirectory.toAbsolutePath().getParent());
 			Path passwordFile = this.baseDirectory.resolve("pwfile");
 			Files.writeString(passwordFile, this.password.reveal() + "\n");
-			handToServerUser(this.baseDirectory);
-			handToServerUser(passwordFile);
+			ToolProcess.handToServerUser(this.baseDirectory);
+			ToolProcess.handToServerUser(passwordFile);
 			try {
 				ToolProcess.run(
 						ToolProcess.asServerUser(
@@ -105,15 +104,6 @@ public final class LocalCluster implements AutoCloseable {
 			if (permissions.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
 				Files.setPosixFilePermissions(parent, permissions);
 			}
-		}
-	}
-
-	private static void handToServerUser(Path path) throws IOException {
-		if (ToolProcess.runningAsRoot()) {
-			UserPrincipal postgres = path.getFileSystem()
-				.getUserPrincipalLookupService()
-				.lookupPrincipalByName(SUPERUSER);
-			Files.setOwner(path, postgres);
 		}
 	}
 

@@ -25,6 +25,20 @@ public final class ToolProcess {
 		return "root".equals(System.getProperty("user.name"));
 	}
 
+	/**
+	 * Hands a file to the {@code postgres} user when this process runs as root (the
+	 * server runs as that user and must own its data, or open a file for writing); a
+	 * no-op otherwise, where files are ours and the server runs as us.
+	 */
+	public static void handToServerUser(java.nio.file.Path path) throws java.io.IOException {
+		if (runningAsRoot()) {
+			java.nio.file.Files
+				.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class,
+						java.nio.file.LinkOption.NOFOLLOW_LINKS)
+				.setOwner(path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres"));
+		}
+	}
+
 	/** The command, prefixed with {@code runuser -u postgres --} when running as root. */
 	public static List<String> asServerUser(List<String> command) {
 		if (!runningAsRoot()) {

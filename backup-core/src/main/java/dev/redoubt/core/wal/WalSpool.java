@@ -55,7 +55,7 @@ public final class WalSpool {
 			}
 			for (Path path : made) {
 				Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
-				handToServerUser(path);
+				ToolProcess.handToServerUser(path);
 			}
 			heartbeat();
 			return this;
@@ -122,15 +122,6 @@ public final class WalSpool {
 		write(path("fetched", name), content);
 	}
 
-	private static void handToServerUser(Path path) throws IOException {
-		if (ToolProcess.runningAsRoot()) {
-			Files.setOwner(path,
-					path.getFileSystem()
-						.getUserPrincipalLookupService()
-						.lookupPrincipalByName(dev.redoubt.core.pg.LocalCluster.SUPERUSER));
-		}
-	}
-
 	public boolean exists(String directory, String name) {
 		return Files.exists(path(directory, name));
 	}
@@ -183,7 +174,7 @@ public final class WalSpool {
 				+ Thread.currentThread().getId());
 		try {
 			Files.write(temp, content);
-			handToServerUser(temp);
+			ToolProcess.handToServerUser(temp);
 			try {
 				Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 			}

@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -26,7 +24,6 @@ import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.BaseBackupManifest;
 import dev.redoubt.core.manifest.ChunkRef;
-import dev.redoubt.core.pg.LocalCluster;
 import dev.redoubt.core.pg.ToolProcess;
 import dev.redoubt.core.progress.Progress;
 import dev.redoubt.core.repository.Repository;
@@ -55,7 +52,6 @@ final class BaseBackupExtractor {
 		});
 		Progress progress = Progress.start("restore base backup " + manifest.backupId(), manifest.chunks().size(),
 				manifest.tarBytes());
-		UserPrincipal owner = serverUser(dataDirectory);
 		try (InputStream tar = new ChunkStream(repository, manifest.chunks(), dataKey, fetchers, Math.max(1, jobs),
 				progress); TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
 			TarArchiveEntry entry;
@@ -90,12 +86,7 @@ final class BaseBackupExtractor {
 					Files.setLastModifiedTime(target,
 							java.nio.file.attribute.FileTime.from(entry.getModTime().toInstant()));
 				}
-				if (owner != null) {
-					Files
-						.getFileAttributeView(target, java.nio.file.attribute.PosixFileAttributeView.class,
-								LinkOption.NOFOLLOW_LINKS)
-						.setOwner(owner);
-				}
+				ToolProcess.handToServerUser(target);
 			}
 			tar.transferTo(OutputStream.nullOutputStream());
 			return manifest.tarBytes();
@@ -114,21 +105,6 @@ final class BaseBackupExtractor {
 		finally {
 			progress.finish();
 			fetchers.shutdownNow();
-		}
-	}
-
-	/** The server's user when running as root, else {@code null} (files stay ours). */
-	static UserPrincipal serverUser(Path directory) {
-		if (!ToolProcess.runningAsRoot()) {
-			return null;
-		}
-		try {
-			return directory.getFileSystem()
-				.getUserPrincipalLookupService()
-				.lookupPrincipalByName(LocalCluster.SUPERUSER);
-		}
-		catch (IOException ex) {
-			throw new RedoubtException(ErrorCode.INTERNAL, "no postgres user to own the data directory: " + ex, ex);
 		}
 	}
 

@@ -355,7 +355,7 @@ public final class PointInTimeRecovery {
 			if (permissions.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
 				Files.setPosixFilePermissions(parent, permissions);
 			}
-			Files.setOwner(data, BaseBackupExtractor.serverUser(data));
+			ToolProcess.handToServerUser(data);
 		}
 	}
 
@@ -364,9 +364,7 @@ public final class PointInTimeRecovery {
 		Files.deleteIfExists(data.resolve("standby.signal"));
 		for (Path made : List.of(Files.createDirectories(data.resolve("pg_wal/archive_status")),
 				Files.write(data.resolve("recovery.signal"), new byte[0]))) {
-			if (ToolProcess.runningAsRoot()) {
-				Files.setOwner(made, BaseBackupExtractor.serverUser(data));
-			}
+			ToolProcess.handToServerUser(made);
 		}
 	}
 
@@ -384,9 +382,7 @@ public final class PointInTimeRecovery {
 				if (WalNames.isHistory(name) && !Files.exists(status.resolve(name + ".done"))
 						&& !Files.exists(status.resolve(name + ".ready"))) {
 					Path ready = Files.write(status.resolve(name + ".ready"), new byte[0]);
-					if (ToolProcess.runningAsRoot()) {
-						Files.setOwner(ready, BaseBackupExtractor.serverUser(data));
-					}
+					ToolProcess.handToServerUser(ready);
 				}
 			}
 		}
