@@ -182,7 +182,10 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 			document.put("source", this.source);
 			document.put("backups", backups);
 			document.put("incomplete", incomplete);
-			document.put("baseBackups", bases);
+			if (!bases.isEmpty()) {
+				// a source without base backups keeps the documented output
+				document.put("baseBackups", bases);
+			}
 			Output.printJson(out, document);
 			return;
 		}
