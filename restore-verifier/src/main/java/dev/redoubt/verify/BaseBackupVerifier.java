@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.BaseBackupManifest;
-import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;

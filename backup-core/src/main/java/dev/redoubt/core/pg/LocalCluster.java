@@ -124,7 +124,8 @@ public final class LocalCluster implements AutoCloseable {
 		this.running = true;
 	}
 
-	private static int freePort() {
+	/** A TCP port no one listens on now (for a server about to start). */
+	public static int freePort() {
 		try (ServerSocket socket = new ServerSocket(0)) {
 			return socket.getLocalPort();
 		}

@@ -18,7 +18,6 @@ import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
-import dev.redoubt.core.secret.Secret;
 import dev.redoubt.core.store.MultiRegionStore;
 import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.core.store.local.LocalStore;

@@ -108,7 +108,7 @@ public final class PointInTimeRecovery {
 			WalFetchServer fetcher = new WalFetchServer(new WalArchive(repository, request.source()), spool,
 					manifest.walSegmentBytes(), Math.max(2, request.jobs() * 2));
 			Path logFile = data.resolve("redoubt-recovery.log");
-			int port = freePort();
+			int port = dev.redoubt.core.pg.LocalCluster.freePort();
 			List<String> command = new ArrayList<>(
 					List.of(postgres.toString(), "-D", data.toString(), "-c", "port=" + port, "-c", "listen_addresses=",
 							"-c", "unix_socket_directories=" + socket, "-c", "archive_mode=off", "-c", "hot_standby=on",
@@ -431,12 +431,6 @@ public final class PointInTimeRecovery {
 			}
 		}
 		return lines;
-	}
-
-	private static int freePort() throws IOException {
-		try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
 	}
 
 }
