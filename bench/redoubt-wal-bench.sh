@@ -70,7 +70,7 @@ if [ "$(ls "$BENCH_WORK/wal-stage" 2>/dev/null | wc -l)" -lt 16 ]; then
   mkdir -p "$BENCH_WORK/wal-stage"; rm -f "$BENCH_WORK"/wal-stage/*
   for i in $(seq 16); do
     pgbench -n -N -T 2 -c 2 "$DB" >/dev/null 2>&1
-    seg=$(bench_psql -d "$DB" -Atc "SELECT pg_walfile_name(pg_current_wal_lsn())")
+    seg=$(bench_psql -d "$DB" -Atc "SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
     bench_psql -d "$DB" -Atc "SELECT pg_switch_wal()" >/dev/null
     cp "$PGDATA/pg_wal/$seg" "$BENCH_WORK/wal-stage/$seg"
   done

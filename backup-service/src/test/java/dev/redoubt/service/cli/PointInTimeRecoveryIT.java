@@ -313,7 +313,7 @@ class PointInTimeRecoveryIT {
 		// the promoted copy archives to the same source on timeline 2
 		try (RestoredServer server = RestoredServer.start(second, true)) {
 			server.sql("INSERT INTO markers VALUES ('on-timeline-2')");
-			String segment = server.sql("SELECT pg_walfile_name(pg_current_wal_lsn())");
+			String segment = server.sql("SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
 			server.sql("SELECT pg_switch_wal()");
 			awaitUntil(() -> archived(segment), "timeline 2's segment " + segment + " archived");
 			awaitUntil(() -> archived("00000002.history"), "timeline 2's history archived");
@@ -416,7 +416,10 @@ class PointInTimeRecoveryIT {
 	/** Some writes, a segment switch; the name of the segment just finished. */
 	private static String writeAndSwitch() throws Exception {
 		pg.sql("shop", "INSERT INTO orders (customer, amount) SELECT 1 + g % 50, 1 FROM generate_series(1, 200) g");
-		String segment = scalar("SELECT pg_walfile_name(pg_current_wal_lsn())");
+		// the insert position, not pg_current_wal_lsn(): with synchronous_commit off the
+		// write position can still sit on the boundary of the segment switched last, and
+		// pg_walfile_name() of a boundary names that earlier, archived segment
+		String segment = scalar("SELECT pg_walfile_name(pg_current_wal_insert_lsn())");
 		scalar("SELECT pg_switch_wal()::text");
 		return segment;
 	}
