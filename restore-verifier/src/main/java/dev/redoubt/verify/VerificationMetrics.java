@@ -63,6 +63,10 @@ public final class VerificationMetrics {
 		if (previous == null || backupTakenAt.isAfter(previous)) {
 			this.lastVerifiedBackup.put(source, backupTakenAt);
 		}
+		if (previous != null) {
+			// registered with the first; a gauge registered twice only draws a warning
+			return;
+		}
 		Gauge
 			.builder("redoubt.verification.last.verified.age", this,
 					(metrics) -> metrics.secondsSinceLastVerified(source))

@@ -100,7 +100,13 @@ public enum ErrorCode {
 	 * The WAL archive cannot bring recovery to the requested point: a segment is missing
 	 * while later ones exist, or the archive ends before the target.
 	 */
-	WAL_GAP(27, "WAL archive cannot reach the target");
+	WAL_GAP(27, "WAL archive cannot reach the target"),
+
+	/**
+	 * Another service replica took this scheduled job over (this one was presumed dead):
+	 * its manifest was not written.
+	 */
+	FENCED(28, "job taken over by another replica");
 
 	private final int exitCode;
 

@@ -34,13 +34,16 @@ public final class BackupWriter {
 
 	private final ConcurrentMap<String, CompletableFuture<EncodedChunkInfo>> stored = new ConcurrentHashMap<>();
 
+	private final CommitFence fence;
+
 	private CrashPoint crashPoint = CrashPoint.NONE;
 
-	BackupWriter(MultiRegionStore store, RepositoryKeys keys, String source, BackupId id) {
+	BackupWriter(MultiRegionStore store, RepositoryKeys keys, String source, BackupId id, CommitFence fence) {
 		this.store = store;
 		this.keys = keys;
 		this.source = source;
 		this.id = id;
+		this.fence = fence;
 	}
 
 	public BackupId id() {
@@ -107,7 +110,9 @@ public final class BackupWriter {
 	 * As {@link #commit(Manifest)}, for a manifest of another kind, encoded and signed.
 	 */
 	public void commitEncoded(byte[] bytes) {
+		CrashPoint.pauseIfAsked(CrashPoint.BEFORE_MANIFEST);
 		this.crashPoint.reached(CrashPoint.BEFORE_MANIFEST);
+		this.fence.beforeManifest(this.source, this.id);
 		this.store.createInOrder(RepositoryLayout.manifest(this.source, this.id), bytes,
 				(region) -> this.crashPoint.reached(CrashPoint.AFTER_FIRST_MANIFEST));
 		for (var region : this.store.regions()) {

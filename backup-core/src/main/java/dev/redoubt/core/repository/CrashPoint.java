@@ -31,6 +31,28 @@ public enum CrashPoint {
 		return (value == null || value.isBlank()) ? NONE : valueOf(value.trim().toUpperCase().replace('-', '_'));
 	}
 
+	/**
+	 * Pauses the calling thread for {@code redoubt.test.pause-seconds} (default 30) if
+	 * {@code redoubt.test.pause-at} names this point: a test then freezes the whole
+	 * process ({@code SIGSTOP}) at a known place, as a long GC pause or a stalled VM
+	 * would.
+	 */
+	public static void pauseIfAsked(CrashPoint point) {
+		String value = System.getProperty("redoubt.test.pause-at");
+		if (value == null || !point.name().equals(value.trim().toUpperCase().replace('-', '_'))) {
+			return;
+		}
+		long seconds = Long.getLong("redoubt.test.pause-seconds", 30);
+		System.err.println("redoubt: pause point " + point + " reached, pausing " + seconds + " s");
+		System.err.flush();
+		try {
+			Thread.sleep(seconds * 1000);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	public void reached(CrashPoint point) {
 		if (this != NONE && this == point) {
 			System.err.println("redoubt: crash point " + point + " reached, halting");

@@ -29,6 +29,8 @@ import dev.redoubt.core.store.ObjectStore;
  */
 public final class Repository implements AutoCloseable {
 
+	private CommitFence fence = CommitFence.NONE;
+
 	private static final Logger log = LoggerFactory.getLogger(Repository.class);
 
 	/** Threads for questions asked of every region at once; idle ones end. */
@@ -42,6 +44,16 @@ public final class Repository implements AutoCloseable {
 	private final MultiRegionStore store;
 
 	private final RepositoryKeys keys;
+
+	/**
+	 * This repository with a fence every backup it starts checks before its manifest is
+	 * written. Closing the view closes this repository's stores.
+	 */
+	public Repository withCommitFence(CommitFence fence) {
+		Repository fenced = new Repository(this.store, this.keys);
+		fenced.fence = fence;
+		return fenced;
+	}
 
 	public Repository(MultiRegionStore store, RepositoryKeys keys) {
 		this.store = store;
@@ -81,7 +93,7 @@ public final class Repository implements AutoCloseable {
 				+ ProcessHandle.current().pid() + ",\"startedAt\":\"" + now + "\"}\n";
 		byte[] bytes = lock.getBytes(StandardCharsets.UTF_8);
 		this.store.createEverywhere(RepositoryLayout.lock(source, id), bytes, bytes.length);
-		return new BackupWriter(this.store, this.keys, source, id);
+		return new BackupWriter(this.store, this.keys, source, id, this.fence);
 	}
 
 	/**

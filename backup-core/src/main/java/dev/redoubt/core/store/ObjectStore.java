@@ -53,6 +53,14 @@ public interface ObjectStore {
 	 */
 	List<String> listChildren(String prefix);
 
+	/**
+	 * Until when the store refuses to delete this object (S3 Object Lock), or empty if it
+	 * does not lock objects. Retention never tries to delete an object before then.
+	 */
+	default Optional<java.time.Instant> lockedUntil(ObjectInfo object) {
+		return Optional.empty();
+	}
+
 	/** Deletes an object; deleting a missing object is not an error. */
 	void delete(String key);
 

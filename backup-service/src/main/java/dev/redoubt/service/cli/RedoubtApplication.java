@@ -40,12 +40,64 @@ public class RedoubtApplication implements CommandLineRunner, ExitCodeGenerator 
 	 * Runs one command line in a fresh application context and returns the exit status.
 	 */
 	public static int execute(String... args) {
+		String command = commandOf(args);
+		boolean metadata = METADATA_COMMANDS.contains(command);
+		if (metadata) {
+			// the build's ahead-of-time context is the one-shot CLI's (no web server, an
+			// in-memory job repository); these commands need conditions evaluated now
+			System.setProperty("spring.aot.enabled", "false");
+		}
 		SpringApplication application = new SpringApplication(RedoubtApplication.class);
+		if (metadata) {
+			application.setAdditionalProfiles(
+					"serve".equals(command) ? new String[] { "metadata", "serve" } : new String[] { "metadata" });
+		}
 		application.setDefaultProperties(
 				java.util.Map.of("spring.config.additional-location", "optional:file:" + configLocation(args)));
 		// arguments belong to picocli, not to Spring's property sources
 		application.setAddCommandLineProperties(false);
-		return SpringApplication.exit(application.run(args));
+		org.springframework.context.ConfigurableApplicationContext context = application.run(args);
+		if ("serve".equals(command) && context.getBean(RedoubtApplication.class).getExitCode() == 0) {
+			// serve has started its scheduler and returned, so the application is ready
+			// (readiness UP); it runs until the JVM is stopped, which closes the context
+			awaitClose(context);
+		}
+		return SpringApplication.exit(context);
+	}
+
+	private static void awaitClose(org.springframework.context.ConfigurableApplicationContext context) {
+		java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+		context.addApplicationListener(
+				(org.springframework.context.ApplicationListener<org.springframework.context.event.ContextClosedEvent>) (
+						event) -> closed.countDown());
+		try {
+			while (context.isActive() && !closed.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+				// the shutdown hook closes the context on SIGTERM
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/**
+	 * Commands that use the metadata database (the Quartz cluster, the job repository and
+	 * the catalog) rather than an in-memory job repository.
+	 */
+	private static final java.util.Set<String> METADATA_COMMANDS = java.util.Set.of("serve", "catalog");
+
+	/** The subcommand's name: the first argument that is not the global option. */
+	static String commandOf(String[] args) {
+		for (int i = 0; i < args.length; i++) {
+			if (args[i].equals("--config")) {
+				i++;
+				continue;
+			}
+			if (!args[i].startsWith("--config=")) {
+				return args[i];
+			}
+		}
+		return "";
 	}
 
 	/**

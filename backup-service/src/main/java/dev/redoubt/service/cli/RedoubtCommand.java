@@ -8,7 +8,9 @@ import picocli.CommandLine.Option;
 		description = "Disaster-recovery backup and verified restore for PostgreSQL.",
 		subcommands = { BackupCommand.class, InfoCommand.class, RestoreCommand.class, VerifyCommand.class,
 				RepoCheckCommand.class, WalArchiverCommand.class, WalPushCommand.class, WalFetchCommand.class,
-				DemoCommand.class, KeyGenerateCommand.class, WarmupCommand.class },
+				ExpireCommand.class, dev.redoubt.service.schedule.ServeCommand.class,
+				dev.redoubt.service.catalog.CatalogCommand.class, DemoCommand.class, KeyGenerateCommand.class,
+				WarmupCommand.class },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class RedoubtCommand implements Runnable {
 

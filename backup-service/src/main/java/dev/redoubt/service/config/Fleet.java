@@ -35,6 +35,9 @@ public class Fleet {
 
 	private volatile RedoubtProperties properties;
 
+	/** Databases found for sources with {@code databases: all}, by source name. */
+	private final Map<String, List<String>> discovered = new java.util.concurrent.ConcurrentHashMap<>();
+
 	public Fleet(RedoubtProperties properties) {
 		this.properties = properties;
 	}
@@ -42,6 +45,55 @@ public class Fleet {
 	/** Replaces the configuration (the demo's embedded servers). */
 	public void configure(RedoubtProperties properties) {
 		this.properties = properties;
+		this.discovered.clear();
+	}
+
+	/**
+	 * Every source by name: each configured one, and one per database it lists (or
+	 * discovered, see {@link #discover}), named {@code <source>.<database>}.
+	 */
+	public Map<String, RedoubtProperties.Source> sources() {
+		Map<String, RedoubtProperties.Source> sources = new java.util.TreeMap<>();
+		for (Map.Entry<String, RedoubtProperties.Source> entry : this.properties.sources().entrySet()) {
+			sources.put(entry.getKey(), entry.getValue());
+			for (String database : databasesOf(entry.getKey(), entry.getValue())) {
+				sources.putIfAbsent(entry.getKey() + "." + database, entry.getValue().forDatabase(database));
+			}
+		}
+		return sources;
+	}
+
+	private List<String> databasesOf(String name, RedoubtProperties.Source source) {
+		if (source.databases().contains(SourceDatabases.ALL)) {
+			return this.discovered.getOrDefault(name, List.of());
+		}
+		return source.databases();
+	}
+
+	/**
+	 * Connects to each source with {@code databases: all} and lists its cluster's
+	 * databases; a source that cannot be reached is a problem, reported with the others.
+	 */
+	public List<String> discover() {
+		List<String> problems = new ArrayList<>();
+		for (Map.Entry<String, RedoubtProperties.Source> entry : this.properties.sources().entrySet()) {
+			if (!entry.getValue().databases().contains(SourceDatabases.ALL)) {
+				continue;
+			}
+			try {
+				String own = SourceDatabases.databaseOf(entry.getValue().url());
+				this.discovered.put(entry.getKey(),
+						SourceDatabases.list(source(entry.getKey()))
+							.stream()
+							.filter((database) -> !database.equals(own))
+							.toList());
+			}
+			catch (RuntimeException ex) {
+				problems.add("redoubt.sources." + entry.getKey() + ".databases: cannot discover the databases: "
+						+ ex.getMessage());
+			}
+		}
+		return problems;
 	}
 
 	public RedoubtProperties properties() {
@@ -97,9 +149,11 @@ public class Fleet {
 				}
 			}
 		}
+		problems.addAll(FleetRules.regionNames(this.properties.repositories()));
 		for (Map.Entry<String, RedoubtProperties.Source> entry : this.properties.sources().entrySet()) {
 			String at = "redoubt.sources." + entry.getKey();
 			RedoubtProperties.Source source = entry.getValue();
+			problems.addAll(FleetRules.source(entry.getKey(), source, this.properties));
 			if (source.url() == null || !source.url().startsWith("jdbc:postgresql://")) {
 				problems.add(at + ".url: missing or not a jdbc:postgresql:// URL");
 			}
@@ -123,6 +177,19 @@ public class Fleet {
 			if (sandbox != null && !List.of("auto", "local", "testcontainers").contains(sandbox)) {
 				problems.add(at + ".verify.sandbox: '" + sandbox + "' is not auto, local or testcontainers");
 			}
+		}
+		return problems;
+	}
+
+	/**
+	 * Every problem {@code redoubt serve} would meet: the configuration's, the service's
+	 * own and the databases that cannot be discovered.
+	 */
+	public List<String> serviceProblems() {
+		List<String> problems = new ArrayList<>(problems());
+		problems.addAll(FleetRules.service(this.properties.service()));
+		if (problems.isEmpty()) {
+			problems.addAll(discover());
 		}
 		return problems;
 	}
@@ -162,10 +229,16 @@ public class Fleet {
 	 * are not read.
 	 */
 	public RedoubtProperties.Source sourceProperties(String name) {
-		RedoubtProperties.Source source = this.properties.sources().get(name);
+		Map<String, RedoubtProperties.Source> sources = sources();
+		RedoubtProperties.Source source = sources.get(name);
+		if (source == null && name.contains(".") && this.discovered.isEmpty()) {
+			discover();
+			sources = sources();
+			source = sources.get(name);
+		}
 		if (source == null) {
 			throw new RedoubtException(ErrorCode.UNKNOWN_SOURCE,
-					"no source named '" + name + "' is configured; configured: " + this.properties.sources().keySet(),
+					"no source named '" + name + "' is configured; configured: " + sources.keySet(),
 					"add it under redoubt.sources or check --source", null);
 		}
 		requireValid();
@@ -174,20 +247,58 @@ public class Fleet {
 
 	/** A repository over every configured region; the caller closes it. */
 	public Repository openRepository() {
+		return openRepository(List.of());
+	}
+
+	/**
+	 * A repository over the regions the source is written to (all unless it names some);
+	 * the caller closes it.
+	 */
+	public Repository openRepository(String source) {
+		return openRepository(sourceProperties(source).regions());
+	}
+
+	private Repository openRepository(List<String> only) {
 		requireValid();
 		List<ObjectStore> regions = new ArrayList<>();
 		for (RedoubtProperties.Region region : this.properties.repositories()) {
+			if (!only.isEmpty() && !only.contains(region.name())) {
+				continue;
+			}
 			if ("local".equals(region.type())) {
 				regions.add(new LocalStore(region.name(), region.path()));
 			}
 			else {
 				regions.add(new S3Store(new S3StoreConfig(region.name(), region.endpoint(),
 						(region.region() != null) ? region.region() : "us-east-1", region.bucket(), region.prefix(),
-						Boolean.TRUE.equals(region.pathStyle()), region.accessKey(), region.secretKey())));
+						Boolean.TRUE.equals(region.pathStyle()), region.accessKey(), region.secretKey(),
+						objectLock(region.objectLock()))));
 			}
 		}
 		return new Repository(new MultiRegionStore(regions),
 				RepositoryKeys.fromKeyFile(this.properties.encryption().keyFile()));
+	}
+
+	private static dev.redoubt.core.store.s3.S3ObjectLock objectLock(RedoubtProperties.ObjectLock lock) {
+		return (lock == null) ? null : new dev.redoubt.core.store.s3.S3ObjectLock(lock.mode(), lock.retainFor());
+	}
+
+	/** The source's retention policy, with the documented defaults. */
+	public dev.redoubt.service.retention.RetentionPolicy retentionPolicy(String sourceName) {
+		RedoubtProperties.Retention retention = sourceProperties(sourceName).retention();
+		return new dev.redoubt.service.retention.RetentionPolicy(orDefault(retention.keepLast(), 7),
+				orDefault(retention.daily(), 7), orDefault(retention.weekly(), 4), orDefault(retention.monthly(), 12),
+				orDefault(retention.yearly(), 0), java.time.ZoneId.systemDefault());
+	}
+
+	/** How young an unreferenced object must be to be left alone (a backup in flight). */
+	public java.time.Duration retentionGrace(String sourceName) {
+		java.time.Duration grace = sourceProperties(sourceName).retention().grace();
+		return (grace != null) ? grace : java.time.Duration.ofHours(24);
+	}
+
+	private static int orDefault(Integer value, int otherwise) {
+		return (value != null) ? value : otherwise;
 	}
 
 	public BackupSettings backupSettings(String sourceName) {

@@ -22,12 +22,14 @@ import dev.redoubt.core.secret.Secret;
  * @param backup tuning of logical backups
  * @param restore tuning of restores
  * @param verification where and how verifications run
+ * @param service the long-lived service ({@code redoubt serve})
  */
 @ConfigurationProperties("redoubt")
 public record RedoubtProperties(Map<String, Source> sources, List<Region> repositories, Encryption encryption,
-		Backup backup, Restore restore, Verification verification) {
+		Backup backup, Restore restore, Verification verification, Service service) {
 
 	public RedoubtProperties {
+		service = (service == null) ? new Service(null, null, null, null, null, null) : service;
 		sources = (sources == null) ? Map.of() : sources;
 		repositories = (repositories == null) ? List.of() : repositories;
 		encryption = (encryption == null) ? new Encryption(null, null) : encryption;
@@ -56,13 +58,111 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 * @param passwordFile or a file holding it
 	 * @param pgDump an explicit pg_dump program; by default the closest version found
 	 * @param verify how backups of this source are verified
+	 * @param databases more databases of the same cluster, each becoming a source named
+	 * {@code <name>.<database>}; {@code all} discovers every database that accepts
+	 * connections (templates excluded) when the service starts
+	 * @param regions the repository regions this source is written to (default: all)
+	 * @param schedules cron schedules of the service's jobs for this source
+	 * @param retention which backups the service keeps
 	 */
-	public record Source(String url, String username, Secret password, Path passwordFile, Path pgDump, Verify verify) {
+	public record Source(String url, String username, Secret password, Path passwordFile, Path pgDump, Verify verify,
+			List<String> databases, List<String> regions, Schedules schedules, Retention retention) {
 
 		public Source {
 			verify = (verify == null) ? new Verify(null, null, null, null) : verify;
+			databases = (databases == null) ? List.of() : databases;
+			regions = (regions == null) ? List.of() : regions;
+			schedules = (schedules == null) ? new Schedules(null, null, null, null, null) : schedules;
+			retention = (retention == null) ? new Retention(null, null, null, null, null, null) : retention;
 		}
 
+		/**
+		 * The same source for another database of its cluster; a base backup is of the
+		 * whole cluster, so only the configured source schedules one.
+		 */
+		public Source forDatabase(String database) {
+			String prefix = this.url.substring(0, this.url.indexOf('/', "jdbc:postgresql://".length()) + 1);
+			int query = this.url.indexOf('?');
+			String newUrl = prefix + database + ((query < 0) ? "" : this.url.substring(query));
+			Schedules own = new Schedules(this.schedules.logical(), null, this.schedules.verify(),
+					this.schedules.repoCheck(), this.schedules.retention());
+			return new Source(newUrl, this.username, this.password, this.passwordFile, this.pgDump, this.verify,
+					List.of(), this.regions, own, this.retention);
+		}
+
+	}
+
+	/**
+	 * Quartz cron expressions (seconds first: {@code 0 0 2 * * ?} is 02:00 every day) of
+	 * a source's jobs; a job without one is not scheduled.
+	 *
+	 * @param logical logical backup; each is verified when it completes
+	 * @param base physical base backup of the cluster
+	 * @param verify verification of the newest backup
+	 * @param repoCheck repository check of the source's objects in every region
+	 * @param retention expiry by the source's retention policy
+	 */
+	public record Schedules(String logical, String base, String verify, String repoCheck, String retention) {
+	}
+
+	/**
+	 * Which backups to keep; a backup kept by any rule is kept. The newest verified
+	 * backup, backups in progress and WAL that a kept base backup needs are always kept.
+	 *
+	 * @param keepLast the newest N backups (default 7)
+	 * @param daily the newest backup of each of the last N days that have one (default 7)
+	 * @param weekly the same per ISO week (default 4)
+	 * @param monthly the same per month (default 12)
+	 * @param yearly the same per year (default 0)
+	 * @param grace objects no kept backup references but younger than this are never
+	 * deleted: they may belong to a backup in flight (default 24h)
+	 */
+	public record Retention(Integer keepLast, Integer daily, Integer weekly, Integer monthly, Integer yearly,
+			Duration grace) {
+	}
+
+	/**
+	 * The long-lived service.
+	 *
+	 * @param metadata the database holding the Quartz cluster, the job repository and the
+	 * catalog (default: an embedded H2 file database under {@code ./.redoubt})
+	 * @param users API users; {@code serve} refuses to start without one
+	 * @param clusterCheckinInterval how often a replica tells the others it is alive; one
+	 * silent for this plus 7.5 s is presumed dead and its jobs recovered (default 7.5s)
+	 * @param threads jobs one replica runs at once (default 4)
+	 * @param verifyAfterBackup verify each backup the service takes (default true)
+	 * @param walSpools WAL archiver spool directories by source, whose lag the service
+	 * republishes
+	 */
+	public record Service(Metadata metadata, List<ApiUser> users, Duration clusterCheckinInterval, Integer threads,
+			Boolean verifyAfterBackup, Map<String, Path> walSpools) {
+
+		public Service {
+			metadata = (metadata == null) ? new Metadata(null, null, null) : metadata;
+			users = (users == null) ? List.of() : users;
+			walSpools = (walSpools == null) ? Map.of() : walSpools;
+		}
+
+	}
+
+	/**
+	 * The metadata database.
+	 *
+	 * @param url JDBC URL ({@code jdbc:postgresql://...} in production)
+	 * @param username its role
+	 * @param password its password
+	 */
+	public record Metadata(String url, String username, Secret password) {
+	}
+
+	/**
+	 * One API user.
+	 *
+	 * @param name user name (HTTP basic authentication)
+	 * @param password password; there is no default
+	 * @param role {@code read} (list and inspect) or {@code write} (also trigger jobs)
+	 */
+	public record ApiUser(String name, Secret password, String role) {
 	}
 
 	/**
@@ -111,9 +211,20 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 * @param accessKey access key id; the AWS default credentials chain when absent
 	 * @param secretKey secret access key
 	 * @param path directory of a {@code local} region
+	 * @param objectLock S3 Object Lock retention of every object written to this region
 	 */
 	public record Region(String name, String type, URI endpoint, String region, String bucket, String prefix,
-			Boolean pathStyle, Secret accessKey, Secret secretKey, Path path) {
+			Boolean pathStyle, Secret accessKey, Secret secretKey, Path path, ObjectLock objectLock) {
+
+	}
+
+	/**
+	 * S3 Object Lock (the bucket must have it enabled).
+	 *
+	 * @param mode {@code GOVERNANCE} or {@code COMPLIANCE}
+	 * @param retainFor how long each object stays locked after it is written
+	 */
+	public record ObjectLock(String mode, Duration retainFor) {
 	}
 
 	/**

@@ -65,15 +65,16 @@ public final class DemoEnvironment implements AutoCloseable {
 		ConnectionSpec source = this.cluster.connection(SOURCE);
 		this.properties = new RedoubtProperties(
 				Map.of(SOURCE,
-						new RedoubtProperties.Source(source.url(), source.username(), pgPassword, null, null, null)),
+						new RedoubtProperties.Source(source.url(), source.username(), pgPassword, null, null, null,
+								null, null, null, null)),
 				List.of(region(this.west), region(this.central)), new RedoubtProperties.Encryption(keyFile, null), null,
-				null, null);
+				null, null, null);
 	}
 
 	private static RedoubtProperties.Region region(EmbeddedS3Region region) {
 		var config = region.storeConfig("demo");
 		return new RedoubtProperties.Region(region.name(), "s3", config.endpoint(), config.region(), config.bucket(),
-				config.prefix(), true, config.accessKey(), config.secretKey(), null);
+				config.prefix(), true, config.accessKey(), config.secretKey(), null, null);
 	}
 
 	private static String random() {

@@ -1,6 +1,7 @@
 package dev.redoubt.service.job;
 
 import java.time.Clock;
+import java.util.Map;
 
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -9,6 +10,7 @@ import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -17,6 +19,7 @@ import dev.redoubt.service.backup.BackupResult;
 import dev.redoubt.service.backup.BaseBackup;
 import dev.redoubt.service.backup.LogicalBackup;
 import dev.redoubt.service.config.Fleet;
+import dev.redoubt.service.schedule.FireFence;
 
 /**
  * The {@code logicalBackup} job: one step that runs {@link LogicalBackup} for the source
@@ -47,10 +50,10 @@ public class BackupJobConfiguration {
 	}
 
 	@Bean
-	Step baseBackupStep(JobRepository jobRepository, Fleet fleet, Clock clock) {
+	Step baseBackupStep(JobRepository jobRepository, Fleet fleet, Clock clock, FireFence fence) {
 		return new StepBuilder("base-backup", jobRepository).tasklet((contribution, chunkContext) -> {
 			String source = (String) chunkContext.getStepContext().getJobParameters().get(BackupLauncher.SOURCE);
-			try (Repository repository = fleet.openRepository()) {
+			try (Repository repository = fenced(fleet.openRepository(source), chunkContext, fence)) {
 				BackupResult result = new BaseBackup(repository, source, fleet.source(source),
 						fleet.backupSettings(source), clock)
 					.run();
@@ -62,10 +65,10 @@ public class BackupJobConfiguration {
 	}
 
 	@Bean
-	Step logicalBackupStep(JobRepository jobRepository, Fleet fleet, Clock clock) {
+	Step logicalBackupStep(JobRepository jobRepository, Fleet fleet, Clock clock, FireFence fence) {
 		return new StepBuilder("backup", jobRepository).tasklet((contribution, chunkContext) -> {
 			String source = (String) chunkContext.getStepContext().getJobParameters().get(BackupLauncher.SOURCE);
-			try (Repository repository = fleet.openRepository()) {
+			try (Repository repository = fenced(fleet.openRepository(source), chunkContext, fence)) {
 				BackupResult result = new LogicalBackup(repository, clock).run(source, fleet.source(source),
 						fleet.backupSettings(source));
 				ExecutionContext context = chunkContext.getStepContext()
@@ -76,6 +79,19 @@ public class BackupJobConfiguration {
 			}
 			return RepeatStatus.FINISHED;
 		}).build();
+	}
+
+	/**
+	 * A scheduled fire's backup checks its fencing token before its manifest; a backup
+	 * launched from the command line has no fire and no fence.
+	 */
+	private static Repository fenced(Repository repository, ChunkContext chunkContext, FireFence fence) {
+		Map<String, Object> parameters = chunkContext.getStepContext().getJobParameters();
+		String fire = (String) parameters.get(BackupLauncher.FIRE);
+		if (fire == null) {
+			return repository;
+		}
+		return repository.withCommitFence(fence.guard(fire, (Long) parameters.get(BackupLauncher.TOKEN)));
 	}
 
 }

@@ -24,6 +24,10 @@ public class BackupLauncher {
 
 	static final String SOURCE = "source";
 
+	public static final String FIRE = "fire";
+
+	static final String TOKEN = "token";
+
 	private final JobOperator jobOperator;
 
 	private final Job logicalBackupJob;
@@ -45,11 +49,22 @@ public class BackupLauncher {
 
 	/** A logical backup, or with {@code base} a physical base backup of the cluster. */
 	public BackupResult backup(String source, boolean base) {
+		return backup(source, base, null, 0);
+	}
+
+	/**
+	 * A backup for a scheduled fire: its manifest is written only if the fire's fencing
+	 * token is still {@code token} (see {@link dev.redoubt.service.schedule.FireFence}).
+	 */
+	public BackupResult backup(String source, boolean base, String fire, long token) {
 		// fail on an unknown source or a bad configuration before a job run is recorded
 		this.fleet.requireSource(source);
-		JobParameters parameters = new JobParametersBuilder().addString(SOURCE, source)
-			.addLong("requested-at", System.currentTimeMillis())
-			.toJobParameters();
+		JobParametersBuilder builder = new JobParametersBuilder().addString(SOURCE, source)
+			.addLong("requested-at", System.currentTimeMillis());
+		if (fire != null) {
+			builder.addString(FIRE, fire).addLong(TOKEN, token);
+		}
+		JobParameters parameters = builder.toJobParameters();
 		JobExecution execution;
 		try {
 			execution = this.jobOperator.start(base ? this.baseBackupJob : this.logicalBackupJob, parameters);

@@ -41,8 +41,8 @@ class ExampleConfigurationsTest {
 	void reportsEveryProblemAtOnce(String name) throws Exception {
 		RedoubtProperties good = bind(Path.of("..", "config", name));
 		RedoubtProperties bad = new RedoubtProperties(good.sources(),
-				List.of(new RedoubtProperties.Region(null, "s3", null, null, null, null, null, null, null, null)),
-				new RedoubtProperties.Encryption(null, null), null, null, null);
+				List.of(new RedoubtProperties.Region(null, "s3", null, null, null, null, null, null, null, null, null)),
+				new RedoubtProperties.Encryption(null, null), null, null, null, null);
 
 		assertThat(new Fleet(bad).problems()).containsExactly("redoubt.repositories[0].name: missing",
 				"redoubt.repositories[0].bucket: missing",

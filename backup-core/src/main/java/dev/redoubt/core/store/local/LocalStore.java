@@ -130,7 +130,7 @@ public final class LocalStore implements ObjectStore {
 				String key = this.root.relativize(file).toString().replace('\\', '/');
 				if (key.startsWith(prefix) && !key.endsWith(TEMP_SUFFIX)) {
 					try {
-						result.add(new ObjectInfo(key, Files.size(file)));
+						result.add(new ObjectInfo(key, Files.size(file), Files.getLastModifiedTime(file).toInstant()));
 					}
 					catch (IOException ex) {
 						// deleted while listing: not there any more

@@ -96,7 +96,8 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 					(put) -> put.bucket(this.config.bucket())
 						.key(this.prefix + key)
 						.ifNoneMatch("*")
-						.contentLength((long) length),
+						.contentLength((long) length)
+						.applyMutation(this::objectLock),
 					RequestBody.fromInputStream(new java.io.ByteArrayInputStream(data, offset, length), length));
 		}
 		catch (AwsServiceException ex) {
@@ -108,6 +109,29 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 		catch (SdkException ex) {
 			throw failure("write", key, ex);
 		}
+	}
+
+	/** Object Lock headers, when this region locks what it writes. */
+	private void objectLock(software.amazon.awssdk.services.s3.model.PutObjectRequest.Builder put) {
+		S3ObjectLock lock = this.config.objectLock();
+		if (lock != null) {
+			put.objectLockMode(lock.mode()).objectLockRetainUntilDate(lock.until(java.time.Instant.now()));
+		}
+	}
+
+	/**
+	 * The lock this store put on the object when it wrote it: from its last-modified
+	 * time. (A HEAD would tell the date S3 holds, one request per object; the store only
+	 * ever writes with its configured lock, and objects are never overwritten.)
+	 */
+	@Override
+	public Optional<java.time.Instant> lockedUntil(ObjectInfo object) {
+		S3ObjectLock lock = this.config.objectLock();
+		if (lock == null) {
+			return Optional.empty();
+		}
+		java.time.Instant written = (object.lastModified() != null) ? object.lastModified() : java.time.Instant.now();
+		return Optional.of(lock.until(written));
 	}
 
 	@Override
@@ -174,7 +198,8 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 				.build();
 			for (ListObjectsV2Response page : this.client.listObjectsV2Paginator(request)) {
 				for (S3Object object : page.contents()) {
-					result.add(new ObjectInfo(object.key().substring(this.prefix.length()), object.size()));
+					result.add(new ObjectInfo(object.key().substring(this.prefix.length()), object.size(),
+							object.lastModified()));
 				}
 			}
 		}

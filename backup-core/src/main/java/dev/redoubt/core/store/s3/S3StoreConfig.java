@@ -15,9 +15,15 @@ import dev.redoubt.core.secret.Secret;
  * @param pathStyle address the bucket by path rather than by host name
  * @param accessKey access key id, or {@code null} for the AWS default credentials chain
  * @param secretKey secret access key, or {@code null} with {@code accessKey}
+ * @param objectLock Object Lock retention of every object written, or {@code null}
  */
 public record S3StoreConfig(String name, URI endpoint, String region, String bucket, String prefix, boolean pathStyle,
-		Secret accessKey, Secret secretKey) {
+		Secret accessKey, Secret secretKey, S3ObjectLock objectLock) {
+
+	public S3StoreConfig(String name, URI endpoint, String region, String bucket, String prefix, boolean pathStyle,
+			Secret accessKey, Secret secretKey) {
+		this(name, endpoint, region, bucket, prefix, pathStyle, accessKey, secretKey, null);
+	}
 
 	/** The prefix with exactly one trailing slash, or empty. */
 	String keyPrefix() {

@@ -1,0 +1,21 @@
+package dev.redoubt.core.repository;
+
+/**
+ * A last check before a backup's manifest is written: the service's fencing, which
+ * refuses the commit of a writer that another replica has taken the job over from (the
+ * writer was presumed dead while it was only paused). Throwing refuses the commit; the
+ * backup then stays an incomplete leftover that retention removes.
+ */
+@FunctionalInterface
+public interface CommitFence {
+
+	/** No fencing: the CLI's own backups. */
+	CommitFence NONE = (source, id) -> {
+	};
+
+	/**
+	 * Called right before the manifest of backup {@code id} of {@code source} is written.
+	 */
+	void beforeManifest(String source, BackupId id);
+
+}

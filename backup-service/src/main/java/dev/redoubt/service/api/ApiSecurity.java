@@ -1,0 +1,80 @@
+package dev.redoubt.service.api;
+
+import java.util.List;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.userdetails.User;
+import org.springframework.security.core.userdetails.UserDetails;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.provisioning.InMemoryUserDetailsManager;
+import org.springframework.security.web.SecurityFilterChain;
+
+import dev.redoubt.service.config.Fleet;
+import dev.redoubt.service.config.RedoubtProperties;
+
+/**
+ * Who may call the service: every request is authenticated with HTTP basic against the
+ * configured users (there is no default user or password), except the bare health status
+ * a load balancer polls. {@code read} users may list and inspect, Prometheus included;
+ * only {@code write} users may trigger jobs. No sessions, no CSRF tokens (no browser
+ * sessions to ride on).
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication
+public class ApiSecurity {
+
+	static final String READ = "READ";
+
+	static final String WRITE = "WRITE";
+
+	@Bean
+	SecurityFilterChain apiFilterChain(HttpSecurity http) throws Exception {
+		http.authorizeHttpRequests((requests) -> requests.requestMatchers(HttpMethod.GET, "/actuator/health")
+			.permitAll()
+			.requestMatchers(HttpMethod.GET, "/**")
+			.hasAnyRole(READ, WRITE)
+			.requestMatchers(HttpMethod.POST, "/api/**")
+			.hasRole(WRITE)
+			.anyRequest()
+			.denyAll())
+			.httpBasic((basic) -> basic.realmName("redoubt"))
+			.csrf((csrf) -> csrf.disable())
+			.sessionManagement((sessions) -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS));
+		return http.build();
+	}
+
+	@Bean
+	PasswordEncoder passwordEncoder() {
+		return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+	}
+
+	/**
+	 * The configured users, their passwords hashed at start; none means nobody gets in.
+	 */
+	@Bean
+	UserDetailsService apiUsers(Fleet fleet, PasswordEncoder encoder) {
+		List<UserDetails> users = fleet.properties()
+			.service()
+			.users()
+			.stream()
+			.filter((user) -> user.name() != null && user.password() != null && !user.password().isEmpty())
+			.map((user) -> User.withUsername(user.name())
+				.password(encoder.encode(user.password().reveal()))
+				.roles(role(user))
+				.build())
+			.toList();
+		return new InMemoryUserDetailsManager(users);
+	}
+
+	private static String role(RedoubtProperties.ApiUser user) {
+		return "write".equals(user.role()) ? WRITE : READ;
+	}
+
+}

@@ -1,0 +1,155 @@
+package dev.redoubt.service.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.quartz.CronExpression;
+
+/**
+ * The checks of the fleet's configuration beyond each key's own: names that collide,
+ * references to regions, cron expressions, retention counts, the service's users. Each
+ * problem is one line naming its key.
+ */
+final class FleetRules {
+
+	/** Source names become the first segment of object keys. */
+	private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
+
+	private FleetRules() {
+	}
+
+	static List<String> regionNames(List<RedoubtProperties.Region> regions) {
+		List<String> problems = new ArrayList<>();
+		Map<String, Integer> seen = new HashMap<>();
+		for (int i = 0; i < regions.size(); i++) {
+			RedoubtProperties.Region region = regions.get(i);
+			String at = "redoubt.repositories[" + i + "]";
+			if (region.name() != null) {
+				Integer first = seen.putIfAbsent(region.name(), i);
+				if (first != null) {
+					problems.add(at + ".name: '" + region.name() + "' is also the name of redoubt.repositories[" + first
+							+ "]");
+				}
+			}
+			RedoubtProperties.ObjectLock lock = region.objectLock();
+			if (lock != null) {
+				if (!"GOVERNANCE".equals(lock.mode()) && !"COMPLIANCE".equals(lock.mode())) {
+					problems.add(at + ".object-lock.mode: '" + lock.mode() + "' is not GOVERNANCE or COMPLIANCE");
+				}
+				if (lock.retainFor() == null || lock.retainFor().isNegative() || lock.retainFor().isZero()) {
+					problems.add(at + ".object-lock.retain-for: missing or not positive");
+				}
+			}
+		}
+		return problems;
+	}
+
+	static List<String> source(String name, RedoubtProperties.Source source, RedoubtProperties properties) {
+		List<String> problems = new ArrayList<>();
+		String at = "redoubt.sources." + name;
+		if (!NAME.matcher(name).matches()) {
+			problems.add(at + ": '" + name + "' is not a source name (letters, digits, '_', '.', '-')");
+		}
+		List<String> regionNames = properties.repositories().stream().map(RedoubtProperties.Region::name).toList();
+		for (int i = 0; i < source.regions().size(); i++) {
+			String region = source.regions().get(i);
+			if (!regionNames.contains(region)) {
+				problems.add(at + ".regions[" + i + "]: unknown region '" + region + "'; configured: " + regionNames);
+			}
+		}
+		for (int i = 0; i < source.databases().size(); i++) {
+			String database = source.databases().get(i);
+			String child = name + "." + database;
+			if (SourceDatabases.ALL.equals(database)) {
+				if (source.databases().size() > 1) {
+					problems.add(at + ".databases: 'all' cannot be combined with named databases");
+				}
+				continue;
+			}
+			if (!NAME.matcher(database).matches()) {
+				problems.add(at + ".databases[" + i + "]: '" + database + "' is not a database name this can name");
+			}
+			else if (properties.sources().containsKey(child)) {
+				problems.add(at + ".databases[" + i + "]: source name '" + child
+						+ "' is also configured as redoubt.sources." + child);
+			}
+		}
+		RedoubtProperties.Schedules schedules = source.schedules();
+		cron(problems, at + ".schedules.logical", schedules.logical());
+		cron(problems, at + ".schedules.base", schedules.base());
+		cron(problems, at + ".schedules.verify", schedules.verify());
+		cron(problems, at + ".schedules.repo-check", schedules.repoCheck());
+		cron(problems, at + ".schedules.retention", schedules.retention());
+		RedoubtProperties.Retention retention = source.retention();
+		notNegative(problems, at + ".retention.keep-last", retention.keepLast());
+		notNegative(problems, at + ".retention.daily", retention.daily());
+		notNegative(problems, at + ".retention.weekly", retention.weekly());
+		notNegative(problems, at + ".retention.monthly", retention.monthly());
+		notNegative(problems, at + ".retention.yearly", retention.yearly());
+		if (retention.grace() != null && retention.grace().compareTo(Duration.ZERO) < 0) {
+			problems.add(at + ".retention.grace: negative");
+		}
+		return problems;
+	}
+
+	/** What only {@code redoubt serve} needs: users to let into the API. */
+	static List<String> service(RedoubtProperties.Service service) {
+		List<String> problems = new ArrayList<>();
+		if (service.users().isEmpty()) {
+			problems.add("redoubt.service.users: none configured (the API has no default password)");
+		}
+		Map<String, Integer> seen = new HashMap<>();
+		for (int i = 0; i < service.users().size(); i++) {
+			RedoubtProperties.ApiUser user = service.users().get(i);
+			String at = "redoubt.service.users[" + i + "]";
+			if (user.name() == null || user.name().isBlank()) {
+				problems.add(at + ".name: missing");
+			}
+			else if (seen.putIfAbsent(user.name(), i) != null) {
+				problems.add(at + ".name: '" + user.name() + "' is also the name of redoubt.service.users["
+						+ seen.get(user.name()) + "]");
+			}
+			if (user.password() == null || user.password().isEmpty()) {
+				problems.add(at + ".password: missing (there is no default password)");
+			}
+			else if (user.password().reveal().length() < 12) {
+				problems.add(at + ".password: shorter than 12 characters");
+			}
+			if (!"read".equals(user.role()) && !"write".equals(user.role())) {
+				problems.add(at + ".role: '" + user.role() + "' is not read or write");
+			}
+		}
+		if (service.threads() != null && service.threads() < 1) {
+			problems.add("redoubt.service.threads: must be at least 1");
+		}
+		if (service.metadata().url() != null && !service.metadata().url().startsWith("jdbc:postgresql:")
+				&& !service.metadata().url().startsWith("jdbc:h2:")) {
+			problems.add("redoubt.service.metadata.url: not a jdbc:postgresql: or jdbc:h2: URL");
+		}
+		return problems;
+	}
+
+	private static void cron(List<String> problems, String key, String expression) {
+		if (expression == null) {
+			return;
+		}
+		try {
+			CronExpression.validateExpression(expression);
+		}
+		catch (java.text.ParseException ex) {
+			problems.add(key + ": '" + expression + "' is not a Quartz cron expression (seconds minutes hours"
+					+ " day-of-month month day-of-week): " + ex.getMessage());
+		}
+	}
+
+	private static void notNegative(List<String> problems, String key, Integer value) {
+		if (value != null && value < 0) {
+			problems.add(key + ": negative");
+		}
+	}
+
+}

@@ -1,0 +1,309 @@
+package dev.redoubt.service.retention;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.redoubt.core.manifest.BaseBackupManifest;
+import dev.redoubt.core.manifest.ChunkRef;
+import dev.redoubt.core.manifest.Manifest;
+import dev.redoubt.core.repository.BackupId;
+import dev.redoubt.core.repository.Repository;
+import dev.redoubt.core.repository.RepositoryLayout;
+import dev.redoubt.core.repository.VerificationRecord;
+import dev.redoubt.core.store.ObjectInfo;
+import dev.redoubt.core.store.ObjectStore;
+import dev.redoubt.core.wal.WalArchive;
+
+/**
+ * Expires a source's backups by its policy, in two phases. First everything is read:
+ * every region's listing of the source's logical backups, base backups and WAL, every
+ * manifest and verification record; any failure there ends the run with nothing deleted.
+ * Then the plan is carried out: an expired backup loses its manifest first (in every
+ * region, so it stops being restorable at once), then its other objects, except any
+ * object a kept backup's manifest references; incomplete backups are deleted only once
+ * all their objects are older than the grace period (a backup in flight is never
+ * touched); WAL only below the start of every kept base backup; and nothing Object Lock
+ * still protects.
+ */
+public final class Retention {
+
+	private static final Logger log = LoggerFactory.getLogger(Retention.class);
+
+	private final Repository repository;
+
+	private final Clock clock;
+
+	private final Duration grace;
+
+	public Retention(Repository repository, Clock clock, Duration grace) {
+		this.repository = repository;
+		this.clock = clock;
+		this.grace = grace;
+	}
+
+	public RetentionReport run(String source, RetentionPolicy policy, boolean dryRun) {
+		Instant now = this.clock.instant();
+		// phase 1: read everything; a failure here throws before anything is deleted
+		Area logical = read(source, false);
+		Area base = read(BaseBackupManifest.area(source), true);
+		Map<String, List<ObjectInfo>> wal = listEverywhere(WalArchive.prefix(source));
+		Map<String, Set<String>> kept = new LinkedHashMap<>();
+		kept.putAll(policy.keep(logical.candidates));
+		kept.putAll(policy.keep(base.candidates));
+		Set<String> referenced = new HashSet<>();
+		List<WalRetention.BaseStart> keptBases = new ArrayList<>();
+		for (Map.Entry<String, Object> entry : logical.manifests.entrySet()) {
+			if (kept.containsKey(entry.getKey())) {
+				((Manifest) entry.getValue()).allChunks().stream().map(ChunkRef::key).forEach(referenced::add);
+			}
+		}
+		for (Map.Entry<String, Object> entry : base.manifests.entrySet()) {
+			if (kept.containsKey(entry.getKey())) {
+				BaseBackupManifest manifest = (BaseBackupManifest) entry.getValue();
+				manifest.chunks().stream().map(ChunkRef::key).forEach(referenced::add);
+				keptBases.add(new WalRetention.BaseStart(manifest.startLsn(), manifest.walSegmentBytes()));
+			}
+		}
+		Set<String> walNames = new java.util.TreeSet<>();
+		wal.values()
+			.forEach((objects) -> objects
+				.forEach((object) -> walNames.add(object.key().substring(WalArchive.prefix(source).length()))));
+		List<String> walExpired = WalRetention.expendable(new ArrayList<>(walNames), keptBases);
+
+		// phase 2: carry the plan out
+		Deleter deleter = new Deleter(now, dryRun, referenced);
+		List<String> expired = new ArrayList<>();
+		List<String> locked = new ArrayList<>();
+		List<String> leftovers = new ArrayList<>();
+		List<String> inFlight = new ArrayList<>();
+		for (Area area : List.of(logical, base)) {
+			for (String id : area.manifests.keySet()) {
+				if (kept.containsKey(id)) {
+					continue;
+				}
+				if (deleter.deleteBackup(area.objectsOf(id),
+						RepositoryLayout.manifest(area.name, BackupId.parse(id)))) {
+					expired.add(id);
+				}
+				else {
+					locked.add(id);
+				}
+			}
+			for (String id : area.leftoverIds()) {
+				Map<String, List<ObjectInfo>> objects = area.objectsOf(id);
+				boolean young = objects.values()
+					.stream()
+					.flatMap(List::stream)
+					.anyMatch((object) -> object.lastModified() == null
+							|| object.lastModified().isAfter(now.minus(this.grace)));
+				if (young) {
+					inFlight.add(id);
+					continue;
+				}
+				deleter.deleteAll(objects);
+				leftovers.add(id);
+			}
+		}
+		Map<String, List<ObjectInfo>> walObjects = new TreeMap<>();
+		Set<String> walExpiredKeys = new HashSet<>();
+		walExpired.forEach((name) -> walExpiredKeys.add(WalArchive.key(source, name)));
+		wal.forEach((region, objects) -> walObjects.put(region,
+				objects.stream().filter((object) -> walExpiredKeys.contains(object.key())).toList()));
+		deleter.deleteAll(walObjects);
+		RetentionReport report = new RetentionReport(source, dryRun, kept, expired, leftovers, inFlight, locked,
+				walExpired, deleter.deleted, deleter.locked, deleter.lockedUntil);
+		log.info("retention of {}{}: kept {}, expired {}, leftovers {}, in flight {}, WAL segments {}, objects {}",
+				source, dryRun ? " (dry run)" : "", kept.size(), expired.size(), leftovers.size(), inFlight.size(),
+				walExpired.size(), deleter.deleted);
+		return report;
+	}
+
+	/** Every region's listing under a prefix; a region that cannot be listed throws. */
+	private Map<String, List<ObjectInfo>> listEverywhere(String prefix) {
+		Map<String, List<ObjectInfo>> byRegion = new LinkedHashMap<>();
+		for (ObjectStore region : this.repository.store().regions()) {
+			byRegion.put(region.name(), region.list(prefix));
+		}
+		return byRegion;
+	}
+
+	private Area read(String name, boolean base) {
+		Area area = new Area(name, listEverywhere(RepositoryLayout.backupsPrefix(name)));
+		for (String id : area.ids()) {
+			boolean manifestSomewhere = area.objectsOf(id)
+				.values()
+				.stream()
+				.flatMap(List::stream)
+				.anyMatch((object) -> object.key().equals(RepositoryLayout.manifest(name, BackupId.parse(id))));
+			if (!manifestSomewhere) {
+				continue;
+			}
+			BackupId backupId = BackupId.parse(id);
+			Instant completed;
+			if (base) {
+				BaseBackupManifest manifest = this.repository.readManifest(name, backupId, BaseBackupManifest.class);
+				area.manifests.put(id, manifest);
+				completed = manifest.completedAt();
+			}
+			else {
+				Manifest manifest = this.repository.readManifest(name, backupId);
+				area.manifests.put(id, manifest);
+				completed = manifest.completedAt();
+			}
+			List<VerificationRecord> records = this.repository.verifications(name, backupId);
+			boolean verified = !records.isEmpty() && records.get(records.size() - 1).verified();
+			area.candidates.add(new RetentionPolicy.Candidate(id, completed, verified));
+		}
+		return area;
+	}
+
+	/** One area's listing (logical or base backups of the source), grouped by backup. */
+	private static final class Area {
+
+		final String name;
+
+		final Map<String, List<ObjectInfo>> byRegion;
+
+		final Map<String, Object> manifests = new LinkedHashMap<>();
+
+		final List<RetentionPolicy.Candidate> candidates = new ArrayList<>();
+
+		Area(String name, Map<String, List<ObjectInfo>> byRegion) {
+			this.name = name;
+			this.byRegion = byRegion;
+		}
+
+		Set<String> ids() {
+			Set<String> ids = new java.util.TreeSet<>();
+			this.byRegion.values().forEach((objects) -> objects.forEach((object) -> idOf(object).ifPresent(ids::add)));
+			return ids;
+		}
+
+		List<String> leftoverIds() {
+			return ids().stream().filter((id) -> !this.manifests.containsKey(id)).toList();
+		}
+
+		Map<String, List<ObjectInfo>> objectsOf(String id) {
+			String prefix = RepositoryLayout.backupsPrefix(this.name) + id + "/";
+			Map<String, List<ObjectInfo>> objects = new LinkedHashMap<>();
+			this.byRegion.forEach((region, all) -> objects.put(region,
+					all.stream().filter((object) -> object.key().startsWith(prefix)).toList()));
+			return objects;
+		}
+
+		private java.util.Optional<String> idOf(ObjectInfo object) {
+			String rest = object.key().substring(RepositoryLayout.backupsPrefix(this.name).length());
+			int slash = rest.indexOf('/');
+			if (slash < 0 || !BackupId.looksLikeId(rest.substring(0, slash))) {
+				return java.util.Optional.empty();
+			}
+			return java.util.Optional.of(rest.substring(0, slash));
+		}
+
+	}
+
+	/** Deletes objects region by region, never one that is referenced or locked. */
+	private final class Deleter {
+
+		private final Instant now;
+
+		private final boolean dryRun;
+
+		private final Set<String> referenced;
+
+		long deleted;
+
+		long locked;
+
+		Instant lockedUntil;
+
+		Deleter(Instant now, boolean dryRun, Set<String> referenced) {
+			this.now = now;
+			this.dryRun = dryRun;
+			this.referenced = referenced;
+		}
+
+		/**
+		 * The manifest first, in every region, then the rest; false (nothing deleted) if
+		 * a copy of the manifest is still locked.
+		 */
+		boolean deleteBackup(Map<String, List<ObjectInfo>> objects, String manifestKey) {
+			for (Map.Entry<String, List<ObjectInfo>> entry : objects.entrySet()) {
+				ObjectStore region = region(entry.getKey());
+				for (ObjectInfo object : entry.getValue()) {
+					if (object.key().equals(manifestKey) && isLocked(region, object)) {
+						return false;
+					}
+				}
+			}
+			for (Map.Entry<String, List<ObjectInfo>> entry : objects.entrySet()) {
+				ObjectStore region = region(entry.getKey());
+				entry.getValue()
+					.stream()
+					.filter((object) -> object.key().equals(manifestKey))
+					.forEach((object) -> delete(region, object));
+			}
+			Map<String, List<ObjectInfo>> rest = new LinkedHashMap<>();
+			objects.forEach((region, list) -> rest.put(region,
+					list.stream().filter((object) -> !object.key().equals(manifestKey)).toList()));
+			deleteAll(rest);
+			return true;
+		}
+
+		void deleteAll(Map<String, List<ObjectInfo>> objects) {
+			objects.forEach((name, list) -> {
+				ObjectStore region = region(name);
+				for (ObjectInfo object : list) {
+					if (this.referenced.contains(object.key())) {
+						continue;
+					}
+					if (isLocked(region, object)) {
+						continue;
+					}
+					delete(region, object);
+				}
+			});
+		}
+
+		private boolean isLocked(ObjectStore region, ObjectInfo object) {
+			java.util.Optional<Instant> until = region.lockedUntil(object);
+			if (until.isPresent() && until.get().isAfter(this.now)) {
+				this.locked++;
+				if (this.lockedUntil == null || until.get().isAfter(this.lockedUntil)) {
+					this.lockedUntil = until.get();
+				}
+				return true;
+			}
+			return false;
+		}
+
+		private void delete(ObjectStore region, ObjectInfo object) {
+			if (!this.dryRun) {
+				region.delete(object.key());
+			}
+			this.deleted++;
+		}
+
+		private ObjectStore region(String name) {
+			return Retention.this.repository.store()
+				.regions()
+				.stream()
+				.filter((region) -> region.name().equals(name))
+				.findFirst()
+				.orElseThrow();
+		}
+
+	}
+
+}

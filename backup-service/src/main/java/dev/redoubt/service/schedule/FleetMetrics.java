@@ -1,0 +1,150 @@
+package dev.redoubt.service.schedule;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.stereotype.Component;
+
+import dev.redoubt.service.backup.BackupResult;
+import dev.redoubt.service.catalog.CatalogEntries;
+import dev.redoubt.service.config.Fleet;
+import dev.redoubt.verify.VerificationMetrics;
+
+/**
+ * The service's metrics, per source and backup type: when the last successful backup
+ * completed, how long it took and how much it stored (from the catalog, so they survive a
+ * restart), job runs and failures, and the WAL archive lag the archiver publishes in its
+ * spool. The age of the newest verified backup comes from {@link VerificationMetrics}.
+ */
+@Component
+public class FleetMetrics {
+
+	private final MeterRegistry registry;
+
+	private final VerificationMetrics verifications;
+
+	private final Fleet fleet;
+
+	private final Map<String, CatalogEntries.Backup> lastBackup = new ConcurrentHashMap<>();
+
+	public FleetMetrics(MeterRegistry registry, VerificationMetrics verifications, Fleet fleet) {
+		this.registry = registry;
+		this.verifications = verifications;
+		this.fleet = fleet;
+	}
+
+	/** Registers every source's gauges, so a source never backed up shows as such. */
+	public void register(Iterable<String> sources) {
+		for (String source : sources) {
+			for (String type : new String[] { "logical", "base" }) {
+				String key = source + "/" + type;
+				Gauge.builder("redoubt.backup.last.success.timestamp", this, (m) -> m.last(key, "completed"))
+					.description("When the newest backup of the source and type completed (epoch seconds)")
+					.tags("source", source, "type", type)
+					.baseUnit("seconds")
+					.register(this.registry);
+				Gauge.builder("redoubt.backup.last.duration", this, (m) -> m.last(key, "duration"))
+					.description("How long the newest backup of the source and type took")
+					.tags("source", source, "type", type)
+					.baseUnit("seconds")
+					.register(this.registry);
+				Gauge.builder("redoubt.backup.last.size", this, (m) -> m.last(key, "bytes"))
+					.description("Bytes the newest backup of the source and type stored in each region")
+					.tags("source", source, "type", type)
+					.baseUnit("bytes")
+					.register(this.registry);
+			}
+			Path spool = this.fleet.properties().service().walSpools().get(source);
+			if (spool != null) {
+				Gauge.builder("redoubt.wal.archive.lag", spool, FleetMetrics::walLag)
+					.description("Age of the oldest WAL segment PostgreSQL has ready and the archiver has not"
+							+ " yet archived, as the archiver last published it")
+					.tags("source", source)
+					.baseUnit("seconds")
+					.register(this.registry);
+			}
+		}
+	}
+
+	/** Takes the newest backups and verification from a fresh catalog scan. */
+	public void catalogued(CatalogEntries entries) {
+		for (CatalogEntries.Backup backup : entries.backups()) {
+			this.lastBackup.merge(entries.source() + "/" + backup.type(), backup,
+					(old, candidate) -> candidate.completedAt().isAfter(old.completedAt()) ? candidate : old);
+		}
+		entries.verifications()
+			.stream()
+			.filter(CatalogEntries.Verification::verified)
+			.map(CatalogEntries.Verification::backupId)
+			.flatMap((id) -> entries.backups().stream().filter((backup) -> backup.id().equals(id)))
+			.map(CatalogEntries.Backup::startedAt)
+			.max(java.util.Comparator.naturalOrder())
+			.ifPresent((taken) -> this.verifications.lastVerified(entries.source(), taken));
+	}
+
+	public void backedUp(JobType type, String source, BackupResult result) {
+		Counter.builder("redoubt.backup.stored")
+			.description("Bytes stored per region by the service's backups")
+			.tags("source", source, "type", (type == JobType.BASE_BACKUP) ? "base" : "logical")
+			.baseUnit("bytes")
+			.register(this.registry)
+			.increment(result.storedBytes());
+	}
+
+	public void succeeded(JobType type, String source) {
+		runs(type, source, "succeeded");
+	}
+
+	public void failed(JobType type, String source) {
+		runs(type, source, "failed");
+		Counter.builder("redoubt.job.failures")
+			.description("Scheduled job runs that failed")
+			.tags("source", source, "job", type.label())
+			.register(this.registry)
+			.increment();
+	}
+
+	private void runs(JobType type, String source, String outcome) {
+		Counter.builder("redoubt.job.runs")
+			.description("Scheduled job runs, by outcome")
+			.tags("source", source, "job", type.label(), "outcome", outcome)
+			.register(this.registry)
+			.increment();
+	}
+
+	private double last(String key, String what) {
+		CatalogEntries.Backup backup = this.lastBackup.get(key);
+		if (backup == null) {
+			return Double.NaN;
+		}
+		return switch (what) {
+			case "completed" -> backup.completedAt().toEpochMilli() / 1000.0;
+			case "duration" -> backup.durationMillis() / 1000.0;
+			default -> backup.storedBytes();
+		};
+	}
+
+	/**
+	 * {@code redoubt_wal_archive_lag_seconds} from the archiver's {@code metrics.prom}.
+	 */
+	static double walLag(Path spool) {
+		try {
+			for (String line : Files.readAllLines(spool.resolve("metrics.prom"))) {
+				if (line.startsWith("redoubt_wal_archive_lag_seconds")) {
+					return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+				}
+			}
+		}
+		catch (IOException | NumberFormatException ex) {
+			// no archiver running, or mid-write: unknown
+		}
+		return Double.NaN;
+	}
+
+}

@@ -1,0 +1,168 @@
+package dev.redoubt.service.schedule;
+
+import java.time.LocalDateTime;
+import java.util.OptionalLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.stereotype.Component;
+
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.service.backup.BackupResult;
+import dev.redoubt.service.catalog.Catalog;
+import dev.redoubt.service.config.Fleet;
+import dev.redoubt.service.job.BackupJobConfiguration;
+import dev.redoubt.service.job.BackupLauncher;
+import dev.redoubt.service.verify.VerifyLauncher;
+import dev.redoubt.verify.VerificationReport;
+
+/**
+ * Runs one fire of a source's scheduled job as Spring Batch jobs: a backup (fenced, then
+ * verified), a verification of the newest backup, a repository check or retention; then
+ * rescans the source into the catalog and updates the metrics. The job parameters are the
+ * source, the fire and the fencing token, never a secret.
+ */
+@Component
+public class JobRunner {
+
+	private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+
+	private final Fleet fleet;
+
+	private final BackupLauncher backups;
+
+	private final VerifyLauncher verifications;
+
+	private final JobRepository jobRepository;
+
+	private final ServiceJobs serviceJobs;
+
+	private final FireFence fence;
+
+	private final Catalog catalog;
+
+	private final FleetMetrics metrics;
+
+	public JobRunner(Fleet fleet, BackupLauncher backups, VerifyLauncher verifications, JobRepository jobRepository,
+			ServiceJobs serviceJobs, FireFence fence, Catalog catalog, FleetMetrics metrics) {
+		this.fleet = fleet;
+		this.backups = backups;
+		this.verifications = verifications;
+		this.jobRepository = jobRepository;
+		this.serviceJobs = serviceJobs;
+		this.fence = fence;
+		this.catalog = catalog;
+		this.metrics = metrics;
+	}
+
+	/**
+	 * Runs the fire {@code fireKey} of {@code type} for {@code source} on this replica.
+	 */
+	public void run(JobType type, String source, String fireKey, String owner) {
+		log.info("{} of {} starting (fire {})", type.label(), source, fireKey);
+		long started = System.nanoTime();
+		try {
+			switch (type) {
+				case LOGICAL_BACKUP, BASE_BACKUP -> backup(type, source, fireKey, owner);
+				case VERIFY -> verify(source, "latest");
+				case REPO_CHECK -> {
+					JobExecution execution = this.serviceJobs.run(ServiceJobConfiguration.REPO_CHECK, source, null);
+					int problems = execution.getExecutionContext().getInt("problems", 0);
+					if (problems > 0) {
+						throw new RedoubtException(ErrorCode.REPOSITORY_DAMAGED, "repo-check of " + source + " found "
+								+ problems + " problem(s); run redoubt repo-check");
+					}
+				}
+				case RETENTION -> this.serviceJobs.run(ServiceJobConfiguration.RETENTION, source, null);
+			}
+			this.metrics.succeeded(type, source);
+			log.info("{} of {} done in {} ms", type.label(), source, (System.nanoTime() - started) / 1_000_000);
+		}
+		catch (RuntimeException ex) {
+			this.metrics.failed(type, source);
+			log.error("{} of {} failed: {}", type.label(), source, ex.getMessage());
+			throw ex;
+		}
+		finally {
+			refreshCatalog(source);
+		}
+	}
+
+	private void backup(JobType type, String source, String fireKey, String owner) {
+		OptionalLong token = this.fence.acquire(fireKey, type.label(), source, owner);
+		if (token.isEmpty()) {
+			log.info("fire {} already committed backup {}; not run again", fireKey,
+					this.fence.committedBackup(fireKey).orElse("?"));
+			return;
+		}
+		if (token.getAsLong() > 1) {
+			abandonEarlierRuns(fireKey);
+		}
+		boolean base = type == JobType.BASE_BACKUP;
+		BackupResult result;
+		try {
+			result = this.backups.backup(source, base, fireKey, token.getAsLong());
+		}
+		catch (RuntimeException ex) {
+			this.fence.finish(fireKey, token.getAsLong(), false);
+			throw ex;
+		}
+		this.metrics.backedUp(type, source, result);
+		if (!Boolean.FALSE.equals(this.fleet.properties().service().verifyAfterBackup())) {
+			refreshCatalog(source);
+			if (base) {
+				JobExecution execution = this.serviceJobs.run(ServiceJobConfiguration.VERIFY_BASE, source,
+						result.backupId());
+				if (!Boolean.parseBoolean(execution.getExecutionContext().getString("verified", "false"))) {
+					throw new RedoubtException(ErrorCode.VERIFICATION_FAILED,
+							"base backup " + result.backupId() + " of " + source + " failed its verification");
+				}
+			}
+			else {
+				verify(source, result.backupId());
+			}
+		}
+	}
+
+	private void verify(String source, String backup) {
+		VerificationReport report = this.verifications.verify(source, backup, null, null, null);
+		if (!report.verified()) {
+			this.metrics.failed(JobType.VERIFY, source);
+			throw new RedoubtException(ErrorCode.VERIFICATION_FAILED, "backup " + report.backupId() + " of " + source
+					+ " failed its verification: " + report.failures().stream().map((check) -> check.id()).toList());
+		}
+	}
+
+	/**
+	 * The batch runs a dead replica left {@code STARTED} for this fire are marked failed,
+	 * so that the job repository tells what happened.
+	 */
+	private void abandonEarlierRuns(String fireKey) {
+		for (String job : new String[] { BackupJobConfiguration.JOB_NAME, BackupJobConfiguration.BASE_JOB_NAME }) {
+			for (JobExecution execution : this.jobRepository.findRunningJobExecutions(job)) {
+				if (fireKey.equals(execution.getJobParameters().getString(BackupLauncher.FIRE))) {
+					execution.setStatus(BatchStatus.FAILED);
+					execution.setExitStatus(ExitStatus.FAILED
+						.addExitDescription("its replica was presumed dead; the fire was taken over"));
+					execution.setEndTime(LocalDateTime.now());
+					this.jobRepository.update(execution);
+				}
+			}
+		}
+	}
+
+	private void refreshCatalog(String source) {
+		try {
+			this.metrics.catalogued(this.catalog.refresh(source));
+		}
+		catch (RuntimeException ex) {
+			log.warn("cannot rescan {} into the catalog: {}", source, ex.getMessage());
+		}
+	}
+
+}

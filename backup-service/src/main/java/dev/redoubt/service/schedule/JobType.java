@@ -1,0 +1,55 @@
+package dev.redoubt.service.schedule;
+
+import java.util.function.Function;
+
+import dev.redoubt.service.config.RedoubtProperties;
+
+/**
+ * The jobs the service schedules per source, each with the key of its cron expression
+ * under {@code redoubt.sources.<name>.schedules}.
+ */
+public enum JobType {
+
+	LOGICAL_BACKUP("logical-backup", RedoubtProperties.Schedules::logical),
+
+	BASE_BACKUP("base-backup", RedoubtProperties.Schedules::base),
+
+	VERIFY("verify", RedoubtProperties.Schedules::verify),
+
+	REPO_CHECK("repo-check", RedoubtProperties.Schedules::repoCheck),
+
+	RETENTION("retention", RedoubtProperties.Schedules::retention);
+
+	private final String label;
+
+	private final Function<RedoubtProperties.Schedules, String> cron;
+
+	JobType(String label, Function<RedoubtProperties.Schedules, String> cron) {
+		this.label = label;
+		this.cron = cron;
+	}
+
+	/** The name in metrics, the API and Quartz's job keys. */
+	public String label() {
+		return this.label;
+	}
+
+	/** The source's cron expression for this job, or {@code null} if it has none. */
+	public String cron(RedoubtProperties.Schedules schedules) {
+		return this.cron.apply(schedules);
+	}
+
+	public boolean isBackup() {
+		return this == LOGICAL_BACKUP || this == BASE_BACKUP;
+	}
+
+	public static JobType fromLabel(String label) {
+		for (JobType type : values()) {
+			if (type.label.equals(label)) {
+				return type;
+			}
+		}
+		throw new IllegalArgumentException("no job type '" + label + "'");
+	}
+
+}
