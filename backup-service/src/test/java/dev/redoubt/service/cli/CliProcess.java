@@ -32,6 +32,12 @@ final class CliProcess {
 
 	static Run run(Path config, Map<String, String> environment, List<String> jvmOptions, String... args)
 			throws IOException, InterruptedException {
+		return runIn(Path.of("").toAbsolutePath(), config, environment, jvmOptions, args);
+	}
+
+	/** As {@link #run}, in another working directory. */
+	static Run runIn(Path directory, Path config, Map<String, String> environment, List<String> jvmOptions,
+			String... args) throws IOException, InterruptedException {
 		Path jar = Path.of("target", "redoubt.jar").toAbsolutePath();
 		if (!Files.exists(jar)) {
 			throw new IllegalStateException(jar + " is missing: integration tests run after mvn package");
@@ -43,7 +49,7 @@ final class CliProcess {
 		command.addAll(jvmOptions);
 		command.addAll(List.of("-jar", jar.toString(), "--config", config.toString()));
 		command.addAll(List.of(args));
-		ProcessBuilder builder = new ProcessBuilder(command);
+		ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
 		builder.environment().remove("PGPASSWORD");
 		builder.environment().putAll(environment);
 		Process process = builder.start();
@@ -64,6 +70,12 @@ final class CliProcess {
 	 * {@code log}.
 	 */
 	static Process start(Path config, Path log, List<String> jvmOptions, String... args) throws IOException {
+		return startIn(Path.of("").toAbsolutePath(), config, log, jvmOptions, args);
+	}
+
+	/** As {@link #start}, in another working directory (where ./.redoubt is). */
+	static Process startIn(Path directory, Path config, Path log, List<String> jvmOptions, String... args)
+			throws IOException {
 		List<String> command = new ArrayList<>(
 				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
 						"-Dspring.aot.enabled=true"));
@@ -71,7 +83,8 @@ final class CliProcess {
 		command.addAll(List.of("-jar", Path.of("target", "redoubt.jar").toAbsolutePath().toString(), "--config",
 				config.toString()));
 		command.addAll(List.of(args));
-		Process process = new ProcessBuilder(command).redirectErrorStream(true)
+		Process process = new ProcessBuilder(command).directory(directory.toFile())
+			.redirectErrorStream(true)
 			.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
 			.start();
 		process.getOutputStream().close();
