@@ -46,7 +46,8 @@ final class ScheduledJob implements Job {
 		if (context.isRecovering()) {
 			var data = context.getMergedJobDataMap();
 			trigger = data.getString(Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_NAME);
-			scheduled = Long.parseLong(data.getString(Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_FIRETIME_IN_MILLISECONDS));
+			scheduled = Long
+				.parseLong(data.getString(Scheduler.FAILED_JOB_ORIGINAL_TRIGGER_SCHEDULED_FIRETIME_IN_MILLISECONDS));
 		}
 		else {
 			trigger = context.getTrigger().getKey().getName();
