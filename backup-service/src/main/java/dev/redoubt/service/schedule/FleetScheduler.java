@@ -157,17 +157,31 @@ public final class FleetScheduler implements AutoCloseable {
 		if (existing instanceof CronTrigger current && current.getCronExpression().equals(cron)) {
 			return;
 		}
-		Trigger trigger = TriggerBuilder.newTrigger()
-			.withIdentity(triggerKey)
-			.forJob(jobKey)
-			.withSchedule(CronScheduleBuilder.cronSchedule(cron).withMisfireHandlingInstructionFireAndProceed())
-			.build();
+		Trigger trigger = cronTrigger(source, type, cron, new java.util.Date());
 		if (existing == null) {
 			this.scheduler.scheduleJob(trigger);
 		}
 		else {
 			this.scheduler.rescheduleJob(triggerKey, trigger);
 		}
+	}
+
+	/**
+	 * The trigger of a source's job: a misfire (the fire was due more than the misfire
+	 * threshold ago) fires once, now, then the schedule goes on.
+	 */
+	static Trigger cronTrigger(String source, JobType type, String cron, java.util.Date startAt) {
+		return TriggerBuilder.newTrigger()
+			.withIdentity(TriggerKey.triggerKey(source, type.label()))
+			.forJob(JobKey.jobKey(source, type.label()))
+			.startAt(startAt)
+			.withSchedule(CronScheduleBuilder.cronSchedule(cron).withMisfireHandlingInstructionFireAndProceed())
+			.build();
+	}
+
+	/** Stores a trigger as {@link #synchronize} would (tests: one due long ago). */
+	void schedule(Trigger trigger) throws SchedulerException {
+		this.scheduler.scheduleJob(trigger);
 	}
 
 	public void start() {

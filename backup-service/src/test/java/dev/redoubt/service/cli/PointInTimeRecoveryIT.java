@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.pg.ToolProcess;
+import dev.redoubt.core.manifest.ManifestCodec;
 import dev.redoubt.core.secret.Secret;
 import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.core.wal.WalArchive;
@@ -385,6 +386,44 @@ class PointInTimeRecoveryIT {
 		assertThat(info.out()).contains("1 base backup(s)").contains("timeline 1").contains("verified");
 	}
 
+	@Test
+	@Order(9)
+	void retentionKeepsTheNewestVerifiedBaseBackupAndTheWalItNeeds() throws Exception {
+		Path keepOne = work.resolve("keep-one.yaml");
+		Files.writeString(keepOne, Files.readString(config)
+			.replace("      password-file:",
+					"      retention: { keep-last: 1, daily: 0, weekly: 0, monthly: 0 }\n" + "      password-file:"));
+		List<String> before = timelineOneSegments();
+		CliProcess.Run second = CliProcess.run(config, "backup", "--source", "shop", "--type", "base", "--output",
+				"json");
+		assertThat(second.exit()).as(second.all()).isZero();
+		String secondId = second.out().replaceAll("(?s).*\"backupId\" : \"([^\"]+)\".*", "$1");
+		awaitArchived(writeAndSwitch());
+
+		// the first is the newest verified: both stay, and all the WAL the first needs
+		List<Long> starts = baseBackupStartSegments();
+		assertThat(starts).hasSize(2);
+		CliProcess.Run keep = CliProcess.run(keepOne, "expire", "--source", "shop");
+		assertThat(keep.exit()).as(keep.all()).isZero();
+		assertThat(keep.out()).contains("keeping 2 backup(s)").contains("newest-verified").contains("0 expired");
+		assertThat(oldestSegment()).as("only WAL from before the first base backup went").isEqualTo(starts.get(1));
+		assertContinuousFromTheBaseBackup();
+
+		// once the second is verified, the first and the WAL only it needed go
+		CliProcess.Run verify = CliProcess.run(config, "verify", "--source", "shop", "--backup", secondId, "--type",
+				"base");
+		assertThat(verify.exit()).as(verify.all()).isZero();
+		CliProcess.Run expire = CliProcess.run(keepOne, "expire", "--source", "shop");
+		assertThat(expire.exit()).as(expire.all()).isZero();
+		assertThat(expire.out()).contains("1 expired backup(s)");
+		assertThat(oldestSegment()).as("the oldest segment left is the kept base backup's first")
+			.isEqualTo(starts.get(0));
+		assertThat(timelineOneSegments()).hasSizeLessThan(before.size());
+		assertContinuousFromTheBaseBackup();
+		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop");
+		assertThat(info.out()).contains("1 base backup(s)").contains(secondId);
+	}
+
 	// --- helpers
 
 	private static Process startArchiver(List<String> jvmOptions, boolean readAhead) throws Exception {
@@ -464,6 +503,20 @@ class PointInTimeRecoveryIT {
 				.as("segment %s follows without a gap", segments.get(i))
 				.isEqualTo(first + i);
 		}
+	}
+
+	/** The start segment of each base backup, newest first, as info gives them. */
+	private static List<Long> baseBackupStartSegments() throws Exception {
+		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop", "--output", "json");
+		List<Long> starts = new ArrayList<>();
+		for (var base : ManifestCodec.json().readTree(info.out()).get("baseBackups")) {
+			starts.add(WalNames.parseLsn(base.get("startLsn").asString()) / WalNames.DEFAULT_SEGMENT_BYTES);
+		}
+		return starts;
+	}
+
+	private static long oldestSegment() throws IOException {
+		return WalNames.segmentNumber(timelineOneSegments().get(0), WalNames.DEFAULT_SEGMENT_BYTES);
 	}
 
 	private static long archiverFailures() throws Exception {

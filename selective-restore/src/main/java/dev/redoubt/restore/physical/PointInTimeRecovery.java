@@ -113,7 +113,11 @@ public final class PointInTimeRecovery {
 					List.of(postgres.toString(), "-D", data.toString(), "-c", "port=" + port, "-c", "listen_addresses=",
 							"-c", "unix_socket_directories=" + socket, "-c", "archive_mode=off", "-c", "hot_standby=on",
 							"-c", "restore_command=" + client + " wal-fetch --spool " + spool.root() + " %f %p"));
-			request.target().settings().forEach((name, value) -> command.addAll(List.of("-c", name + "=" + value)));
+			int followed = TimelineChoice.reachable(manifest.timeline(), WalNames.parseLsn(manifest.stopLsn()),
+					TimelineChoice.histories(new WalArchive(repository, request.source())));
+			request.target()
+				.settings(Integer.toString(followed))
+				.forEach((name, value) -> command.addAll(List.of("-c", name + "=" + value)));
 			if (request.readable()) {
 				Path hba = Files.writeString(work.resolve("pg_hba.conf"),
 						"local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n");

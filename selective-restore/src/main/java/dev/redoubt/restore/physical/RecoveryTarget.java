@@ -112,12 +112,17 @@ public record RecoveryTarget(Kind kind, String value, Instant time, long lsn) {
 	 * recovery targets".)
 	 */
 	public Map<String, String> settings() {
+		return settings("latest");
+	}
+
+	/** As {@link #settings()}, following the given timeline (a number, or latest). */
+	public Map<String, String> settings(String timeline) {
 		Map<String, String> settings = new LinkedHashMap<>();
 		if (this.kind.setting != null) {
 			settings.put(this.kind.setting, this.value);
 		}
 		settings.put("recovery_target_inclusive", "on");
-		settings.put("recovery_target_timeline", "latest");
+		settings.put("recovery_target_timeline", timeline);
 		settings.put("recovery_target_action", "promote");
 		return settings;
 	}
