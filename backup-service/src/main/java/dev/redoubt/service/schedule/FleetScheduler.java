@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -219,22 +218,6 @@ public final class FleetScheduler implements AutoCloseable {
 			}
 		}
 		return next;
-	}
-
-	/** The job types with a run in progress on some replica, for a source. */
-	public Set<String> running(String source) {
-		Set<String> running = new java.util.TreeSet<>();
-		try {
-			for (var context : this.scheduler.getCurrentlyExecutingJobs()) {
-				if (context.getJobDetail().getKey().getName().equals(source)) {
-					running.add(context.getJobDetail().getKey().getGroup());
-				}
-			}
-		}
-		catch (SchedulerException ex) {
-			log.warn("cannot list running jobs: {}", ex.getMessage());
-		}
-		return running;
 	}
 
 	@Override

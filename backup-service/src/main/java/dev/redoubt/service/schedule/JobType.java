@@ -39,10 +39,6 @@ public enum JobType {
 		return this.cron.apply(schedules);
 	}
 
-	public boolean isBackup() {
-		return this == LOGICAL_BACKUP || this == BASE_BACKUP;
-	}
-
 	public static JobType fromLabel(String label) {
 		for (JobType type : values()) {
 			if (type.label.equals(label)) {

@@ -252,6 +252,25 @@ class ServeIT {
 		assertThat(before.get("one")).contains("\"verified\":true");
 	}
 
+	@Test
+	@Order(5)
+	void databasesAllDiscoversEveryDatabaseOfTheCluster() throws Exception {
+		Path all = work.resolve("all.yaml");
+		Files.writeString(all, Files.readString(config("quiet.yaml", false))
+			.replace("url: jdbc:postgresql://127.0.0.1:" + second.cluster().port() + "/shop",
+					"url: jdbc:postgresql://127.0.0.1:" + second.cluster().port() + "/postgres")
+			.replace(
+					"      schedules: {}\n      retention: { keep-last: 2, daily: 0, weekly: 0, monthly: 0, grace: 30s }\n  repositories",
+					"      databases: [all]\n  repositories"));
+		assertThat(Files.readString(all)).contains("databases: [all]");
+		CliProcess.Run info = CliProcess.run(all, "info", "--source", "two.shop", "--output", "json");
+		assertThat(info.exit()).as(info.all()).isZero();
+		assertThat(info.out()).contains("\"source\" : \"two.shop\"");
+		CliProcess.Run unknown = CliProcess.run(all, "info", "--source", "two.nowhere");
+		assertThat(unknown.exit()).isEqualTo(4);
+		assertThat(unknown.err()).contains("two.shop");
+	}
+
 	private static Map<String, String> apiView() throws Exception {
 		Map<String, String> view = new TreeMap<>();
 		for (String source : List.of("one", "one.crm", "two")) {

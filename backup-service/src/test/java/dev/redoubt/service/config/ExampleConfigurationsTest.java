@@ -36,6 +36,19 @@ class ExampleConfigurationsTest {
 			.endsWith("is not readable");
 	}
 
+	@org.junit.jupiter.api.Test
+	void theProductionExampleIsAServiceWithSchedulesAndUsers() throws Exception {
+		RedoubtProperties properties = bind(Path.of("..", "config", "production-two-regions.yaml"));
+		Fleet fleet = new Fleet(properties);
+
+		assertThat(fleet.serviceProblems()).isEqualTo(fleet.problems());
+		assertThat(fleet.sources()).containsOnlyKeys("main", "main.billing");
+		assertThat(fleet.sources().get("main.billing").url()).isEqualTo("jdbc:postgresql://db1.internal:5432/billing");
+		assertThat(fleet.sources().get("main.billing").schedules().base()).as("a base backup is of the cluster")
+			.isNull();
+		assertThat(properties.service().users()).hasSize(2);
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "production-two-regions.yaml" })
 	void reportsEveryProblemAtOnce(String name) throws Exception {
