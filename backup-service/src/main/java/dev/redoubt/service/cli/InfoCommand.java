@@ -52,7 +52,7 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 		List<Map<String, Object>> backups = new ArrayList<>();
 		List<Map<String, Object>> incomplete = new ArrayList<>();
 		List<Map<String, Object>> bases = new ArrayList<>();
-		try (Repository repository = this.fleet.openRepository()) {
+		try (Repository repository = this.fleet.openRepository(this.source)) {
 			String area = BaseBackupManifest.area(this.source);
 			for (BackupListing listing : repository.list(area)) {
 				if (listing.restorable()) {

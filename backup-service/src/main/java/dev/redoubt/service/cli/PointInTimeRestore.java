@@ -60,7 +60,7 @@ final class PointInTimeRestore {
 		}
 		this.fleet.requireSource(source);
 		PointInTimeRecovery.Result result;
-		try (Repository repository = this.fleet.openRepository()) {
+		try (Repository repository = this.fleet.openRepository(source)) {
 			result = PointInTimeRecovery.run(repository,
 					new PointInTimeRecovery.Request(source, backup, target, dataDirectory, jobs, false));
 		}
@@ -99,7 +99,7 @@ final class PointInTimeRestore {
 			SandboxKind sandboxKind, Path sandboxRoot, int jobs) {
 		ConnectionSpec live = this.fleet.source(source);
 		Path work = DirectoryTree.createPrivateTemp("redoubt-as-of-");
-		try (Repository repository = this.fleet.openRepository()) {
+		try (Repository repository = this.fleet.openRepository(source)) {
 			Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
 			try (PointInTimeRecovery.Recovered recovered = PointInTimeRecovery.recover(repository,
 					new PointInTimeRecovery.Request(source, backup, time, work.resolve("cluster"), jobs, true))) {

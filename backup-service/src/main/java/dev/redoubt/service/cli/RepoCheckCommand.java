@@ -63,7 +63,7 @@ public class RepoCheckCommand implements Callable<Integer>, JsonOutput {
 		this.fleet.requireSource(this.source);
 		RepositoryCheckReport report;
 		WalContinuity.Report wal;
-		try (Repository repository = this.fleet.openRepository()) {
+		try (Repository repository = this.fleet.openRepository(this.source)) {
 			RepositoryCheckReport logical = new RepositoryCheck(repository).run(this.source, this.region, this.repair);
 			RepositoryCheckReport base = new RepositoryCheck(repository).run(BaseBackupManifest.area(this.source),
 					this.region, this.repair);

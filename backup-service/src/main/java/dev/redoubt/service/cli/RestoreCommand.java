@@ -196,7 +196,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "a full restore needs --target JDBC_URL");
 		}
 		RestoreResult result;
-		try (Repository repository = this.fleet.openRepository()) {
+		try (Repository repository = this.fleet.openRepository(this.source)) {
 			BackupId id = repository.resolve(this.source, this.backup);
 			result = new RestoreEngine(repository, this.clock).restoreFull(this.source, id, targetSpec,
 					this.fleet.restoreOptions(this.jobs, this.allowNonEmpty, this.noOwner));
@@ -226,7 +226,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 
 	private TableRestoreResult restoreTablesFromBackup(TableRestoreRequest request) {
 		TableRestoreResult result;
-		try (Repository repository = this.fleet.openRepository()) {
+		try (Repository repository = this.fleet.openRepository(this.source)) {
 			BackupId id = repository.resolve(this.source, this.backup);
 			log.debug("backup {} resolved", id);
 			result = new TableRestore(repository, this.clock, this.fleet.sandboxKind(this.source, this.sandbox),

@@ -106,7 +106,7 @@ public class VerifyCommand implements Callable<Integer>, JsonOutput {
 
 	private VerificationReport verifyBase() {
 		dev.redoubt.verify.check.VerifySettings settings = this.fleet.verifySettings(this.source, this.jobs);
-		try (dev.redoubt.core.repository.Repository repository = this.fleet.openRepository()) {
+		try (dev.redoubt.core.repository.Repository repository = this.fleet.openRepository(this.source)) {
 			String area = dev.redoubt.core.manifest.BaseBackupManifest.area(this.source);
 			BackupId id = repository.resolve(area, this.backup);
 			return new dev.redoubt.verify.BaseBackupVerifier(repository, this.clock, this.fleet.sandboxRoot())

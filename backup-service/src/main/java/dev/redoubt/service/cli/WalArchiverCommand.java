@@ -56,7 +56,7 @@ public class WalArchiverCommand implements Callable<Integer> {
 	public Integer call() throws InterruptedException, java.io.IOException {
 		this.fleet.requireSource(this.source);
 		WalSpool walSpool = new WalSpool(this.spool).create();
-		try (Repository repository = this.fleet.openRepository()) {
+		try (Repository repository = this.fleet.openRepository(this.source)) {
 			WalArchive.Writer writer = new WalArchive(repository, this.source)
 				.writer(this.fleet.backupSettings(this.source).compressionLevel());
 			WalArchiver archiver = new WalArchiver(writer, walSpool,

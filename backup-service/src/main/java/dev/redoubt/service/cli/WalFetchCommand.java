@@ -44,7 +44,7 @@ public class WalFetchCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() {
-		try (Repository repository = this.fleet.openRepository()) {
+		try (Repository repository = this.fleet.openRepository(this.source)) {
 			Optional<byte[]> content = new WalArchive(repository, this.source).fetch(this.name);
 			if (content.isEmpty()) {
 				return 1;

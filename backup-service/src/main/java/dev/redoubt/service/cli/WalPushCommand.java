@@ -40,7 +40,7 @@ public class WalPushCommand implements Callable<Integer> {
 	public Integer call() throws IOException {
 		this.fleet.requireSource(this.source);
 		byte[] content = Files.readAllBytes(this.path);
-		try (Repository repository = this.fleet.openRepository()) {
+		try (Repository repository = this.fleet.openRepository(this.source)) {
 			new WalArchive(repository, this.source).writer(this.fleet.backupSettings(this.source).compressionLevel())
 				.push(this.path.getFileName().toString(), content, content.length);
 		}

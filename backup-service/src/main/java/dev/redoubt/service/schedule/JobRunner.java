@@ -132,7 +132,6 @@ public class JobRunner {
 	private void verify(String source, String backup) {
 		VerificationReport report = this.verifications.verify(source, backup, null, null, null);
 		if (!report.verified()) {
-			this.metrics.failed(JobType.VERIFY, source);
 			throw new RedoubtException(ErrorCode.VERIFICATION_FAILED, "backup " + report.backupId() + " of " + source
 					+ " failed its verification: " + report.failures().stream().map((check) -> check.id()).toList());
 		}

@@ -38,7 +38,7 @@ public class VerificationService {
 	 */
 	public VerificationReport verify(String source, String backup, String region, String sandbox, Integer jobs) {
 		this.fleet.requireSource(source);
-		try (Repository repository = this.fleet.openRepository()) {
+		try (Repository repository = this.fleet.openRepository(source)) {
 			BackupId id = repository.resolve(source, backup);
 			VerificationReport report = new Verifier(repository, this.clock, this.fleet.sandboxKind(source, sandbox),
 					this.fleet.sandboxRoot())

@@ -271,6 +271,22 @@ class ServeIT {
 		assertThat(unknown.err()).contains("two.shop");
 	}
 
+	@Test
+	@Order(6)
+	void aSourceNamingItsRegionsIsWrittenAndReadThereOnly() throws Exception {
+		Path euOnly = work.resolve("eu-only.yaml");
+		Files.writeString(euOnly,
+				Files.readString(config("quiet.yaml", false))
+					.replace("prefix: fleet", "prefix: eu-only")
+					.replace("      databases: [crm]\n", "      databases: [crm]\n      regions: [eu]\n"));
+		CliProcess.Run backup = CliProcess.run(euOnly, "backup", "--source", "one.crm");
+		assertThat(backup.exit()).as(backup.all()).isZero();
+		assertThat(s3.objectDirectory("eu", "eu-only").resolve("one.crm/backups")).isDirectory();
+		assertThat(s3.objectDirectory("us", "eu-only")).doesNotExist();
+		CliProcess.Run info = CliProcess.run(euOnly, "info", "--source", "one.crm", "--output", "json");
+		assertThat(info.out()).contains("\"missingIn\" : [ ]").doesNotContain("\"us\"");
+	}
+
 	private static Map<String, String> apiView() throws Exception {
 		Map<String, String> view = new TreeMap<>();
 		for (String source : List.of("one", "one.crm", "two")) {
