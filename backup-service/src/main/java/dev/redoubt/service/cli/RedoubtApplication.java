@@ -41,7 +41,10 @@ public class RedoubtApplication implements CommandLineRunner, ExitCodeGenerator 
 	 */
 	public static int execute(String... args) {
 		String command = commandOf(args);
-		boolean metadata = METADATA_COMMANDS.contains(command);
+		// help needs no database and no web server
+		boolean help = java.util.Arrays.stream(args)
+			.anyMatch((arg) -> java.util.List.of("-h", "--help", "-V", "--version").contains(arg));
+		boolean metadata = METADATA_COMMANDS.contains(command) && !help;
 		if (metadata) {
 			// the build's ahead-of-time context is the one-shot CLI's (no web server, an
 			// in-memory job repository); these commands need conditions evaluated now
@@ -57,7 +60,8 @@ public class RedoubtApplication implements CommandLineRunner, ExitCodeGenerator 
 		// arguments belong to picocli, not to Spring's property sources
 		application.setAddCommandLineProperties(false);
 		org.springframework.context.ConfigurableApplicationContext context = application.run(args);
-		if ("serve".equals(command) && context.getBean(RedoubtApplication.class).getExitCode() == 0) {
+		if ("serve".equals(command) && context.getBean(RedoubtApplication.class).getExitCode() == 0
+				&& context.getBean(dev.redoubt.service.schedule.ServeState.class).running()) {
 			// serve has started its scheduler and returned, so the application is ready
 			// (readiness UP); it runs until the JVM is stopped, which closes the context
 			awaitClose(context);
