@@ -77,5 +77,6 @@ fi
 } > "$OUT.new"
 [ -f "$ROOT/docs/benchmarks-tables.md" ] && cat "$ROOT/docs/benchmarks-tables.md" >> "$OUT.new"
 [ -f "$ROOT/docs/benchmarks-wal.md" ] && cat "$ROOT/docs/benchmarks-wal.md" >> "$OUT.new"
+[ -f "$ROOT/docs/benchmarks-service.md" ] && cat "$ROOT/docs/benchmarks-service.md" >> "$OUT.new"
 [ -f "$ROOT/docs/benchmarks-notes.md" ] && cat "$ROOT/docs/benchmarks-notes.md" >> "$OUT.new"
 mv "$OUT.new" "$OUT"
