@@ -18,23 +18,9 @@ bench_log "building redoubt"
 (cd "$ROOT" && ./mvnw -q -B -DskipTests -Dspring-javaformat.skip=true install)
 
 # ---- Redoubt configuration: the bench cluster (trust auth) and both regions over plain HTTP
-[ -s "$BENCH_RUN/redoubt.key" ] || "$ROOT/redoubt" key-generate --out "$BENCH_RUN/redoubt.key" >/dev/null
-cat > "$BENCH_RUN/redoubt.yaml" <<YAML
-redoubt:
-  sources:
-    bench:
-      url: jdbc:postgresql://127.0.0.1:$PGPORT/$PGDATABASE
-      username: $PGUSER
-  repositories:
-    - { name: region-a, endpoint: "http://127.0.0.1:$S3_A_HTTP_PORT", region: $S3_A_REGION, bucket: $S3_BUCKET,
-        prefix: redoubt-bench, path-style: true, access-key: $S3_ACCESS_KEY, secret-key: $S3_SECRET_KEY }
-    - { name: region-b, endpoint: "http://127.0.0.1:$S3_B_HTTP_PORT", region: $S3_B_REGION, bucket: $S3_BUCKET,
-        prefix: redoubt-bench, path-style: true, access-key: $S3_ACCESS_KEY, secret-key: $S3_SECRET_KEY }
-  encryption:
-    key-file: $BENCH_RUN/redoubt.key
-  backup:
-    workers: ${REDOUBT_WORKERS:-2}
-YAML
+. "$BENCH_DIR/lib/redoubt-config.sh"
+{ redoubt_yaml bench "$PGDATABASE" redoubt-bench
+  printf '  backup:\n    workers: %s\n' "${REDOUBT_WORKERS:-2}"; } > "$BENCH_RUN/redoubt.yaml"
 
 # start from an empty Redoubt repository (earlier runs' backups would only fill the disk)
 rm -rf "$S3_A_DIR/$S3_BUCKET/redoubt-bench" "$S3_B_DIR/$S3_BUCKET/redoubt-bench"

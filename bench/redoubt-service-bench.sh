@@ -18,21 +18,10 @@ mkdir -p "$RES"
 export REDOUBT_SERVICE_PORT=18181
 REDOUBT_SERVICE_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
 export REDOUBT_SERVICE_PASSWORD
-[ -s "$BENCH_RUN/redoubt.key" ] || "$ROOT/redoubt" key-generate --out "$BENCH_RUN/redoubt.key" >/dev/null
 CONF="$BENCH_RUN/redoubt.yaml"
-cat > "$CONF" <<YAML
-redoubt:
-  sources:
-    bench:
-      url: jdbc:postgresql://127.0.0.1:$PGPORT/$PGDATABASE
-      username: $PGUSER
-  repositories:
-    - { name: region-a, endpoint: "http://127.0.0.1:$S3_A_HTTP_PORT", region: $S3_A_REGION, bucket: $S3_BUCKET,
-        prefix: redoubt-bench, path-style: true, access-key: $S3_ACCESS_KEY, secret-key: $S3_SECRET_KEY }
-    - { name: region-b, endpoint: "http://127.0.0.1:$S3_B_HTTP_PORT", region: $S3_B_REGION, bucket: $S3_BUCKET,
-        prefix: redoubt-bench, path-style: true, access-key: $S3_ACCESS_KEY, secret-key: $S3_SECRET_KEY }
-  encryption:
-    key-file: $BENCH_RUN/redoubt.key
+. "$BENCH_DIR/lib/redoubt-config.sh"
+{ redoubt_yaml bench "$PGDATABASE" redoubt-bench
+  cat <<YAML
   backup:
     workers: ${REDOUBT_WORKERS:-2}
   service:
@@ -43,6 +32,7 @@ redoubt:
 server:
   port: $REDOUBT_SERVICE_PORT
 YAML
+} > "$CONF"
 rm -rf "$S3_A_DIR/$S3_BUCKET/redoubt-bench" "$S3_B_DIR/$S3_BUCKET/redoubt-bench" "$BENCH_RUN/service"
 mkdir -p "$BENCH_RUN/service"
 

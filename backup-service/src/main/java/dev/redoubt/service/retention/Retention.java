@@ -173,7 +173,8 @@ public final class Retention {
 
 		final String name;
 
-		final Map<String, List<ObjectInfo>> byRegion;
+		/** Backup id, then region, then that region's objects of the backup. */
+		private final Map<String, Map<String, List<ObjectInfo>>> byBackup = new TreeMap<>();
 
 		final Map<String, Object> manifests = new LinkedHashMap<>();
 
@@ -181,13 +182,29 @@ public final class Retention {
 
 		Area(String name, Map<String, List<ObjectInfo>> byRegion) {
 			this.name = name;
-			this.byRegion = byRegion;
+			String prefix = RepositoryLayout.backupsPrefix(name);
+			byRegion.forEach((region, objects) -> {
+				for (ObjectInfo object : objects) {
+					String rest = object.key().substring(prefix.length());
+					int slash = rest.indexOf('/');
+					if (slash < 0 || !BackupId.looksLikeId(rest.substring(0, slash))) {
+						continue;
+					}
+					this.byBackup.computeIfAbsent(rest.substring(0, slash), (id) -> emptyRegions(byRegion))
+						.get(region)
+						.add(object);
+				}
+			});
+		}
+
+		private static Map<String, List<ObjectInfo>> emptyRegions(Map<String, List<ObjectInfo>> byRegion) {
+			Map<String, List<ObjectInfo>> regions = new LinkedHashMap<>();
+			byRegion.keySet().forEach((region) -> regions.put(region, new ArrayList<>()));
+			return regions;
 		}
 
 		Set<String> ids() {
-			Set<String> ids = new java.util.TreeSet<>();
-			this.byRegion.values().forEach((objects) -> objects.forEach((object) -> idOf(object).ifPresent(ids::add)));
-			return ids;
+			return this.byBackup.keySet();
 		}
 
 		List<String> leftoverIds() {
@@ -195,20 +212,7 @@ public final class Retention {
 		}
 
 		Map<String, List<ObjectInfo>> objectsOf(String id) {
-			String prefix = RepositoryLayout.backupsPrefix(this.name) + id + "/";
-			Map<String, List<ObjectInfo>> objects = new LinkedHashMap<>();
-			this.byRegion.forEach((region, all) -> objects.put(region,
-					all.stream().filter((object) -> object.key().startsWith(prefix)).toList()));
-			return objects;
-		}
-
-		private java.util.Optional<String> idOf(ObjectInfo object) {
-			String rest = object.key().substring(RepositoryLayout.backupsPrefix(this.name).length());
-			int slash = rest.indexOf('/');
-			if (slash < 0 || !BackupId.looksLikeId(rest.substring(0, slash))) {
-				return java.util.Optional.empty();
-			}
-			return java.util.Optional.of(rest.substring(0, slash));
+			return this.byBackup.getOrDefault(id, Map.of());
 		}
 
 	}
@@ -222,6 +226,8 @@ public final class Retention {
 
 		private final Set<String> referenced;
 
+		private final Map<String, ObjectStore> regions = new LinkedHashMap<>();
+
 		long deleted;
 
 		long locked;
@@ -232,6 +238,7 @@ public final class Retention {
 			this.now = now;
 			this.dryRun = dryRun;
 			this.referenced = referenced;
+			Retention.this.repository.store().regions().forEach((region) -> this.regions.put(region.name(), region));
 		}
 
 		/**
@@ -296,12 +303,7 @@ public final class Retention {
 		}
 
 		private ObjectStore region(String name) {
-			return Retention.this.repository.store()
-				.regions()
-				.stream()
-				.filter((region) -> region.name().equals(name))
-				.findFirst()
-				.orElseThrow();
+			return this.regions.get(name);
 		}
 
 	}

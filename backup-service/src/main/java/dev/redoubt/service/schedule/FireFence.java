@@ -63,7 +63,7 @@ public class FireFence {
 								job, source, owner, Instant.now().toString());
 						return OptionalLong.of(1);
 					}
-					if ("committed".equals(rows.get(0)[1]) || "done".equals(rows.get(0)[1])) {
+					if ("committed".equals(rows.get(0)[1])) {
 						return OptionalLong.empty();
 					}
 					long token = Long.parseLong(rows.get(0)[0]) + 1;
@@ -97,12 +97,12 @@ public class FireFence {
 		};
 	}
 
-	/** Marks a fire that ended without a backup to commit (failed, or not a backup). */
-	public void finish(String fireKey, long token, boolean succeeded) {
-		this.jdbc.update(
-				"UPDATE redoubt_fire SET state = ?, updated_at = ? WHERE fire_key = ? AND token = ?"
-						+ " AND state = 'running'",
-				succeeded ? "done" : "failed", Instant.now().toString(), fireKey, token);
+	/**
+	 * Marks a fire whose backup failed before committing (a recovery may run it again).
+	 */
+	public void failed(String fireKey, long token) {
+		this.jdbc.update("UPDATE redoubt_fire SET state = 'failed', updated_at = ? WHERE fire_key = ? AND token = ?"
+				+ " AND state = 'running'", Instant.now().toString(), fireKey, token);
 	}
 
 	/** The backup a fire committed, if any. */

@@ -109,11 +109,14 @@ public class JobRunner {
 			result = this.backups.backup(source, base, fireKey, token.getAsLong());
 		}
 		catch (RuntimeException ex) {
-			this.fence.finish(fireKey, token.getAsLong(), false);
+			this.fence.failed(fireKey, token.getAsLong());
 			throw ex;
 		}
 		this.metrics.backedUp(type, source, result);
 		if (!Boolean.FALSE.equals(this.fleet.properties().service().verifyAfterBackup())) {
+			// the API shows the new backup while its verification runs (minutes on a
+			// large
+			// database); the run's end rescans again for the verdict
 			refreshCatalog(source);
 			if (base) {
 				JobExecution execution = this.serviceJobs.run(ServiceJobConfiguration.VERIFY_BASE, source,
