@@ -112,7 +112,7 @@ public final class BackupWriter {
 	public void commitEncoded(byte[] bytes) {
 		CrashPoint.pauseIfAsked(CrashPoint.BEFORE_MANIFEST);
 		this.crashPoint.reached(CrashPoint.BEFORE_MANIFEST);
-		this.fence.beforeManifest(this.source, this.id);
+		this.fence.beforeManifest(this.source, this.id, bytes);
 		this.store.createInOrder(RepositoryLayout.manifest(this.source, this.id), bytes,
 				(region) -> this.crashPoint.reached(CrashPoint.AFTER_FIRST_MANIFEST));
 		for (var region : this.store.regions()) {

@@ -97,6 +97,31 @@ public final class Repository implements AutoCloseable {
 	}
 
 	/**
+	 * Finishes a commit its writer began and did not end (it died between the fence and
+	 * its last manifest): writes the signed manifest, exactly as accepted by the fence,
+	 * in every region that lacks it, then removes the backup's lock. Never overwrites; a
+	 * copy already there is left as it is.
+	 * @return the regions that lacked the manifest
+	 */
+	public List<String> completeCommit(String source, BackupId id, byte[] manifest) {
+		String key = RepositoryLayout.manifest(source, id);
+		// what the fence kept is written only if it is the signed manifest it was
+		SignedJson.verify(SignedJson.split(manifest), this.keys.signingKey(),
+				"manifest of backup " + id + " kept by the fence");
+		List<String> written = new ArrayList<>();
+		for (ObjectStore region : this.store.regions()) {
+			if (region.head(key).isEmpty()) {
+				region.create(key, manifest);
+				written.add(region.name());
+			}
+		}
+		for (ObjectStore region : this.store.regions()) {
+			region.delete(RepositoryLayout.lock(source, id));
+		}
+		return written;
+	}
+
+	/**
 	 * Every backup id any reachable region knows of, newest first, with its status. A
 	 * region that cannot be listed is left out with a warning; if none can, the failure
 	 * is thrown.
@@ -326,32 +351,45 @@ public final class Repository implements AutoCloseable {
 	 */
 	public List<VerificationRecord> verifications(String source, BackupId id) {
 		for (ObjectStore region : this.store.regions()) {
-			List<ObjectInfo> objects;
 			try {
-				objects = region.list(RepositoryLayout.verificationsPrefix(source, id));
+				return verificationsIn(region, source, id);
 			}
 			catch (RedoubtException ex) {
-				log.warn("cannot list the verifications of backup {} in region {}: {}", id, region.name(),
+				log.warn("cannot read the verifications of backup {} in region {}: {}", id, region.name(),
 						ex.getMessage());
-				continue;
 			}
-			List<VerificationRecord> records = new ArrayList<>();
-			for (ObjectInfo object : objects) {
-				String where = "verification record " + object.key() + " in region " + region.name();
-				try {
-					byte[] bytes = region.read(object.key()).orElseThrow();
-					SignedJson.Parts parts = SignedJson.split(bytes);
-					SignedJson.verify(parts, this.keys.signingKey(), where);
-					records.add(ManifestCodec.json().readValue(parts.json(), VerificationRecord.class));
-				}
-				catch (RuntimeException ex) {
-					log.warn("{} is left out: {}", where, ex.getMessage());
-				}
-			}
-			records.sort(java.util.Comparator.comparing(VerificationRecord::finishedAt));
-			return records;
 		}
 		return List.of();
+	}
+
+	/**
+	 * As {@link #verifications}, but a region that cannot be listed or read fails the
+	 * call instead of being passed over: for retention, which must not judge a backup
+	 * unverified (and expendable) because a record could not be read.
+	 * @throws RedoubtException naming the region when a listing or a read fails
+	 */
+	public List<VerificationRecord> verificationsOrFail(String source, BackupId id) {
+		return verificationsIn(this.store.regions().get(0), source, id);
+	}
+
+	private List<VerificationRecord> verificationsIn(ObjectStore region, String source, BackupId id) {
+		List<VerificationRecord> records = new ArrayList<>();
+		for (ObjectInfo object : region.list(RepositoryLayout.verificationsPrefix(source, id))) {
+			String where = "verification record " + object.key() + " in region " + region.name();
+			byte[] bytes = region.read(object.key())
+				.orElseThrow(() -> new RedoubtException(ErrorCode.REGION_UNREACHABLE,
+						where + " was listed but cannot be read"));
+			try {
+				SignedJson.Parts parts = SignedJson.split(bytes);
+				SignedJson.verify(parts, this.keys.signingKey(), where);
+				records.add(ManifestCodec.json().readValue(parts.json(), VerificationRecord.class));
+			}
+			catch (RuntimeException ex) {
+				log.warn("{} is left out: {}", where, ex.getMessage());
+			}
+		}
+		records.sort(java.util.Comparator.comparing(VerificationRecord::finishedAt));
+		return records;
 	}
 
 	private static final java.time.format.DateTimeFormatter VERIFICATION_TIME = java.time.format.DateTimeFormatter

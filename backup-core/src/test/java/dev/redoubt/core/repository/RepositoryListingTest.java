@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.key.RepositoryKeys;
+import dev.redoubt.core.manifest.SignedJson;
 import dev.redoubt.core.store.MultiRegionStore;
 import dev.redoubt.core.store.ObjectStore;
 import dev.redoubt.core.store.local.LocalStore;
@@ -72,6 +73,25 @@ class RepositoryListingTest {
 		assertThat(listing.status()).isEqualTo(BackupStatus.DEGRADED);
 		assertThat(listing.regionsMissingManifest()).containsExactly("west");
 		assertThat(this.repository.resolve("main", "latest")).isEqualTo(id);
+	}
+
+	@Test
+	void aCommitLeftHalfWrittenIsFinishedFromTheSignedManifestAndNothingElse() {
+		BackupWriter writer = this.repository.beginBackup("main", Instant.parse("2026-11-21T10:00:00Z"));
+		byte[] manifest = SignedJson.sign("{\"formatVersion\":1}".getBytes(StandardCharsets.UTF_8),
+				this.repository.keys().signingKey());
+		this.west.create(RepositoryLayout.manifest("main", writer.id()), manifest);
+		byte[] forged = "{\"formatVersion\":1}\nredoubt-signature: ed25519 x y\n".getBytes(StandardCharsets.UTF_8);
+
+		assertThatThrownBy(() -> this.repository.completeCommit("main", writer.id(), forged))
+			.isInstanceOf(RedoubtException.class);
+		assertThat(this.central.head(RepositoryLayout.manifest("main", writer.id()))).isEmpty();
+
+		assertThat(this.repository.completeCommit("main", writer.id(), manifest)).containsExactly("central");
+		assertThat(this.central.read(RepositoryLayout.manifest("main", writer.id())).orElseThrow()).isEqualTo(manifest);
+		assertThat(this.repository.list("main")).singleElement()
+			.satisfies((listing) -> assertThat(listing.status()).isEqualTo(BackupStatus.COMPLETE));
+		assertThat(this.repository.completeCommit("main", writer.id(), manifest)).as("done already").isEmpty();
 	}
 
 	@Test

@@ -161,7 +161,7 @@ public final class Retention {
 				area.manifests.put(id, manifest);
 				completed = manifest.completedAt();
 			}
-			List<VerificationRecord> records = this.repository.verifications(name, backupId);
+			List<VerificationRecord> records = this.repository.verificationsOrFail(name, backupId);
 			boolean verified = !records.isEmpty() && records.get(records.size() - 1).verified();
 			area.candidates.add(new RetentionPolicy.Candidate(id, completed, verified));
 		}

@@ -2,6 +2,7 @@ package dev.redoubt.service.schedule;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import javax.sql.DataSource;
@@ -24,6 +25,13 @@ import dev.redoubt.core.repository.CommitFence;
  * given: a replica that was paused, not dead, and wakes up after another took over finds
  * a newer token and writes no manifest. A fire whose row is committed is never run again,
  * so a fire ends with at most one backup.
+ *
+ * <p>
+ * The row is the commit point: marking it committed also stores the signed manifest,
+ * until the backup's writer has written it in every region ({@link #finished}). A replica
+ * that dies in between leaves a {@linkplain #pendingCommit pending commit}, which the
+ * replica that recovers the fire finishes, so the fire still ends with exactly one
+ * complete backup.
  */
 @Component
 public class FireFence {
@@ -43,8 +51,14 @@ public class FireFence {
 		this.transactions = new TransactionTemplate(transactions);
 	}
 
+	/** A committed fire whose manifest is not yet in every region. */
+	public record PendingCommit(String job, String source, String backupId, byte[] manifest) {
+	}
+
 	public void createSchema() {
 		this.jdbc.execute(SCHEMA);
+		// added after the first release: metadata databases created before lack it
+		this.jdbc.execute("ALTER TABLE redoubt_fire ADD COLUMN IF NOT EXISTS manifest BYTEA");
 	}
 
 	/**
@@ -84,11 +98,11 @@ public class FireFence {
 
 	/** The fence a backup of this fire checks before its manifest. */
 	public CommitFence guard(String fireKey, long token) {
-		return (source, id) -> {
+		return (source, id, manifest) -> {
 			int updated = this.jdbc.update(
-					"UPDATE redoubt_fire SET state = 'committed', backup_id = ?, updated_at = ? WHERE fire_key = ?"
-							+ " AND token = ? AND state = 'running'",
-					id.value(), Instant.now().toString(), fireKey, token);
+					"UPDATE redoubt_fire SET state = 'committed', backup_id = ?, manifest = ?, updated_at = ?"
+							+ " WHERE fire_key = ? AND token = ? AND state = 'running'",
+					id.value(), manifest, Instant.now().toString(), fireKey, token);
 			if (updated != 1) {
 				throw new RedoubtException(ErrorCode.FENCED,
 						"backup " + id + " of source " + source + " not committed: another replica took fire " + fireKey
@@ -105,8 +119,24 @@ public class FireFence {
 				+ " AND state = 'running'", Instant.now().toString(), fireKey, token);
 	}
 
+	/** The fire's backup is complete in every region: its manifest need not be kept. */
+	public void finished(String fireKey) {
+		this.jdbc.update("UPDATE redoubt_fire SET manifest = NULL WHERE fire_key = ? AND state = 'committed'", fireKey);
+	}
+
+	/** The commit of a fire whose writer may have died before its last manifest. */
+	public Optional<PendingCommit> pendingCommit(String fireKey) {
+		return this.jdbc.query(
+				"SELECT job, source, backup_id, manifest FROM redoubt_fire WHERE fire_key = ? AND state = 'committed'"
+						+ " AND manifest IS NOT NULL",
+				(row, n) -> new PendingCommit(row.getString(1), row.getString(2), row.getString(3), row.getBytes(4)),
+				fireKey)
+			.stream()
+			.findFirst();
+	}
+
 	/** The backup a fire committed, if any. */
-	public java.util.Optional<String> committedBackup(String fireKey) {
+	public Optional<String> committedBackup(String fireKey) {
 		return this.jdbc
 			.query("SELECT backup_id FROM redoubt_fire WHERE fire_key = ? AND state = 'committed'",
 					(row, n) -> row.getString(1), fireKey)

@@ -1,6 +1,8 @@
 package dev.redoubt.service.schedule;
 
 import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import org.slf4j.Logger;
@@ -13,6 +15,9 @@ import org.springframework.stereotype.Component;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.manifest.BaseBackupManifest;
+import dev.redoubt.core.repository.BackupId;
+import dev.redoubt.core.repository.Repository;
 import dev.redoubt.service.backup.BackupResult;
 import dev.redoubt.service.catalog.Catalog;
 import dev.redoubt.service.config.Fleet;
@@ -96,8 +101,7 @@ public class JobRunner {
 	private void backup(JobType type, String source, String fireKey, String owner) {
 		OptionalLong token = this.fence.acquire(fireKey, type.label(), source, owner);
 		if (token.isEmpty()) {
-			log.info("fire {} already committed backup {}; not run again", fireKey,
-					this.fence.committedBackup(fireKey).orElse("?"));
+			committedEarlier(type, fireKey, owner);
 			return;
 		}
 		if (token.getAsLong() > 1) {
@@ -112,6 +116,7 @@ public class JobRunner {
 			this.fence.failed(fireKey, token.getAsLong());
 			throw ex;
 		}
+		this.fence.finished(fireKey);
 		this.metrics.backedUp(type, source, result);
 		if (!Boolean.FALSE.equals(this.fleet.properties().service().verifyAfterBackup())) {
 			// the API shows the new backup while its verification runs (minutes on a
@@ -132,6 +137,35 @@ public class JobRunner {
 		}
 	}
 
+	/**
+	 * The fire was run before and committed its backup: it is not run again. If the
+	 * replica that ran it died after its commit, before its manifest was in every region,
+	 * the manifest the fence kept is written where it is missing; a run that replica left
+	 * open is recorded as completed, since its backup is.
+	 */
+	private void committedEarlier(JobType type, String fireKey, String owner) {
+		String backupId = this.fence.committedBackup(fireKey).orElse("?");
+		Optional<FireFence.PendingCommit> pending = this.fence.pendingCommit(fireKey);
+		if (pending.isPresent()) {
+			String source = pending.get().source();
+			String area = type == JobType.BASE_BACKUP ? BaseBackupManifest.area(source) : source;
+			try (Repository repository = this.fleet.openRepository(source)) {
+				List<String> written = repository.completeCommit(area, BackupId.parse(backupId),
+						pending.get().manifest());
+				log.warn("fire {}: its replica died while committing backup {}; manifest written in {}", fireKey,
+						backupId, written.isEmpty() ? "no region (every region had it)" : written);
+			}
+			this.fence.finished(fireKey);
+		}
+		else {
+			log.info("fire {} already committed backup {}; not run again", fireKey, backupId);
+		}
+		endEarlierRuns(fireKey, BatchStatus.COMPLETED,
+				ExitStatus.COMPLETED.addExitDescription("its replica died after committing backup " + backupId
+						+ "; replica " + owner + " found it complete"
+						+ (pending.isPresent() ? " once it had written the missing manifests" : "")));
+	}
+
 	private void verify(String source, String backup) {
 		VerificationReport report = this.verifications.verify(source, backup, null, null, null);
 		if (!report.verified()) {
@@ -145,12 +179,16 @@ public class JobRunner {
 	 * so that the job repository tells what happened.
 	 */
 	private void abandonEarlierRuns(String fireKey) {
+		endEarlierRuns(fireKey, BatchStatus.FAILED,
+				ExitStatus.FAILED.addExitDescription("its replica was presumed dead; the fire was taken over"));
+	}
+
+	private void endEarlierRuns(String fireKey, BatchStatus status, ExitStatus exitStatus) {
 		for (String job : new String[] { BackupJobConfiguration.JOB_NAME, BackupJobConfiguration.BASE_JOB_NAME }) {
 			for (JobExecution execution : this.jobRepository.findRunningJobExecutions(job)) {
 				if (fireKey.equals(execution.getJobParameters().getString(BackupLauncher.FIRE))) {
-					execution.setStatus(BatchStatus.FAILED);
-					execution.setExitStatus(ExitStatus.FAILED
-						.addExitDescription("its replica was presumed dead; the fire was taken over"));
+					execution.setStatus(status);
+					execution.setExitStatus(exitStatus);
 					execution.setEndTime(LocalDateTime.now());
 					this.jobRepository.update(execution);
 				}

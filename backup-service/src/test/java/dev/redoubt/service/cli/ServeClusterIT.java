@@ -113,10 +113,10 @@ class ServeClusterIT {
 	@Test
 	void aFireTakenOverFromAKilledOrFrozenReplicaEndsWithExactlyOneBackup() throws Exception {
 		// replica A alone takes the first fire, and stops right before its manifest
-		Replica a = start("a", 40);
+		Replica a = start("a", pauseBeforeManifest(40));
 		a.awaitLog("pause point BEFORE_MANIFEST reached", Duration.ofSeconds(60));
 		Fire killed = runningFire(a.instance());
-		Replica b = start("b", 0);
+		Replica b = start("b", List.of());
 		a.process().destroyForcibly();
 		assertThat(a.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
 		// B presumes A dead, recovers the fire and runs it again
@@ -124,23 +124,52 @@ class ServeClusterIT {
 		Fire recovered = fire(killed.key());
 		assertThat(recovered.owner()).isEqualTo(b.instance());
 		assertThat(recovered.token()).isEqualTo(killed.token() + 1);
+		// the fence row turns committed right before the manifests are written, one
+		// region
+		// after the other: the manifests are there once the job has completed
+		awaitUntil(Duration.ofSeconds(60), () -> completedRuns(killed.key()) == 1, "run of " + killed + " completed");
 		assertThat(manifestsOf(recovered.backupId())).containsExactly("eu", "us");
 
 		// replica C freezes at the same point (B stops, so that C takes the next fire);
 		// D, started meanwhile, presumes C dead and takes the fire over; C wakes up
-		Replica c = start("c", 45);
+		Replica c = start("c", pauseBeforeManifest(45));
 		b.process().destroy();
 		assertThat(b.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
 		c.awaitLog("pause point BEFORE_MANIFEST reached", Duration.ofSeconds(60));
 		Fire frozen = runningFire(c.instance());
-		Replica d = start("d", 0);
+		Replica d = start("d", List.of());
 		signal(c.process(), "STOP");
 		awaitUntil(Duration.ofSeconds(90), () -> committed(frozen.key()) != null, "fire " + frozen + " taken over");
 		assertThat(fire(frozen.key()).owner()).isEqualTo(d.instance());
 		resume(c.process());
 		c.awaitLog("another replica took fire " + frozen.key() + " over", Duration.ofSeconds(60));
+		assertThat(Files.readString(c.log())).contains("not committed: another replica took fire")
+			.doesNotContain(source.password().reveal());
 
-		// the repository: one complete backup per committed fire, and none from A or C
+		// replica E, alone, dies between its first and its second manifest: the fence
+		// kept the manifest, and F, which recovers the fire, writes it where it is
+		// missing
+		stopGracefully(c, d);
+		Replica e = start("e", List.of("-Dredoubt.test.crash-at=AFTER_FIRST_MANIFEST"));
+		assertThat(e.process().waitFor(90, TimeUnit.SECONDS)).as("E halted at its first manifest").isTrue();
+		assertThat(e.process().exitValue()).isEqualTo(137);
+		Fire halted = fires().stream()
+			.filter((fire) -> fire.owner().equals(e.instance()) && fire.pendingManifest())
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no commit pending on " + e.instance()));
+		assertThat(manifestsOf(halted.backupId())).containsExactly("eu");
+		Replica f = start("f", List.of());
+		awaitUntil(Duration.ofSeconds(90),
+				() -> fireOrNull(halted.key()) != null && !fireOrNull(halted.key()).pendingManifest(),
+				"commit of " + halted + " finished");
+		assertThat(manifestsOf(halted.backupId())).containsExactly("eu", "us");
+		assertThat(lockOf(halted.backupId())).as("lock of " + halted.backupId()).isEmpty();
+		assertThat(completedRuns(halted.key())).as("E's run recorded as completed").isEqualTo(1);
+		f.awaitLog("manifest written in [us]", Duration.ofSeconds(10));
+
+		// the repository, with F frozen while no fire of its is running and no commit is
+		// pending: one complete backup per committed fire, and none from A or C
+		awaitUntil(Duration.ofSeconds(60), () -> frozenWhileQuiet(f), "a moment when F runs no fire");
 		List<String> leftovers = incompleteBackups();
 		assertThat(leftovers).as("what A and C wrote before their manifests").hasSizeGreaterThanOrEqualTo(2);
 		for (String leftover : leftovers) {
@@ -149,13 +178,44 @@ class ServeClusterIT {
 		Map<String, String> committedByFire = committedFires();
 		List<String> complete = completeBackups();
 		assertThat(complete).containsExactlyInAnyOrderElementsOf(committedByFire.values());
-		assertThat(committedByFire.size()).as("several fires").isGreaterThanOrEqualTo(3);
+		assertThat(committedByFire.size()).as("several fires").isGreaterThanOrEqualTo(4);
 		// the job repository: each fire completed once
 		Map<String, Integer> completions = completedRunsByFire();
 		assertThat(completions.keySet()).containsExactlyInAnyOrderElementsOf(committedByFire.keySet());
 		assertThat(completions.values()).allMatch((count) -> count == 1);
-		assertThat(Files.readString(c.log())).contains("not committed: another replica took fire")
-			.doesNotContain(source.password().reveal());
+	}
+
+	/**
+	 * Freezes F ({@code SIGSTOP}); true if, frozen, it runs no fire and no commit is
+	 * pending (the repository then holds still), else it is resumed.
+	 */
+	private static boolean frozenWhileQuiet(Replica replica) {
+		try {
+			signal(replica.process(), "STOP");
+			boolean quiet = fires().stream()
+				.noneMatch((fire) -> fire.pendingManifest()
+						|| (fire.state().equals("running") && fire.owner().equals(replica.instance())));
+			if (!quiet) {
+				resume(replica.process());
+			}
+			return quiet;
+		}
+		catch (Exception ex) {
+			throw new AssertionError(ex);
+		}
+	}
+
+	private static void stopGracefully(Replica... stopping) throws Exception {
+		for (Replica replica : stopping) {
+			replica.process().destroy();
+		}
+		for (Replica replica : stopping) {
+			assertThat(replica.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+		}
+	}
+
+	private static List<String> pauseBeforeManifest(int seconds) {
+		return List.of("-Dredoubt.test.pause-at=BEFORE_MANIFEST", "-Dredoubt.test.pause-seconds=" + seconds);
 	}
 
 	record Replica(Process process, Path log, String instance) {
@@ -175,16 +235,13 @@ class ServeClusterIT {
 
 	}
 
-	record Fire(String key, String owner, long token, String state, String backupId) {
+	record Fire(String key, String owner, long token, String state, String backupId, boolean pendingManifest) {
 	}
 
-	private static Replica start(String name, int pauseSeconds) throws Exception {
+	private static Replica start(String name, List<String> testOptions) throws Exception {
 		Path log = work.resolve("serve-" + name + ".log");
 		List<String> options = new ArrayList<>(List.of("-Dserver.port=" + LocalCluster.freePort()));
-		if (pauseSeconds > 0) {
-			options.addAll(
-					List.of("-Dredoubt.test.pause-at=BEFORE_MANIFEST", "-Dredoubt.test.pause-seconds=" + pauseSeconds));
-		}
+		options.addAll(testOptions);
 		Process process = CliProcess.startIn(work, config, log, options, "serve");
 		replicas.add(process);
 		Pattern started = Pattern.compile("redoubt serve: replica (\\S+),");
@@ -219,6 +276,15 @@ class ServeClusterIT {
 		return fires().stream().filter((fire) -> fire.key().equals(key)).findFirst().orElseThrow();
 	}
 
+	private static Fire fireOrNull(String key) {
+		try {
+			return fire(key);
+		}
+		catch (SQLException | java.util.NoSuchElementException ex) {
+			return null;
+		}
+	}
+
 	private static String committed(String key) {
 		try {
 			Fire fire = fire(key);
@@ -243,11 +309,11 @@ class ServeClusterIT {
 		List<Fire> fires = new ArrayList<>();
 		try (Connection connection = metadataConnection();
 				Statement statement = connection.createStatement();
-				ResultSet rows = statement
-					.executeQuery("SELECT fire_key, owner, token, state, backup_id FROM redoubt_fire")) {
+				ResultSet rows = statement.executeQuery(
+						"SELECT fire_key, owner, token, state, backup_id, manifest IS NOT NULL FROM redoubt_fire")) {
 			while (rows.next()) {
 				fires.add(new Fire(rows.getString(1), rows.getString(2), rows.getLong(3), rows.getString(4),
-						rows.getString(5)));
+						rows.getString(5), rows.getBoolean(6)));
 			}
 		}
 		return fires;
@@ -270,6 +336,15 @@ class ServeClusterIT {
 		return completions;
 	}
 
+	private static int completedRuns(String fireKey) {
+		try {
+			return completedRunsByFire().getOrDefault(fireKey, 0);
+		}
+		catch (SQLException ex) {
+			return 0;
+		}
+	}
+
 	private static Connection metadataConnection() throws SQLException {
 		return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + metadata.cluster().port() + "/redoubt_meta",
 				"postgres", metadata.password().reveal());
@@ -277,9 +352,18 @@ class ServeClusterIT {
 
 	/** The regions holding a manifest of the backup. */
 	private static List<String> manifestsOf(String id) {
+		return regionsHolding(id, "manifest");
+	}
+
+	/** The regions still holding the backup's lock (its writer has not finished). */
+	private static List<String> lockOf(String id) {
+		return regionsHolding(id, "lock");
+	}
+
+	private static List<String> regionsHolding(String id, String object) {
 		List<String> regions = new ArrayList<>();
 		for (String region : List.of("eu", "us")) {
-			if (Files.exists(s3.objectDirectory(region, "ha").resolve("app/backups/" + id + "/manifest"))) {
+			if (Files.exists(s3.objectDirectory(region, "ha").resolve("app/backups/" + id + "/" + object))) {
 				regions.add(region);
 			}
 		}
