@@ -73,8 +73,10 @@ public class FireFence {
 							"SELECT token, state FROM redoubt_fire WHERE fire_key = ? FOR UPDATE",
 							(row, n) -> new String[] { row.getString(1), row.getString(2) }, fireKey);
 					if (rows.isEmpty()) {
-						this.jdbc.update("INSERT INTO redoubt_fire VALUES (?, ?, ?, ?, 1, 'running', NULL, ?)", fireKey,
-								job, source, owner, Instant.now().toString());
+						this.jdbc.update(
+								"INSERT INTO redoubt_fire (fire_key, job, source, owner, token, state, updated_at)"
+										+ " VALUES (?, ?, ?, ?, 1, 'running', ?)",
+								fireKey, job, source, owner, Instant.now().toString());
 						return OptionalLong.of(1);
 					}
 					if ("committed".equals(rows.get(0)[1])) {
