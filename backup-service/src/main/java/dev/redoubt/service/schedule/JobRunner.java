@@ -155,7 +155,6 @@ public class JobRunner {
 				log.warn("fire {}: its replica died while committing backup {}; manifest written in {}", fireKey,
 						backupId, written.isEmpty() ? "no region (every region had it)" : written);
 			}
-			this.fence.finished(fireKey);
 		}
 		else {
 			log.info("fire {} already committed backup {}; not run again", fireKey, backupId);
@@ -164,6 +163,9 @@ public class JobRunner {
 				ExitStatus.COMPLETED.addExitDescription("its replica died after committing backup " + backupId
 						+ "; replica " + owner + " found it complete"
 						+ (pending.isPresent() ? " once it had written the missing manifests" : "")));
+		// last: while the manifest is kept, a replica that dies here leaves the work to
+		// the next
+		pending.ifPresent((commit) -> this.fence.finished(fireKey));
 	}
 
 	private void verify(String source, String backup) {

@@ -164,6 +164,7 @@ class ServeClusterIT {
 				"commit of " + halted + " finished");
 		assertThat(manifestsOf(halted.backupId())).containsExactly("eu", "us");
 		assertThat(lockOf(halted.backupId())).as("lock of " + halted.backupId()).isEmpty();
+		// the fence lets the manifest go last, once E's run is recorded as completed
 		assertThat(completedRuns(halted.key())).as("E's run recorded as completed").isEqualTo(1);
 		f.awaitLog("manifest written in [us]", Duration.ofSeconds(10));
 
