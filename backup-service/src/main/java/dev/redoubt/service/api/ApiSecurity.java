@@ -1,5 +1,7 @@
 package dev.redoubt.service.api;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -16,15 +18,16 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
+import dev.redoubt.core.secret.Secret;
 import dev.redoubt.service.config.Fleet;
 import dev.redoubt.service.config.RedoubtProperties;
 
 /**
  * Who may call the service: every request is authenticated with HTTP basic against the
  * configured users (there is no default user or password), except the bare health status
- * a load balancer polls. {@code read} users may list and inspect, Prometheus included;
- * only {@code write} users may trigger jobs. No sessions, no CSRF tokens (no browser
- * sessions to ride on).
+ * a load balancer polls and Kubernetes' liveness and readiness probes. {@code read} users
+ * may list and inspect, Prometheus included; only {@code write} users may trigger jobs.
+ * No sessions, no CSRF tokens (no browser sessions to ride on).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
@@ -36,7 +39,9 @@ public class ApiSecurity {
 
 	@Bean
 	SecurityFilterChain apiFilterChain(HttpSecurity http) throws Exception {
-		http.authorizeHttpRequests((requests) -> requests.requestMatchers(HttpMethod.GET, "/actuator/health")
+		http.authorizeHttpRequests((requests) -> requests
+			.requestMatchers(HttpMethod.GET, "/actuator/health", "/actuator/health/liveness",
+					"/actuator/health/readiness")
 			.permitAll()
 			.requestMatchers(HttpMethod.GET, "/**")
 			.hasAnyRole(READ, WRITE)
@@ -60,16 +65,23 @@ public class ApiSecurity {
 	 */
 	@Bean
 	UserDetailsService apiUsers(Fleet fleet, PasswordEncoder encoder) {
-		List<UserDetails> users = fleet.properties()
-			.service()
-			.users()
-			.stream()
-			.filter((user) -> user.name() != null && user.password() != null && !user.password().isEmpty())
-			.map((user) -> User.withUsername(user.name())
-				.password(encoder.encode(user.password().reveal()))
-				.roles(role(user))
-				.build())
-			.toList();
+		List<UserDetails> users = new ArrayList<>();
+		for (RedoubtProperties.ApiUser user : fleet.properties().service().users()) {
+			Secret password;
+			try {
+				password = user.secret().orElse(null);
+			}
+			catch (IOException ex) {
+				// reported with every other problem at start-up; this user cannot log in
+				continue;
+			}
+			if (user.name() != null && password != null && !password.isEmpty()) {
+				users.add(User.withUsername(user.name())
+					.password(encoder.encode(password.reveal()))
+					.roles(role(user))
+					.build());
+			}
+		}
 		return new InMemoryUserDetailsManager(users);
 	}
 

@@ -1,5 +1,9 @@
 package dev.redoubt.service.config;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,6 +12,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import org.quartz.CronExpression;
+
+import dev.redoubt.core.secret.Secret;
 
 /**
  * The checks of the fleet's configuration beyond each key's own: names that collide,
@@ -113,11 +119,23 @@ final class FleetRules {
 				problems.add(at + ".name: '" + user.name() + "' is also the name of redoubt.service.users["
 						+ seen.get(user.name()) + "]");
 			}
-			if (user.password() == null || user.password().isEmpty()) {
-				problems.add(at + ".password: missing (there is no default password)");
+			if (user.password() != null && user.passwordFile() != null) {
+				problems.add(at + ": give password or password-file, not both");
 			}
-			else if (user.password().reveal().length() < 12) {
-				problems.add(at + ".password: shorter than 12 characters");
+			else {
+				String key = at + (user.passwordFile() != null ? ".password-file" : ".password");
+				try {
+					Secret password = user.secret().orElse(null);
+					if (password == null || password.isEmpty()) {
+						problems.add(key + ": missing (there is no default password)");
+					}
+					else if (password.reveal().length() < 12) {
+						problems.add(key + ": shorter than 12 characters");
+					}
+				}
+				catch (IOException ex) {
+					problems.add(unreadable(key, user.passwordFile(), ex));
+				}
 			}
 			if (!"read".equals(user.role()) && !"write".equals(user.role())) {
 				problems.add(at + ".role: '" + user.role() + "' is not read or write");
@@ -126,11 +144,29 @@ final class FleetRules {
 		if (service.threads() != null && service.threads() < 1) {
 			problems.add("redoubt.service.threads: must be at least 1");
 		}
+		RedoubtProperties.Metadata metadata = service.metadata();
+		if (metadata.password() != null && metadata.passwordFile() != null) {
+			problems.add("redoubt.service.metadata: give password or password-file, not both");
+		}
+		else if (metadata.passwordFile() != null) {
+			try {
+				metadata.secret();
+			}
+			catch (IOException ex) {
+				problems.add(unreadable("redoubt.service.metadata.password-file", metadata.passwordFile(), ex));
+			}
+		}
 		if (service.metadata().url() != null && !service.metadata().url().startsWith("jdbc:postgresql:")
 				&& !service.metadata().url().startsWith("jdbc:h2:")) {
 			problems.add("redoubt.service.metadata.url: not a jdbc:postgresql: or jdbc:h2: URL");
 		}
 		return problems;
+	}
+
+	private static String unreadable(String key, Path file, IOException ex) {
+		String why = (ex instanceof NoSuchFileException) ? "no such file"
+				: (ex instanceof AccessDeniedException) ? "permission denied" : ex.getMessage();
+		return key + ": cannot read " + file + " (" + why + ")";
 	}
 
 	private static void cron(List<String> problems, String key, String expression) {

@@ -1,10 +1,12 @@
 package dev.redoubt.service.config;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -138,7 +140,7 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 			Boolean verifyAfterBackup, Map<String, Path> walSpools) {
 
 		public Service {
-			metadata = (metadata == null) ? new Metadata(null, null, null) : metadata;
+			metadata = (metadata == null) ? new Metadata(null, null, null, null) : metadata;
 			users = (users == null) ? List.of() : users;
 			walSpools = (walSpools == null) ? Map.of() : walSpools;
 		}
@@ -151,8 +153,15 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 * @param url JDBC URL ({@code jdbc:postgresql://...} in production)
 	 * @param username its role
 	 * @param password its password
+	 * @param passwordFile or a file holding it (a mounted secret)
 	 */
-	public record Metadata(String url, String username, Secret password) {
+	public record Metadata(String url, String username, Secret password, Path passwordFile) {
+
+		/** The password, read from {@code password-file} if one is named. */
+		public Optional<Secret> secret() throws IOException {
+			return readSecret(this.password, this.passwordFile);
+		}
+
 	}
 
 	/**
@@ -160,9 +169,20 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 *
 	 * @param name user name (HTTP basic authentication)
 	 * @param password password; there is no default
+	 * @param passwordFile or a file holding it (a mounted secret)
 	 * @param role {@code read} (list and inspect) or {@code write} (also trigger jobs)
 	 */
-	public record ApiUser(String name, Secret password, String role) {
+	public record ApiUser(String name, Secret password, Path passwordFile, String role) {
+
+		/** The password, read from {@code password-file} if one is named. */
+		public Optional<Secret> secret() throws IOException {
+			return readSecret(this.password, this.passwordFile);
+		}
+
+	}
+
+	private static Optional<Secret> readSecret(Secret password, Path passwordFile) throws IOException {
+		return (passwordFile != null) ? Optional.of(Secret.fromFile(passwordFile)) : Optional.ofNullable(password);
 	}
 
 	/**

@@ -124,6 +124,7 @@ class ServeIT {
 				  service:
 				    users:
 				      - { name: ops, role: admin }
+				      - { name: auditor, password-file: /nonexistent/auditor-password, role: read }
 				""".formatted(keyFile));
 		CliProcess.Run run = CliProcess.runIn(work, bad, Map.of(), List.of(), "serve");
 		assertThat(run.exit()).as(run.all()).isEqualTo(3);
@@ -133,7 +134,9 @@ class ServeIT {
 			.contains("redoubt.repositories[1].name: 'eu' is also the name of redoubt.repositories[0]")
 			.contains("redoubt.repositories[1]: access-key and secret-key must be given together")
 			.contains("redoubt.service.users[0].password: missing (there is no default password)")
-			.contains("redoubt.service.users[0].role: 'admin' is not read or write");
+			.contains("redoubt.service.users[0].role: 'admin' is not read or write")
+			.contains(
+					"redoubt.service.users[1].password-file: cannot read /nonexistent/auditor-password (no such file)");
 		assertThat(run.err()).doesNotContain("redoubt serve: replica");
 	}
 
@@ -196,6 +199,11 @@ class ServeIT {
 		assertThat(metrics)
 			.contains("redoubt_job_runs_total{job=\"logical-backup\",outcome=\"succeeded\",source=\"two\"}");
 		assertThat(api.get("/actuator/health", null, null).body()).contains("\"UP\"");
+		for (String probe : List.of("/actuator/health/liveness", "/actuator/health/readiness")) {
+			ApiClient.Response response = api.get(probe, null, null);
+			assertThat(response.status()).as(probe).isEqualTo(200);
+			assertThat(response.body()).as(probe).isEqualTo("{\"status\":\"UP\"}");
+		}
 	}
 
 	@Test
@@ -285,6 +293,13 @@ class ServeIT {
 		assertThat(s3.objectDirectory("us", "eu-only")).doesNotExist();
 		CliProcess.Run info = CliProcess.run(euOnly, "info", "--source", "one.crm", "--output", "json");
 		assertThat(info.out()).contains("\"missingIn\" : [ ]").doesNotContain("\"us\"");
+	}
+
+	/** The reader's password as a mounted secret would give it: a file. */
+	private static Path readerPasswordFile() throws IOException {
+		Path file = work.resolve("reader-password");
+		Files.writeString(file, READER_PASSWORD + "\n");
+		return file;
 	}
 
 	private static Map<String, String> apiView() throws Exception {
@@ -421,12 +436,12 @@ class ServeIT {
 				    cluster-checkin-interval: 1s
 				    users:
 				      - { name: writer, password: "%10$s", role: write }
-				      - { name: reader, password: "%11$s", role: read }
+				      - { name: reader, password-file: "%11$s", role: read }
 				server:
 				  port: %12$d
 				""".formatted(first.cluster().port(), password, schedules, second.cluster().port(),
 				s3.region("eu").endpoint(), S3RegionsExtension.BUCKET, s3.secretKey().reveal(),
-				s3.region("us").endpoint(), keyFile, WRITER_PASSWORD, READER_PASSWORD, port));
+				s3.region("us").endpoint(), keyFile, WRITER_PASSWORD, readerPasswordFile(), port));
 		return config;
 	}
 
