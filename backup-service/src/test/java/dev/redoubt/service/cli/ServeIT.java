@@ -37,9 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code redoubt serve} with the local default metadata database (H2 under ./.redoubt): a
- * fleet of two databases of one cluster and one of another, backed up every ten seconds
- * to two S3Proxy regions, each backup verified, retention expiring by policy; the REST
- * API, its security and {@code /actuator/prometheus}; the catalog rebuilt from the
+ * fleet of two databases of one cluster and one of another, backed up every twenty
+ * seconds to two S3Proxy regions, each backup verified, retention expiring by policy; the
+ * REST API, its security and {@code /actuator/prometheus}; the catalog rebuilt from the
  * repository after the metadata database is lost; configuration errors reported at once.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -145,9 +145,15 @@ class ServeIT {
 	void backsUpVerifiesAndExpiresTheFleetOnItsSchedules() throws Exception {
 		startServe(config("scheduled.yaml", true));
 		// three fires of every source, and retention having expired something of each
-		awaitUntil(Duration.ofSeconds(150),
+		awaitUntil(Duration.ofSeconds(240),
 				() -> expiredBy("one").size() + expiredBy("one.crm").size() > 1 && !expiredBy("two").isEmpty(),
 				"retention expired backups of every source");
+		// the newest backup is verified some seconds after it is taken (a sandbox
+		// restore):
+		// wait for a moment when the two that keep-last keeps are both verified
+		awaitUntil(Duration.ofSeconds(60),
+				() -> List.of("one", "one.crm", "two").stream().allMatch((source) -> verifiedBackups(source) >= 2),
+				"two verified backups of every source");
 
 		JsonNode sources = json(read("/api/sources"));
 		assertThat(sources.findValuesAsString("name")).containsExactly("one", "one.crm", "two");
@@ -236,10 +242,12 @@ class ServeIT {
 	@Test
 	@Order(4)
 	void theCatalogIsRebuiltFromTheRepositoryAloneAfterTheMetadataDatabaseIsLost() throws Exception {
-		// between fires (backups at :x0, retention at :x5), so no job is cut short
-		awaitUntil(Duration.ofSeconds(30), () -> {
-			int second = Instant.now().atZone(java.time.ZoneOffset.UTC).getSecond() % 10;
-			return second >= 7 && second <= 8 && noRunInProgress();
+		// between fires (backups at :00, :20, :40, retention 15 s later), so no job is
+		// cut
+		// short
+		awaitUntil(Duration.ofSeconds(90), () -> {
+			int second = Instant.now().atZone(java.time.ZoneOffset.UTC).getSecond() % 20;
+			return second >= 12 && second <= 17 && noRunInProgress();
 		}, "a quiet moment");
 		stopServe();
 		// the same fleet without schedules, so nothing changes while we compare
@@ -318,6 +326,22 @@ class ServeIT {
 			view.put(source, info.out());
 		}
 		return view;
+	}
+
+	private static int verifiedBackups(String source) {
+		try {
+			int verified = 0;
+			for (JsonNode backup : json(read("/api/sources/" + source + "/backups"))) {
+				JsonNode verification = backup.get("verification");
+				if (verification != null && !verification.isNull() && verification.get("verified").asBoolean()) {
+					verified++;
+				}
+			}
+			return verified;
+		}
+		catch (Exception ex) {
+			return 0;
+		}
 	}
 
 	private static boolean noRunInProgress() {
@@ -404,7 +428,7 @@ class ServeIT {
 	}
 
 	private static Path config(String name, boolean scheduled) throws IOException {
-		String schedules = scheduled ? "schedules: { logical: \"0/10 * * * * ?\", retention: \"5/10 * * * * ?\" }"
+		String schedules = scheduled ? "schedules: { logical: \"0/20 * * * * ?\", retention: \"15/20 * * * * ?\" }"
 				: "schedules: {}";
 		Path config = work.resolve(name);
 		Files.writeString(config, """

@@ -68,7 +68,8 @@ class HelmChartIT {
 		// the test hook is not in helm-java's output (hooks are left out); lint renders
 		// it
 		assertThat(objects).containsKeys("Deployment", "Service", "ConfigMap", "ServiceAccount", "ServiceMonitor",
-				"PrometheusRule");
+				"PrometheusRule", "PodDisruptionBudget");
+		assertThat(path(objects.get("PodDisruptionBudget"), "spec")).containsEntry("maxUnavailable", 1);
 		Map<String, Object> pod = path(objects.get("Deployment"), "spec", "template", "spec");
 		assertThat(path(objects.get("Deployment"), "spec")).containsEntry("replicas", 2);
 		assertThat(path(pod, "securityContext")).containsEntry("runAsNonRoot", true).containsEntry("runAsUser", 10001);
@@ -98,6 +99,11 @@ class HelmChartIT {
 			.contains("/var/lib/redoubt", "/var/lib/redoubt/sandbox", "/tmp");
 		assertThat(path(objects.get("ServiceMonitor"), "spec").toString()).contains("/actuator/prometheus")
 			.contains("redoubt-prometheus");
+		// logical backups alert after 26 h, weekly base backups after 8 days, each with a
+		// runbook
+		String rules = path(objects.get("PrometheusRule"), "spec").toString();
+		assertThat(rules).contains("{type=\"logical\"} > 93600").contains("{type=\"base\"} > 691200");
+		assertThat(rules.split("runbook_url=https://", -1)).hasSize(5);
 	}
 
 	@Test
