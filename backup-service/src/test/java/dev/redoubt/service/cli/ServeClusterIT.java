@@ -70,6 +70,9 @@ class ServeClusterIT {
 		source.sql("app", "CREATE TABLE events (id bigint PRIMARY KEY, payload text);"
 				+ " INSERT INTO events SELECT g, repeat('x', 100) FROM generate_series(1, 20000) g");
 		metadata.createDatabase("redoubt_meta");
+		// the metadata database's password as a mounted secret gives it: a file
+		Path metadataPassword = work.resolve("metadata-password");
+		Files.writeString(metadataPassword, metadata.password().reveal() + "\n");
 		config = work.resolve("redoubt.yaml");
 		Files.writeString(config, """
 				redoubt:
@@ -90,14 +93,14 @@ class ServeClusterIT {
 				    metadata:
 				      url: jdbc:postgresql://127.0.0.1:%8$d/redoubt_meta
 				      username: postgres
-				      password: "%9$s"
+				      password-file: %9$s
 				    cluster-checkin-interval: 1s
 				    verify-after-backup: false
 				    users:
 				      - { name: reader, password: reader-password-123, role: read }
 				""".formatted(source.cluster().port(), password, s3.region("eu").endpoint(), S3RegionsExtension.BUCKET,
 				s3.secretKey().reveal(), s3.region("us").endpoint(), keyFile, metadata.cluster().port(),
-				metadata.password().reveal()));
+				metadataPassword));
 	}
 
 	@AfterAll

@@ -74,7 +74,7 @@ class RetentionRepositoryPropertyTest {
 	void noFailureLosesWhatMustBeKeptAndAFailedListingDeletesNothing() throws Exception {
 		int listingFailures = 0;
 		int recoveredReadFailures = 0;
-		for (long seed = 1; seed <= 150; seed++) {
+		for (long seed = 1; seed <= 100; seed++) {
 			Random random = new Random(seed);
 			Path root = Files.createDirectory(dir.resolve("seed-" + seed));
 			FaultyStore eu = new FaultyStore(new LocalStore("eu", root.resolve("eu")));

@@ -41,7 +41,7 @@ class FireFenceTest {
 
 	@Test
 	void aCommitKeepsTheManifestUntilFinishedAndAStaleTokenIsRefused() {
-		String fire = "logical-backup/app/app@2026-12-06T02:00:00Z";
+		String fire = "logical-backup/app@2026-12-06T02:00:00Z";
 		OptionalLong first = this.fence.acquire(fire, "logical-backup", "app", "replica-a");
 		OptionalLong second = this.fence.acquire(fire, "logical-backup", "app", "replica-b");
 		assertThat(first).hasValue(1);
@@ -71,7 +71,7 @@ class FireFenceTest {
 
 	@Test
 	void aFailedRunCanBeTakenOnAgain() {
-		String fire = "base-backup/app/app@2026-12-06T03:00:00Z";
+		String fire = "base-backup/app@2026-12-06T03:00:00Z";
 		long token = this.fence.acquire(fire, "base-backup", "app", "replica-a").orElseThrow();
 
 		this.fence.failed(fire, token);

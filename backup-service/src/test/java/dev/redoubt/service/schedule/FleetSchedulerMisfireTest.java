@@ -55,7 +55,7 @@ class FleetSchedulerMisfireTest {
 			Thread.sleep(3000);
 
 			assertThat(fires).as("missed fires run once, at start").hasSize(1);
-			assertThat(fires.get(0)).startsWith("logical-backup/shop/shop@");
+			assertThat(fires.get(0)).startsWith("logical-backup/shop@");
 		}
 	}
 
