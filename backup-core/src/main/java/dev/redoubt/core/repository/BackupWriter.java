@@ -115,9 +115,7 @@ public final class BackupWriter {
 		this.fence.beforeManifest(this.source, this.id, bytes);
 		this.store.createInOrder(RepositoryLayout.manifest(this.source, this.id), bytes,
 				(region) -> this.crashPoint.reached(CrashPoint.AFTER_FIRST_MANIFEST));
-		for (var region : this.store.regions()) {
-			region.delete(RepositoryLayout.lock(this.source, this.id));
-		}
+		this.store.deleteEverywhere(RepositoryLayout.lock(this.source, this.id));
 	}
 
 	private record EncodedChunkInfo(long storedBytes, String storedSha256) {

@@ -115,9 +115,7 @@ public final class Repository implements AutoCloseable {
 				written.add(region.name());
 			}
 		}
-		for (ObjectStore region : this.store.regions()) {
-			region.delete(RepositoryLayout.lock(source, id));
-		}
+		this.store.deleteEverywhere(RepositoryLayout.lock(source, id));
 		return written;
 	}
 

@@ -81,6 +81,13 @@ public final class MultiRegionStore implements AutoCloseable {
 		awaitAll(writes);
 	}
 
+	/** Deletes the object in every region; a region without it is not an error. */
+	public void deleteEverywhere(String key) {
+		for (ObjectStore region : this.regions) {
+			region.delete(key);
+		}
+	}
+
 	/**
 	 * Creates the object region by region, in configuration order. A region that already
 	 * holds these very bytes (another process finished the write) is passed; one that

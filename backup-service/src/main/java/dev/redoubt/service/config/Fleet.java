@@ -206,15 +206,13 @@ public class Fleet {
 	/** The named source's connection; reads its password file. */
 	public ConnectionSpec source(String name) {
 		RedoubtProperties.Source source = sourceProperties(name);
-		Secret password = source.password();
-		if (source.passwordFile() != null) {
-			try {
-				password = Secret.fromFile(source.passwordFile());
-			}
-			catch (IOException ex) {
-				throw new RedoubtException(ErrorCode.CONFIG_INVALID, "cannot read password-file "
-						+ source.passwordFile() + " of source " + name + ": " + ex.getMessage());
-			}
+		Secret password;
+		try {
+			password = source.secret().orElse(null);
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "cannot read password-file " + source.passwordFile()
+					+ " of source " + name + ": " + ex.getMessage());
 		}
 		return new ConnectionSpec(source.url(), source.username(), password);
 	}

@@ -78,6 +78,11 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 			retention = (retention == null) ? new Retention(null, null, null, null, null, null) : retention;
 		}
 
+		/** The password, read from {@code password-file} if one is named. */
+		public Optional<Secret> secret() throws IOException {
+			return readSecret(this.password, this.passwordFile);
+		}
+
 		/**
 		 * The same source for another database of its cluster; a base backup is of the
 		 * whole cluster, so only the configured source schedules one.
