@@ -87,11 +87,11 @@ final class ChunkLoader {
 				task.chunk().id())) {
 			long count;
 			if (task.table() == null) {
-				count = loadLargeObjects(connection, copy, rows);
+				count = loadLargeObjects(connection, copy, rows, task.largeObjectOwners());
 			}
 			else {
-				String columns = String.join(", ", task.table().columns().stream().map(TableEntry::quote).toList());
-				count = copy.copyIn("COPY " + task.table().qualifiedName() + " (" + columns + ") FROM STDIN", rows);
+				count = copy.copyIn(CopyText.copyFromStdin(task.table().qualifiedName(),
+						task.table().columns().stream().map(TableEntry::quote).toList()), rows);
 			}
 			if (count != task.chunk().rows()) {
 				String message = "object " + task.chunk().key() + " loaded " + count + " rows into " + task.what()
@@ -124,15 +124,62 @@ final class ChunkLoader {
 		}
 	}
 
-	private static long loadLargeObjects(Connection connection, CopyManager copy, InputStream rows)
-			throws SQLException, IOException {
+	/**
+	 * Creates the large objects of one chunk, and gives each its owner and grants as
+	 * pg_dump would ({@code ALTER LARGE OBJECT ... OWNER TO}, then one {@code GRANT} per
+	 * {@code aclitem}); a role the target cluster lacks leaves the object owned by the
+	 * restoring role, with a warning, as pg_restore leaves it with an error.
+	 */
+	private static long loadLargeObjects(Connection connection, CopyManager copy, InputStream rows,
+			boolean ownersAndGrants) throws SQLException, IOException {
 		try (Statement statement = connection.createStatement()) {
-			statement.execute("CREATE TEMP TABLE IF NOT EXISTS redoubt_large_objects (loid oid, data bytea)"
-					+ " ON COMMIT DELETE ROWS");
-			long count = copy.copyIn("COPY redoubt_large_objects (loid, data) FROM STDIN", rows);
+			statement.execute("CREATE TEMP TABLE IF NOT EXISTS redoubt_large_objects"
+					+ " (loid oid, data bytea, owner name, acl text) ON COMMIT DELETE ROWS");
+			long count = copy.copyIn(
+					"COPY redoubt_large_objects (loid, data" + (ownersAndGrants ? ", owner, acl" : "") + ") FROM STDIN",
+					rows);
 			statement.execute("SELECT pg_catalog.lo_from_bytea(loid, data) FROM redoubt_large_objects");
+			if (ownersAndGrants) {
+				statement.execute(LARGE_OBJECT_OWNERS_AND_GRANTS);
+			}
 			return count;
 		}
 	}
+
+	private static final String LARGE_OBJECT_OWNERS_AND_GRANTS = """
+			DO $redoubt$
+			DECLARE
+			  lo record;
+			  item record;
+			BEGIN
+			  FOR lo IN SELECT loid, owner, acl FROM redoubt_large_objects ORDER BY loid LOOP
+			    IF lo.owner IS NOT NULL THEN
+			      IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = lo.owner) THEN
+			        EXECUTE format('ALTER LARGE OBJECT %s OWNER TO %I', lo.loid, lo.owner);
+			      ELSE
+			        RAISE WARNING 'large object %: role % does not exist; left owned by %', lo.loid, lo.owner, current_user;
+			        CONTINUE;
+			      END IF;
+			    END IF;
+			    IF lo.acl IS NOT NULL THEN
+			      EXECUTE format('REVOKE ALL ON LARGE OBJECT %s FROM PUBLIC', lo.loid);
+			      EXECUTE format('REVOKE ALL ON LARGE OBJECT %s FROM %I', lo.loid, coalesce(lo.owner, current_user));
+			      FOR item IN SELECT g->>'grantee' AS grantee, g->>'privilege' AS privilege, (g->>'grantable')::boolean AS grantable
+			          FROM pg_catalog.json_array_elements(lo.acl::json) g LOOP
+			        IF item.privilege NOT IN ('SELECT', 'UPDATE') THEN
+			          RAISE EXCEPTION 'large object %: unknown privilege %', lo.loid, item.privilege;
+			        ELSIF item.grantee IS NOT NULL
+			            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = item.grantee) THEN
+			          RAISE WARNING 'large object %: role % does not exist; % not granted', lo.loid, item.grantee, item.privilege;
+			        ELSE
+			          EXECUTE format('GRANT %s ON LARGE OBJECT %s TO %s%s', item.privilege, lo.loid,
+			              CASE WHEN item.grantee IS NULL THEN 'PUBLIC' ELSE quote_ident(item.grantee) END,
+			              CASE WHEN item.grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+			        END IF;
+			      END LOOP;
+			    END IF;
+			  END LOOP;
+			END
+			$redoubt$""";
 
 }

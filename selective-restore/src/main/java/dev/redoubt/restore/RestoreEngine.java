@@ -91,7 +91,9 @@ public final class RestoreEngine {
 			remaining.put(table, new AtomicInteger(table.chunks().size()));
 			table.chunks().forEach((chunk) -> plan.add(new LoadTask(table, chunk)));
 		}
-		manifest.largeObjects().chunks().forEach((chunk) -> plan.add(new LoadTask(null, chunk)));
+		manifest.largeObjects()
+			.chunks()
+			.forEach((chunk) -> plan.add(new LoadTask(null, chunk, manifest.largeObjects().withOwnersAndGrants())));
 		plan.sort(Comparator.comparingLong((LoadTask t) -> t.chunk().plainBytes()).reversed());
 		ConcurrentLinkedQueue<LoadTask> tasks = new ConcurrentLinkedQueue<>(plan);
 		AtomicInteger done = new AtomicInteger();

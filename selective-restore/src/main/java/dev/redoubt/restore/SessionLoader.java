@@ -20,6 +20,7 @@ import org.postgresql.copy.CopyManager;
 import dev.redoubt.core.codec.ChunkDecoder;
 import dev.redoubt.core.codec.CorruptDataException;
 import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.pg.CopyText;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.progress.Progress;
@@ -125,7 +126,7 @@ final class SessionLoader implements AutoCloseable {
 	 */
 	long load(Connection connection, String table, List<String> columns, List<ChunkRef> chunks) throws SQLException {
 		CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
-		String sql = "COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN";
+		String sql = CopyText.copyFromStdin(table, columns);
 		long rows = 0;
 		try {
 			for (ChunkRef chunk : chunks) {
@@ -142,8 +143,8 @@ final class SessionLoader implements AutoCloseable {
 	long copy(Connection connection, String table, List<String> columns, ChunkRef chunk, byte[] rows)
 			throws SQLException {
 		try {
-			return copy(connection.unwrap(PGConnection.class).getCopyAPI(),
-					"COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN", table, chunk, rows);
+			return copy(connection.unwrap(PGConnection.class).getCopyAPI(), CopyText.copyFromStdin(table, columns),
+					table, chunk, rows);
 		}
 		catch (IOException ex) {
 			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE, "loading into " + table + " failed: " + ex, ex);

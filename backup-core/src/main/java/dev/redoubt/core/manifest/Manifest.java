@@ -83,8 +83,29 @@ public record Manifest(int formatVersion, String backupId, String type, Instant 
 	public record SchemaVersion(String table, String tool, String version) {
 	}
 
-	/** Every large object, as rows of {@code (oid, data)}. */
-	public record LargeObjects(long count, List<ChunkRef> chunks) {
+	/**
+	 * Every large object, as rows of its {@code columns}.
+	 *
+	 * @param count how many
+	 * @param chunks the rows
+	 * @param columns {@code [oid, data, owner, acl]} (owner's role name and the
+	 * {@code aclitem[]} text, so that owners and grants come back); {@code null} in
+	 * backups of format 1 and 2 before 2026-12, whose rows are {@code (oid, data)}
+	 */
+	public record LargeObjects(long count, List<ChunkRef> chunks, List<String> columns) {
+
+		/** The columns of each row of this backup's large-object chunks. */
+		public static final List<String> COLUMNS = List.of("oid", "data", "owner", "acl");
+
+		public LargeObjects(long count, List<ChunkRef> chunks) {
+			this(count, chunks, COLUMNS);
+		}
+
+		/** Whether the rows carry each object's owner and grants. */
+		public boolean withOwnersAndGrants() {
+			return COLUMNS.equals(this.columns);
+		}
+
 	}
 
 }

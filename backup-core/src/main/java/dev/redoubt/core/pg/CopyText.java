@@ -19,6 +19,17 @@ public final class CopyText {
 	private CopyText() {
 	}
 
+	/**
+	 * {@code COPY table (columns) FROM STDIN}; a table without columns ({@code CREATE
+	 * TABLE t ()}, or every column dropped) still holds rows, each an empty line, and
+	 * takes no column list at all ({@code ()} is a syntax error).
+	 * @param table the table, quoted
+	 * @param columns its columns, each quoted
+	 */
+	public static String copyFromStdin(String table, java.util.List<String> columns) {
+		return "COPY " + table + (columns.isEmpty() ? "" : " (" + String.join(", ", columns) + ")") + " FROM STDIN";
+	}
+
 	public static void applySessionSettings(Connection connection) throws SQLException {
 		try (Statement statement = connection.createStatement()) {
 			statement.execute(SESSION_SETTINGS);

@@ -14,6 +14,18 @@ final class ChunkPlanner {
 
 	private static final int PAGE_BYTES = 8192;
 
+	/**
+	 * A large object's grants by role name, as JSON ({@code [{"grantee": "alice" or null
+	 * for PUBLIC, "privilege": "SELECT", "grantable": false}]}); {@code null} for the
+	 * default privileges. Names, not an {@code aclitem[]}: a restore into a cluster that
+	 * lacks a role can skip that grant instead of failing to read the list.
+	 */
+	private static final String LARGE_OBJECT_GRANTS = "CASE WHEN lomacl IS NULL THEN NULL ELSE"
+			+ " (SELECT coalesce(json_agg(json_build_object('grantee', CASE WHEN a.grantee = 0 THEN NULL"
+			+ " ELSE pg_catalog.pg_get_userbyid(a.grantee) END, 'privilege', a.privilege_type,"
+			+ " 'grantable', a.is_grantable) ORDER BY a.grantee, a.privilege_type), '[]')"
+			+ " FROM pg_catalog.aclexplode(lomacl) a) END";
+
 	private ChunkPlanner() {
 	}
 
@@ -37,9 +49,10 @@ final class ChunkPlanner {
 			}
 		}
 		if (largeObjects) {
-			tasks.add(new ChunkTask(ChunkTask.LARGE_OBJECTS, 0,
-					"COPY (SELECT oid, lo_get(oid) FROM pg_largeobject_metadata ORDER BY oid) TO STDOUT", 0,
-					Long.MAX_VALUE));
+			tasks.add(new ChunkTask(
+					ChunkTask.LARGE_OBJECTS, 0, "COPY (SELECT oid, lo_get(oid), pg_catalog.pg_get_userbyid(lomowner), "
+							+ LARGE_OBJECT_GRANTS + " FROM pg_catalog.pg_largeobject_metadata ORDER BY oid) TO STDOUT",
+					0, Long.MAX_VALUE));
 		}
 		tasks.sort(Comparator.comparingLong(ChunkTask::estimatedPages).reversed());
 		return tasks;

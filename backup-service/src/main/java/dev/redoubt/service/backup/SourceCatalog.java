@@ -32,8 +32,10 @@ final class SourceCatalog {
 				+ " (SELECT quote_ident(pn.nspname) || '.' || quote_ident(p.relname) FROM pg_inherits i"
 				+ "   JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace"
 				+ "   WHERE i.inhrelid = c.oid AND c.relispartition) AS parent,"
-				+ " (SELECT array_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = c.oid"
-				+ "   AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,"
+				// a table may have no columns (CREATE TABLE t (), or every column
+				// dropped) and still rows
+				+ " (SELECT coalesce(array_agg(a.attname ORDER BY a.attnum), '{}') FROM pg_attribute a"
+				+ "   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,"
 				+ " (SELECT a.attname FROM pg_index x JOIN pg_attribute a ON a.attrelid = x.indrelid"
 				+ "   AND a.attnum = x.indkey[0] WHERE x.indrelid = c.oid AND x.indisprimary AND x.indnatts = 1"
 				+ "   AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)) AS key_column,"
