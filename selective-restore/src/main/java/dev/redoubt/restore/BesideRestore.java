@@ -92,7 +92,7 @@ final class BesideRestore {
 	 * stages and counts what the predicate selects (without one, nothing is loaded), and
 	 * rolls everything back.
 	 */
-	List<Outcome> restore(Connection connection, List<Placement> placements, String where,
+	List<Outcome> restore(Connection connection, List<Placement> placements, String where, PredicateSandbox judge,
 			List<SequenceEntry> sequences, boolean foreignKeysToOtherTables, boolean dryRun) throws SQLException {
 		connection.setAutoCommit(false);
 		try {
@@ -112,8 +112,10 @@ final class BesideRestore {
 				long rows = (dryRun && where == null) ? placement.entry().rows()
 						: this.loader.load(connection, relations.get(i), columns, placement.chunks());
 				if (where != null) {
-					rows = dryRun ? count(connection, relations.get(i), where)
-							: select(connection, relations.get(i), placement.destination(), columns, where);
+					String selected = judge.selectStaged(connection, relations.get(i), placement.original(),
+							placement.entry().qualifiedName(), where);
+					rows = dryRun ? count(connection, relations.get(i), selected)
+							: select(connection, relations.get(i), placement.destination(), columns, selected);
 				}
 				outcomes.add(new Outcome(rows, new ArrayList<>(), triggers(placement)));
 			}
@@ -233,41 +235,51 @@ final class BesideRestore {
 			throws SQLException {
 		execute(connection, placement.definitions().creation());
 		return (where == null) ? placement.destination().quoted()
-				: createStage(connection, placement, "redoubt_stage_" + index, where);
+				: createStage(connection, placement, "redoubt_stage_" + index, true);
 	}
 
 	/**
-	 * A temporary table of the backup's shape to stage a table's rows in, and the
-	 * predicate judged on it while it is empty.
+	 * A temporary table of the backup's shape to stage a table's rows in; with
+	 * {@code numbered}, each row numbered in load order
+	 * ({@link PredicateSandbox#POSITION}) so that a predicate judged elsewhere can name
+	 * the rows it selects.
 	 * @return the stage, qualified
 	 */
-	static String createStage(Connection connection, Placement placement, String name, String where)
+	static String createStage(Connection connection, Placement placement, String name, boolean numbered)
 			throws SQLException {
+		if (numbered && placement.entry().columns().isEmpty()) {
+			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
+					placement.entry().qualifiedName() + " has no columns, so --where has nothing to select its rows by",
+					"restore the table without --where", null);
+		}
 		try (Statement statement = connection.createStatement()) {
 			statement
 				.execute(TableDefinitions.asTemporary(placement.definitions().table(), placement.original(), name));
+			if (numbered) {
+				statement.execute("ALTER TABLE pg_temp." + TableEntry.quote(name) + " ADD COLUMN "
+						+ PredicateSandbox.QUOTED_POSITION + " bigint GENERATED ALWAYS AS IDENTITY");
+			}
 		}
-		String relation = "pg_temp." + name;
-		PredicateGuard.check(connection, relation, placement.entry().qualifiedName(), where);
-		return relation;
+		return "pg_temp." + TableEntry.quote(name);
 	}
 
 	/**
-	 * Inserts the staged rows the predicate selects into the destination.
+	 * Inserts the staged rows the predicate selected into the destination.
+	 * @param selected the condition {@link PredicateSandbox} wrote, never the predicate
 	 * @return rows inserted
 	 */
 	private static long select(Connection connection, String stage, QualifiedName destination, List<String> columns,
-			String where) throws SQLException {
+			String selected) throws SQLException {
 		String list = String.join(", ", columns);
 		try (Statement statement = connection.createStatement()) {
 			return statement.executeLargeUpdate("INSERT INTO " + destination.quoted() + " (" + list
-					+ ") OVERRIDING SYSTEM VALUE SELECT " + list + " FROM " + stage + " WHERE (" + where + ")");
+					+ ") OVERRIDING SYSTEM VALUE SELECT " + list + " FROM " + stage + " WHERE " + selected);
 		}
 	}
 
-	private static long count(Connection connection, String stage, String where) throws SQLException {
+	private static long count(Connection connection, String stage, String selected) throws SQLException {
 		try (Statement statement = connection.createStatement();
-				var rows = statement.executeQuery("SELECT count(*) FROM " + stage + " WHERE (" + where + ")")) {
+				var rows = statement.executeQuery("SELECT count(*) FROM " + stage + " WHERE " + selected)) {
 			rows.next();
 			return rows.getLong(1);
 		}

@@ -16,13 +16,13 @@ import dev.redoubt.core.repository.CrashPoint;
 
 /**
  * Merges staged rows into the live table in one transaction, by a conflict mode: the rows
- * the predicate selects go from the staged copy (a temporary table of the same session)
- * into a temporary table shaped like the live one, the differences are counted, and the
- * merge runs; with a dry run, or on any error, the transaction rolls back and the live
- * table is exactly as it was. Columns are matched by name: a column the live table gained
- * since the backup gets its default, a column it lost is refused unless
- * {@code allowDroppedColumns}, and a changed type is converted by PostgreSQL or fails
- * before anything is written.
+ * the predicate selected (judged in a {@link PredicateSandbox}) go from the staged copy
+ * (a temporary table of the same session) into a temporary table shaped like the live
+ * one, the differences are counted, and the merge runs; with a dry run, or on any error,
+ * the transaction rolls back and the live table is exactly as it was. Columns are matched
+ * by name: a column the live table gained since the backup gets its default, a column it
+ * lost is refused unless {@code allowDroppedColumns}, and a changed type is converted by
+ * PostgreSQL or fails before anything is written.
  */
 final class LiveTableMerge {
 
@@ -38,6 +38,22 @@ final class LiveTableMerge {
 	record Counts(long inserted, long updated, long unchanged, long deleted, List<String> droppedColumns) {
 	}
 
+	/**
+	 * Which live rows a predicate selects ({@link PredicateSandbox#selectLive}), for
+	 * {@code replace}.
+	 */
+	@FunctionalInterface
+	interface LiveSelection {
+
+		/**
+		 * @param live the live table, quoted, locked against writers by the caller
+		 * @param columns the columns live table and backup share
+		 * @return an SQL condition on the live table's rows
+		 */
+		String select(Connection connection, String live, List<String> columns) throws SQLException;
+
+	}
+
 	private LiveTableMerge() {
 	}
 
@@ -45,9 +61,14 @@ final class LiveTableMerge {
 	 * Merges, then commits; rolls back on any error and on a dry run.
 	 * @param connection a session in a transaction that holds the staged rows
 	 * @param stage the temporary table holding the fetched rows in the backup's shape
+	 * @param stageSelected a condition on the staged rows (the ones a predicate
+	 * selected), or {@code null} for all
+	 * @param liveSelection with a predicate, which live rows it selects; else
+	 * {@code null}
 	 */
-	static Counts merge(Connection connection, TableEntry table, String stage, String where, ConflictMode mode,
-			boolean dryRun, boolean allowDroppedColumns, boolean disableTriggers) {
+	static Counts merge(Connection connection, TableEntry table, String stage, String stageSelected,
+			LiveSelection liveSelection, ConflictMode mode, boolean dryRun, boolean allowDroppedColumns,
+			boolean disableTriggers) {
 		String live = table.qualifiedName();
 		try {
 			try {
@@ -71,8 +92,17 @@ final class LiveTableMerge {
 					statement.execute("CREATE TEMP TABLE redoubt_incoming ON COMMIT DROP AS SELECT " + list + " FROM "
 							+ live + " WITH NO DATA");
 				}
-				transfer(connection, stage, shared, columns, where);
-				Counts counts = count(connection, live, shared, columns.primaryKey(), where, mode, dropped);
+				transfer(connection, stage, shared, columns, stageSelected);
+				String liveSelected = null;
+				if (mode == ConflictMode.REPLACE && liveSelection != null) {
+					// the rows judged are the rows deleted: no writer moves them in
+					// between
+					try (Statement statement = connection.createStatement()) {
+						statement.execute("LOCK TABLE ONLY " + live + " IN EXCLUSIVE MODE");
+					}
+					liveSelected = liveSelection.select(connection, live, shared);
+				}
+				Counts counts = count(connection, live, shared, columns.primaryKey(), liveSelected, mode, dropped);
 				if (mode == ConflictMode.FAIL && counts.unchanged() + counts.updated() > 0) {
 					throw new RedoubtException(ErrorCode.OBJECT_EXISTS,
 							(counts.unchanged() + counts.updated()) + " of the restored rows exist in " + live
@@ -80,7 +110,7 @@ final class LiveTableMerge {
 							"choose --conflict skip, upsert or replace", null);
 				}
 				if (!dryRun) {
-					apply(connection, live, shared, columns, where, mode);
+					apply(connection, live, shared, columns, liveSelected, mode);
 					CrashPoint.fromSystemProperty().reached(CrashPoint.DURING_MERGE);
 					connection.commit();
 				}
@@ -110,13 +140,13 @@ final class LiveTableMerge {
 	 * cannot make fails here, before the live table is written.
 	 */
 	private static void transfer(Connection connection, String stage, List<String> shared, LiveColumns live,
-			String where) throws SQLException {
+			String selected) throws SQLException {
 		String select = shared.stream()
 			.map((c) -> "CAST(s." + quote(c) + " AS " + live.types().get(live.names().indexOf(c)) + ")")
 			.collect(Collectors.joining(", "));
 		try (Statement statement = connection.createStatement()) {
 			statement.executeUpdate("INSERT INTO redoubt_incoming (" + quoted(shared) + ") SELECT " + select + " FROM "
-					+ stage + " s" + ((where == null) ? "" : " WHERE (" + where + ")"));
+					+ stage + " s" + ((selected == null) ? "" : " WHERE " + selected));
 		}
 		catch (SQLException ex) {
 			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
@@ -128,11 +158,11 @@ final class LiveTableMerge {
 	}
 
 	private static Counts count(Connection connection, String live, List<String> columns, List<String> key,
-			String where, ConflictMode mode, List<String> dropped) throws SQLException {
+			String liveSelected, ConflictMode mode, List<String> dropped) throws SQLException {
 		long incoming = single(connection, "SELECT count(*) FROM redoubt_incoming");
 		if (mode == ConflictMode.REPLACE) {
 			long deleted = single(connection,
-					"SELECT count(*) FROM " + live + ((where == null) ? "" : " WHERE (" + where + ")"));
+					"SELECT count(*) FROM ONLY " + live + ((liveSelected == null) ? "" : " WHERE " + liveSelected));
 			return new Counts(incoming, 0, 0, deleted, dropped);
 		}
 		String match = key.isEmpty() ? rowsEqual(columns)
@@ -147,7 +177,7 @@ final class LiveTableMerge {
 	}
 
 	private static void apply(Connection connection, String live, List<String> columns, LiveColumns liveColumns,
-			String where, ConflictMode mode) throws SQLException {
+			String liveSelected, ConflictMode mode) throws SQLException {
 		String list = quoted(columns);
 		String insert = "INSERT INTO " + live + " (" + list + ")"
 				+ (liveColumns.hasIdentityAlways() ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + list
@@ -173,7 +203,8 @@ final class LiveTableMerge {
 					statement.executeUpdate(insert + " ON CONFLICT (" + key + ")" + update);
 				}
 				case REPLACE -> {
-					statement.executeUpdate("DELETE FROM " + live + ((where == null) ? "" : " WHERE (" + where + ")"));
+					statement.executeUpdate(
+							"DELETE FROM ONLY " + live + ((liveSelected == null) ? "" : " WHERE " + liveSelected));
 					statement.executeUpdate(insert);
 				}
 			}

@@ -111,19 +111,23 @@ public final class TableRestore {
 			}
 			List<BesideRestore.Placement> placements = plan(tables, chunks, definitions, request, destinationSchema);
 			log.debug("table definitions read from the schema archive");
-			if (inSandbox) {
-				results = inSandbox(manifest, schema, major, placements, request, loader);
-				destination = request.dryRun() ? "nothing written (dry run)" : request.toFile().toString();
-			}
-			else if (request.intoExisting()) {
-				results = merge(placements, request, loader);
-				destination = request.dryRun() ? "nothing written (dry run)"
-						: "the live table(s) in database " + request.target().database();
-			}
-			else {
-				results = beside(request.target(), manifest, placements, request, loader);
-				destination = request.dryRun() ? "nothing written (dry run)"
-						: "database " + request.target().database();
+			// a predicate is judged in a sandbox of its own, never where it could do harm
+			try (PredicateSandbox judge = (request.where() == null) ? null
+					: PredicateSandbox.start(this.sandboxKind, this.sandboxRoot, major, schema)) {
+				if (inSandbox) {
+					results = inSandbox(manifest, schema, major, placements, request, loader, judge);
+					destination = request.dryRun() ? "nothing written (dry run)" : request.toFile().toString();
+				}
+				else if (request.intoExisting()) {
+					results = merge(placements, request, loader, judge);
+					destination = request.dryRun() ? "nothing written (dry run)"
+							: "the live table(s) in database " + request.target().database();
+				}
+				else {
+					results = beside(request.target(), manifest, placements, request, loader, judge);
+					destination = request.dryRun() ? "nothing written (dry run)"
+							: "database " + request.target().database();
+				}
 			}
 		}
 		finally {
@@ -217,7 +221,8 @@ public final class TableRestore {
 	}
 
 	private List<TableRestoreResult.Table> beside(ConnectionSpec target, Manifest manifest,
-			List<BesideRestore.Placement> placements, TableRestoreRequest request, SessionLoader loader) {
+			List<BesideRestore.Placement> placements, TableRestoreRequest request, SessionLoader loader,
+			PredicateSandbox judge) {
 		UnaryOperator<String> rename = renaming(request,
 				placements.stream().map(BesideRestore.Placement::entry).toList());
 		Map<QualifiedName, QualifiedName> names = destinations(placements, rename);
@@ -236,7 +241,7 @@ public final class TableRestore {
 			else {
 				try (Connection connection = target.open("redoubt table restore")) {
 					outcomes = new BesideRestore(loader, names, rename, names).restore(connection, placements,
-							request.where(), manifest.sequences(), request.foreignKeys(), request.dryRun());
+							request.where(), judge, manifest.sequences(), request.foreignKeys(), request.dryRun());
 				}
 			}
 		}
@@ -255,16 +260,21 @@ public final class TableRestore {
 
 	/** Merges into each live table, one transaction each. */
 	private List<TableRestoreResult.Table> merge(List<BesideRestore.Placement> placements, TableRestoreRequest request,
-			SessionLoader loader) {
+			SessionLoader loader, PredicateSandbox judge) {
 		List<TableRestoreResult.Table> results = new ArrayList<>();
 		for (BesideRestore.Placement placement : placements) {
 			try (Connection connection = request.target().open("redoubt table restore")) {
 				connection.setAutoCommit(false);
 				CopyText.applySessionSettings(connection);
-				String stage = BesideRestore.createStage(connection, placement, "redoubt_stage", request.where());
+				String stage = BesideRestore.createStage(connection, placement, "redoubt_stage", judge != null);
 				loader.load(connection, stage, placement.columns(), placement.chunks());
-				LiveTableMerge.Counts counts = LiveTableMerge.merge(connection, placement.entry(), stage,
-						request.where(), request.conflict(), request.dryRun(), request.allowDroppedColumns(),
+				String what = placement.entry().qualifiedName();
+				String stageSelected = (judge == null) ? null
+						: judge.selectStaged(connection, stage, placement.original(), what, request.where());
+				LiveTableMerge.LiveSelection liveSelection = (judge == null) ? null : (session, live, columns) -> judge
+					.selectLive(session, live, placement.original(), columns, what, request.where());
+				LiveTableMerge.Counts counts = LiveTableMerge.merge(connection, placement.entry(), stage, stageSelected,
+						liveSelection, request.conflict(), request.dryRun(), request.allowDroppedColumns(),
 						request.disableTriggers());
 				long selected = counts.inserted() + counts.updated() + counts.unchanged();
 				results.add(result(placement, selected, request.dryRun() ? null : placement.entry().qualifiedName(),
@@ -285,7 +295,8 @@ public final class TableRestore {
 	 * sandbox, the tables restored beside their empty originals there, then written out.
 	 */
 	private List<TableRestoreResult.Table> inSandbox(Manifest manifest, byte[] schema, int major,
-			List<BesideRestore.Placement> placements, TableRestoreRequest request, SessionLoader loader) {
+			List<BesideRestore.Placement> placements, TableRestoreRequest request, SessionLoader loader,
+			PredicateSandbox judge) {
 		try (Sandbox sandbox = Sandboxes.start(this.sandboxKind, major, this.sandboxRoot)) {
 			sandbox.createDatabase(STAGE);
 			ConnectionSpec stage = sandbox.connection(STAGE);
@@ -293,7 +304,7 @@ public final class TableRestore {
 					new RestoreOptions(request.jobs(), false, true))) {
 				restorer.preData();
 			}
-			List<TableRestoreResult.Table> results = beside(stage, manifest, placements, request, loader);
+			List<TableRestoreResult.Table> results = beside(stage, manifest, placements, request, loader, judge);
 			if (request.toFile() != null) {
 				writeFile(stage, placements.stream().map(BesideRestore.Placement::destination).toList(),
 						request.toFile(), major);

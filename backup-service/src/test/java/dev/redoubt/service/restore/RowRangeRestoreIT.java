@@ -68,6 +68,9 @@ class RowRangeRestoreIT {
 						+ " INSERT INTO public.readings SELECT g, g % 1000, g / 7.0 FROM generate_series(1, 5000000) g;"
 						+ " ANALYZE public.readings");
 		live = pg.connection("big");
+		// the sandbox that judges --where runs as the server's user, below this directory
+		java.nio.file.Files.setPosixFilePermissions(work,
+				java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
 		RepositoryKeys.generateKeyFile(work.resolve("master.key"));
 		keys = RepositoryKeys.fromKeyFile(work.resolve("master.key"));
 		try (Repository repository = repository()) {
