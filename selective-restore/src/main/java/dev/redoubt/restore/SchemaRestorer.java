@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.LibpqConnection;
 import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.pg.ToolProcess;
 import dev.redoubt.core.store.local.DirectoryTree;
@@ -137,10 +138,10 @@ final class SchemaRestorer implements AutoCloseable {
 			command.add("--no-owner");
 			command.add("--no-privileges");
 		}
-		this.target.libpqArguments().forEach((option, value) -> command.add(option + "=" + value));
-		command.add(this.archive.toString());
-		try {
-			ToolProcess.run(command, this.target.libpqEnvironment(), "pg_restore --section=" + section);
+		try (LibpqConnection connection = LibpqConnection.prepare(this.target, "redoubt restore schema")) {
+			command.add(connection.dbnameArgument());
+			command.add(this.archive.toString());
+			ToolProcess.run(command, Map.of(), "pg_restore --section=" + section);
 		}
 		catch (RedoubtException ex) {
 			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,

@@ -35,6 +35,7 @@ import dev.redoubt.core.manifest.Manifest;
 import dev.redoubt.core.manifest.TableEntry;
 import dev.redoubt.core.progress.Progress;
 import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.LibpqConnection;
 import dev.redoubt.core.pg.CopyText;
 import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.pg.ToolProcess;
@@ -407,8 +408,10 @@ public final class TableRestore {
 		dump.addAll(format);
 		dump.addAll(List.of("--no-owner", "--no-privileges", "-f", file.toString()));
 		dump.addAll(selection);
-		stage.libpqArguments().forEach((option, value) -> dump.add(option + "=" + value));
-		ToolProcess.run(dump, stage.libpqEnvironment(), "pg_dump of the staged tables");
+		try (LibpqConnection connection = LibpqConnection.prepare(stage, "redoubt table restore")) {
+			dump.add(connection.dbnameArgument());
+			ToolProcess.run(dump, Map.of(), "pg_dump of the staged tables");
+		}
 	}
 
 	private static void writeFile(ConnectionSpec stage, List<QualifiedName> tables, Path file, int major) {

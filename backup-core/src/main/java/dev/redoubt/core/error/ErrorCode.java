@@ -106,7 +106,21 @@ public enum ErrorCode {
 	 * Another service replica took this scheduled job over (this one was presumed dead):
 	 * its manifest was not written.
 	 */
-	FENCED(28, "job taken over by another replica");
+	FENCED(28, "job taken over by another replica"),
+
+	/**
+	 * A validly signed manifest where it does not belong: it names another backup id or
+	 * another source than where it was read, or its sequence is not above the backup
+	 * before it (a rollback).
+	 */
+	MANIFEST_SUBSTITUTED(29, "manifest substituted or rolled back"),
+
+	/**
+	 * A storage region answered, and refused the request (a 4xx other than access denied
+	 * or a missing object): a checksum that does not match ({@code BadDigest}), or a
+	 * request the bucket's settings do not allow.
+	 */
+	REGION_REFUSED(30, "storage region refused the request");
 
 	private final int exitCode;
 

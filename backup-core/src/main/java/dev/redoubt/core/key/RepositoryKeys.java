@@ -98,16 +98,51 @@ public final class RepositoryKeys {
 	public static void generateKeyFile(Path file) throws IOException {
 		byte[] master = new byte[32];
 		RANDOM.nextBytes(master);
-		Files.writeString(file, Base64.getEncoder().encodeToString(master) + "\n", StandardCharsets.US_ASCII);
+		// created private: never a moment in which another user can open it; never over
+		// an
+		// existing key (a backup written with it could not be read any more)
 		try {
-			Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+			Files.createFile(file, java.nio.file.attribute.PosixFilePermissions
+				.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
 		}
 		catch (UnsupportedOperationException ex) {
-			// not a POSIX filesystem: nothing to restrict
+			Files.createFile(file);
+		}
+		Files.writeString(file, Base64.getEncoder().encodeToString(master) + "\n", StandardCharsets.US_ASCII);
+	}
+
+	/**
+	 * Refuses a key file that others than its owner may read or write, as ssh refuses
+	 * such a private key: whoever reads it reads every backup.
+	 */
+	private static void requirePrivate(Path file) {
+		try {
+			java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files
+				.getPosixFilePermissions(file);
+			java.util.Set<java.nio.file.attribute.PosixFilePermission> others = java.util.EnumSet.of(
+					java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+					java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+					java.nio.file.attribute.PosixFilePermission.OTHERS_READ,
+					java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+			others.retainAll(permissions);
+			if (!others.isEmpty()) {
+				throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+						"key file " + file + " is readable or writable by others than its owner (mode "
+								+ java.nio.file.attribute.PosixFilePermissions.toString(permissions) + ")",
+						"chmod 600 " + file, null);
+			}
+		}
+		catch (UnsupportedOperationException ex) {
+			// not a POSIX filesystem: nothing to check
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+					"cannot read key file " + file + ": " + ex.getMessage(), ex);
 		}
 	}
 
 	private static byte[] readMasterKey(Path file) {
+		requirePrivate(file);
 		byte[] raw;
 		try {
 			raw = Files.readAllBytes(file);

@@ -27,11 +27,22 @@ import dev.redoubt.core.key.WrappedDataKey;
  * @param tarBytes size of the tar stream
  * @param chunks the tar stream's chunks, in order
  * @param pgBasebackup version of the tool used
+ * @param sequence this backup's place among the source's base backups (1, 2, …);
+ * {@code null} in manifests written before it existed
  */
 public record BaseBackupManifest(int formatVersion, String backupId, String type, Instant startedAt,
 		Instant completedAt, Manifest.SourceIdentity source, int timeline, String startLsn, String stopLsn,
 		Instant stopTime, long walSegmentBytes, String superuser, WrappedDataKey dataKey, long tarBytes,
-		List<ChunkRef> chunks, String pgBasebackup) {
+		List<ChunkRef> chunks, String pgBasebackup, Long sequence) implements SignedManifest {
+
+	/** A manifest without a sequence (tests, and manifests of older releases). */
+	public BaseBackupManifest(int formatVersion, String backupId, String type, Instant startedAt, Instant completedAt,
+			Manifest.SourceIdentity source, int timeline, String startLsn, String stopLsn, Instant stopTime,
+			long walSegmentBytes, String superuser, WrappedDataKey dataKey, long tarBytes, List<ChunkRef> chunks,
+			String pgBasebackup) {
+		this(formatVersion, backupId, type, startedAt, completedAt, source, timeline, startLsn, stopLsn, stopTime,
+				walSegmentBytes, superuser, dataKey, tarBytes, chunks, pgBasebackup, null);
+	}
 
 	public static final String TYPE = "base";
 

@@ -26,11 +26,22 @@ import dev.redoubt.core.key.WrappedDataKey;
  * @param tools versions of the client tools used
  * @param schemaVersion the newest migration recorded by a migrations table (Flyway,
  * Liquibase, Rails or configured), or {@code null} when the database has none
+ * @param sequence this backup's place among the source's logical backups (1, 2, …), one
+ * above the newest before it; {@code null} in manifests written before it existed
  */
 public record Manifest(int formatVersion, String backupId, String type, Instant startedAt, Instant completedAt,
 		SourceIdentity source, Snapshot snapshot, WrappedDataKey dataKey, ChunkRef schema, List<TableEntry> tables,
 		List<SequenceEntry> sequences, LargeObjects largeObjects, List<String> materializedViews, Tools tools,
-		SchemaVersion schemaVersion) {
+		SchemaVersion schemaVersion, Long sequence) implements SignedManifest {
+
+	/** A manifest without a sequence (tests, and manifests of older releases). */
+	public Manifest(int formatVersion, String backupId, String type, Instant startedAt, Instant completedAt,
+			SourceIdentity source, Snapshot snapshot, WrappedDataKey dataKey, ChunkRef schema, List<TableEntry> tables,
+			List<SequenceEntry> sequences, LargeObjects largeObjects, List<String> materializedViews, Tools tools,
+			SchemaVersion schemaVersion) {
+		this(formatVersion, backupId, type, startedAt, completedAt, source, snapshot, dataKey, schema, tables,
+				sequences, largeObjects, materializedViews, tools, schemaVersion, null);
+	}
 
 	/** Every chunk of the backup: the schema, each table's, the large objects'. */
 	public List<ChunkRef> allChunks() {
@@ -45,7 +56,7 @@ public record Manifest(int formatVersion, String backupId, String type, Instant 
 	public Manifest withDataKey(WrappedDataKey key) {
 		return new Manifest(this.formatVersion, this.backupId, this.type, this.startedAt, this.completedAt, this.source,
 				this.snapshot, key, this.schema, this.tables, this.sequences, this.largeObjects, this.materializedViews,
-				this.tools, this.schemaVersion);
+				this.tools, this.schemaVersion, this.sequence);
 	}
 
 	/** The one format version this build writes and reads. */

@@ -29,9 +29,12 @@ public final class CopyOutProcess implements AutoCloseable {
 
 	private final String what;
 
-	private CopyOutProcess(Process process, String what) {
+	private final LibpqConnection connection;
+
+	private CopyOutProcess(Process process, String what, LibpqConnection connection) {
 		this.process = process;
 		this.what = what;
+		this.connection = connection;
 		this.errors = ToolProcess.collect(process.getErrorStream(), "psql");
 	}
 
@@ -41,9 +44,9 @@ public final class CopyOutProcess implements AutoCloseable {
 	 */
 	public static CopyOutProcess start(Path psql, ConnectionSpec source, String snapshotId, String copySql,
 			String applicationName) {
-		List<String> command = new ArrayList<>(
-				List.of(psql.toString(), "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1"));
-		source.libpqArguments().forEach((option, value) -> command.add(option + "=" + value));
+		LibpqConnection connection = LibpqConnection.prepare(source, applicationName);
+		List<String> command = new ArrayList<>(List.of(psql.toString(), "-X", "-q", "--no-password", "-v",
+				"ON_ERROR_STOP=1", connection.dbnameArgument()));
 		// SET TRANSACTION SNAPSHOT must be the transaction's first statement;
 		// row_security
 		// off makes a role that cannot bypass row security fail instead of reading
@@ -54,15 +57,14 @@ public final class CopyOutProcess implements AutoCloseable {
 		}
 		command.addAll(
 				List.of("-c", "SET row_security = off; " + CopyText.SESSION_SETTINGS, "-c", copySql, "-c", "COMMIT"));
-		ProcessBuilder builder = new ProcessBuilder(command);
-		builder.environment().putAll(source.libpqEnvironment());
-		builder.environment().put("PGAPPNAME", applicationName);
+		ProcessBuilder builder = connection.processBuilder(command);
 		try {
 			Process process = builder.start();
 			process.getOutputStream().close();
-			return new CopyOutProcess(process, copySql);
+			return new CopyOutProcess(process, copySql, connection);
 		}
 		catch (IOException ex) {
+			connection.close();
 			throw new RedoubtException(ErrorCode.PG_TOOL_UNSUITABLE, "cannot start " + psql + ": " + ex.getMessage(),
 					ex);
 		}
@@ -102,6 +104,7 @@ public final class CopyOutProcess implements AutoCloseable {
 		if (this.process.isAlive()) {
 			this.process.destroyForcibly();
 		}
+		this.connection.close();
 	}
 
 }

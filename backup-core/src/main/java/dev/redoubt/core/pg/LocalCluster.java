@@ -144,8 +144,8 @@ public final class LocalCluster implements AutoCloseable {
 
 	/** The superuser's connection to {@code database} over TCP. */
 	public ConnectionSpec connection(String database) {
-		return new ConnectionSpec("jdbc:postgresql://127.0.0.1:" + this.port + "/" + database, SUPERUSER,
-				this.password);
+		return new ConnectionSpec(ConnectionSpec.urlWithDatabase("jdbc:postgresql://127.0.0.1:" + this.port, database),
+				SUPERUSER, this.password);
 	}
 
 	/**
@@ -155,7 +155,7 @@ public final class LocalCluster implements AutoCloseable {
 	public void psql(String database, String... arguments) {
 		List<String> command = new ArrayList<>(List.of(PgTools.find("psql", 10).toString(), "-X", "-q", "-v",
 				"ON_ERROR_STOP=1", "-h", this.baseDirectory.toString(), "-p", Integer.toString(this.port), "-U",
-				SUPERUSER, "-d", database));
+				SUPERUSER, "-d", "dbname=" + ConnectionSpec.conninfoValue(database)));
 		command.addAll(List.of(arguments));
 		ToolProcess.run(command, Map.of(), "psql");
 	}

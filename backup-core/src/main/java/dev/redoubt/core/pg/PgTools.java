@@ -64,7 +64,7 @@ public final class PgTools {
 	/** The directory {@code pg_config --bindir} names, if a pg_config is on the PATH. */
 	private static Optional<Path> pgConfigBinDir() {
 		try {
-			Process process = new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
+			Process process = ToolProcess.builder(List.of("pg_config", "--bindir")).redirectErrorStream(true).start();
 			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
 			return (process.waitFor() == 0 && !output.isEmpty()) ? Optional.of(Path.of(output)) : Optional.empty();
 		}
@@ -86,7 +86,9 @@ public final class PgTools {
 	/** The version a program reports. */
 	public static ServerVersion version(Path program) {
 		try {
-			Process process = new ProcessBuilder(program.toString(), "--version").redirectErrorStream(true).start();
+			Process process = ToolProcess.builder(List.of(program.toString(), "--version"))
+				.redirectErrorStream(true)
+				.start();
 			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 			process.waitFor();
 			return ServerVersion.parseToolOutput(output);

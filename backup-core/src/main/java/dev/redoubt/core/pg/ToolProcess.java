@@ -49,17 +49,50 @@ public final class ToolProcess {
 		return wrapped;
 	}
 
+	/** What a child process may inherit of this process's environment. */
+	private static final java.util.Set<String> INHERITED = java.util.Set.of("PATH", "HOME", "LANG", "LANGUAGE",
+			"LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_COLLATE", "LC_NUMERIC", "LC_TIME", "LC_MONETARY", "TZ", "TMPDIR",
+			"USER", "LOGNAME");
+
+	/**
+	 * Reduces a child's environment to the locale, time zone, paths and user: this
+	 * process's environment may hold secrets ({@code REDOUBT_*} settings,
+	 * {@code AWS_SECRET_ACCESS_KEY}, {@code PGPASSWORD}) and settings that would steer a
+	 * libpq tool elsewhere ({@code PGHOST}, {@code PGSERVICE}, {@code PGSSLMODE}); a
+	 * child gets none of them.
+	 */
+	public static void childEnvironment(Map<String, String> environment) {
+		environment.keySet().retainAll(INHERITED);
+	}
+
+	/** A builder for {@code command} with the reduced environment. */
+	public static ProcessBuilder builder(List<String> command) {
+		ProcessBuilder builder = new ProcessBuilder(command);
+		childEnvironment(builder.environment());
+		return builder;
+	}
+
 	/**
 	 * Runs {@code command} and returns its output.
 	 * @throws RedoubtException {@code PG_TOOL_FAILED} with the tail of its output if it
 	 * exits with a non-zero status
 	 */
 	public static String run(List<String> command, Map<String, String> environment, String what) {
-		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+		return run(command, environment, what, new byte[0]);
+	}
+
+	/**
+	 * Runs {@code command} with {@code input} on its standard input (SQL that holds a
+	 * secret goes there, never on a command line) and returns its output.
+	 */
+	public static String run(List<String> command, Map<String, String> environment, String what, byte[] input) {
+		ProcessBuilder builder = builder(command).redirectErrorStream(true);
 		builder.environment().putAll(environment);
 		try {
 			Process process = builder.start();
-			process.getOutputStream().close();
+			try (java.io.OutputStream stdin = process.getOutputStream()) {
+				stdin.write(input);
+			}
 			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 			int status = process.waitFor();
 			if (status != 0) {

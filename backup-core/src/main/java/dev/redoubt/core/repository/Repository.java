@@ -17,6 +17,8 @@ import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.manifest.Manifest;
+import dev.redoubt.core.manifest.SignedManifest;
+import dev.redoubt.core.manifest.BaseBackupManifest;
 import dev.redoubt.core.manifest.ManifestCodec;
 import dev.redoubt.core.manifest.SignedJson;
 import dev.redoubt.core.store.MultiRegionStore;
@@ -202,10 +204,24 @@ public final class Repository implements AutoCloseable {
 	 */
 	public BackupId resolve(String source, String idOrLatest) {
 		if ("latest".equals(idOrLatest)) {
+			BackupId newest = null;
 			for (BackupId id : backupIds(source)) {
-				if (status(source, id).restorable()) {
-					return id;
+				if (!status(source, id).restorable()) {
+					continue;
 				}
+				if (newest != null) {
+					if (source.endsWith("/base")) {
+						requireAscending(source, newest, id, BaseBackupManifest.class);
+					}
+					else {
+						requireAscending(source, newest, id, Manifest.class);
+					}
+					return newest;
+				}
+				newest = id;
+			}
+			if (newest != null) {
+				return newest;
 			}
 			throw new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
 					"source " + source + " has no complete backup in any region",
@@ -286,24 +302,85 @@ public final class Repository implements AutoCloseable {
 
 	/** Reads and verifies a manifest from the first region with a good copy. */
 	public Manifest readManifest(String source, BackupId id) {
+		return readManifest(source, id, Manifest.class);
+	}
+
+	/**
+	 * Reads and verifies a manifest of either kind ({@link Manifest}, a base backup's
+	 * {@link BaseBackupManifest}): its signature, and that it names the backup id and the
+	 * source it was read under. A validly signed manifest copied to another backup id or
+	 * another source's area is refused ({@code MANIFEST_SUBSTITUTED}) and the next
+	 * region's copy tried.
+	 */
+	public <T extends SignedManifest> T readManifest(String source, BackupId id, Class<T> type) {
 		String key = RepositoryLayout.manifest(source, id);
-		return this.store
-			.readFirstHealthy(key,
-					(region, bytes) -> ManifestCodec.decode(bytes, this.keys.signingKey(),
-							"manifest of backup " + id + " in region " + region.name()))
+		return this.store.readFirstHealthy(key, (region, bytes) -> {
+			T manifest = ManifestCodec.decode(bytes, this.keys.signingKey(),
+					"manifest of backup " + id + " in region " + region.name(), type);
+			String area = (manifest instanceof BaseBackupManifest) ? BaseBackupManifest.area(manifest.source().name())
+					: manifest.source().name();
+			if (!id.value().equals(manifest.backupId()) || !source.equals(area)) {
+				throw new RedoubtException(ErrorCode.MANIFEST_SUBSTITUTED,
+						"object " + key + " in region " + region.name() + " is a manifest of backup "
+								+ manifest.backupId() + " of source " + manifest.source().name() + ", not of backup "
+								+ id + " of source " + source
+								+ ": a signed manifest was copied where it does not belong",
+						"restore another backup; repo-check --repair rewrites it from a region with the right copy",
+						null);
+			}
+			return manifest;
+		})
 			.orElseThrow(() -> new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
 					"no region holds the manifest of backup " + id + " of source " + source));
 	}
 
-	/** Reads and verifies a manifest of another kind (a base backup's). */
-	public <T> T readManifest(String source, BackupId id, Class<T> type) {
-		String key = RepositoryLayout.manifest(source, id);
-		return this.store
-			.readFirstHealthy(key,
-					(region, bytes) -> ManifestCodec.decode(bytes, this.keys.signingKey(),
-							"manifest of backup " + id + " in region " + region.name(), type))
-			.orElseThrow(() -> new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
-					"no region holds the manifest of backup " + id + " of source " + source));
+	/**
+	 * The sequence number for the next backup of {@code area}: one above the newest
+	 * readable manifest's (1 for the first, or when the newest predate sequences).
+	 */
+	public <T extends SignedManifest> long nextSequence(String area, Class<T> type) {
+		for (BackupListing listing : list(area)) {
+			if (listing.regions().values().stream().noneMatch(BackupListing.RegionCopy::manifest)) {
+				continue;
+			}
+			try {
+				Long sequence = readManifest(area, listing.id(), type).sequence();
+				return (sequence == null) ? 1 : sequence + 1;
+			}
+			catch (RedoubtException ex) {
+				log.warn("manifest of backup {} of {} unreadable while numbering the next backup: {}", listing.id(),
+						area, ex.getMessage());
+			}
+		}
+		return 1;
+	}
+
+	/**
+	 * Refuses a newest backup whose sequence is not above the backup before it: a
+	 * manifest rolled back, or re-signed out of order, or ids from a clock that went
+	 * backwards. Manifests without a sequence (older releases) are not compared.
+	 */
+	private <T extends SignedManifest> void requireAscending(String area, BackupId newest, BackupId older,
+			Class<T> type) {
+		Long newer = readManifest(area, newest, type).sequence();
+		Long before;
+		try {
+			before = readManifest(area, older, type).sequence();
+		}
+		catch (RedoubtException ex) {
+			if (ex.code() == ErrorCode.MANIFEST_SUBSTITUTED) {
+				throw ex;
+			}
+			log.warn("cannot compare backup {} with the older backup {}: {}", newest, older, ex.getMessage());
+			return;
+		}
+		if (newer != null && before != null && newer <= before) {
+			throw new RedoubtException(ErrorCode.MANIFEST_SUBSTITUTED,
+					"manifest sequence " + newer + " of backup " + newest + " of " + area + " is not above " + before
+							+ " of the older backup " + older
+							+ ": the repository went backwards (a rolled-back or replaced manifest)",
+					"name a backup with --backup after checking the repository (repo-check)", null);
+		}
 	}
 
 	/**

@@ -27,7 +27,8 @@ import dev.redoubt.service.config.RedoubtProperties;
  * configured users (there is no default user or password), except the bare health status
  * a load balancer polls and Kubernetes' liveness and readiness probes. {@code read} users
  * may list and inspect, Prometheus included; only {@code write} users may trigger jobs.
- * No sessions, no CSRF tokens (no browser sessions to ride on).
+ * No sessions, no CSRF tokens; a write another site makes a browser send (riding on its
+ * cached Basic credentials) is refused by {@link CrossSiteRequestFilter}.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
@@ -50,7 +51,12 @@ public class ApiSecurity {
 			.anyRequest()
 			.denyAll())
 			.httpBasic((basic) -> basic.realmName("redoubt"))
+			// no sessions, so no CSRF tokens; but a browser re-sends cached Basic
+			// credentials with a request another site makes it send: such a request is
+			// refused by where it comes from (Sec-Fetch-Site, Origin)
 			.csrf((csrf) -> csrf.disable())
+			.addFilterBefore(new CrossSiteRequestFilter(),
+					org.springframework.security.web.authentication.www.BasicAuthenticationFilter.class)
 			.sessionManagement((sessions) -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS));
 		return http.build();
 	}

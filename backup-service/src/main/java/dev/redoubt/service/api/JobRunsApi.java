@@ -30,6 +30,9 @@ public class JobRunsApi {
 
 	private final JobRepository jobRepository;
 
+	/** The most runs one call returns: each costs the job repository a few queries. */
+	static final int MAX_LIMIT = 1000;
+
 	public JobRunsApi(JobRepository jobRepository) {
 		this.jobRepository = jobRepository;
 	}
@@ -38,6 +41,10 @@ public class JobRunsApi {
 	@Operation(summary = "Job runs, newest first, optionally of one source and one job")
 	public List<Map<String, Object>> runs(@RequestParam(required = false) String source,
 			@RequestParam(required = false) String job, @RequestParam(defaultValue = "100") int limit) {
+		if (limit < 1 || limit > MAX_LIMIT) {
+			throw new org.springframework.web.server.ResponseStatusException(
+					org.springframework.http.HttpStatus.BAD_REQUEST, "limit must be between 1 and " + MAX_LIMIT);
+		}
 		List<JobExecution> executions = new ArrayList<>();
 		for (String name : this.jobRepository.getJobNames()) {
 			if (job != null && !job.equals(name)) {

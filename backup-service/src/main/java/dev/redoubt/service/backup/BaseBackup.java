@@ -34,6 +34,7 @@ import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.manifest.Manifest;
 import dev.redoubt.core.manifest.ManifestCodec;
 import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.LibpqConnection;
 import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.pg.ServerVersion;
 import dev.redoubt.core.pg.ToolProcess;
@@ -89,13 +90,10 @@ public final class BaseBackup {
 				cluster.version(), cluster.systemIdentifier());
 		List<String> command = new ArrayList<>(List.of(pgBasebackup.toString(), "--pgdata=-", "--format=tar",
 				"--wal-method=fetch", "--checkpoint=fast", "--no-password", "--label=redoubt " + writer.id()));
-		Map<String, String> libpq = this.connection.libpqArguments();
-		libpq.remove("--dbname");
-		libpq.forEach((option, value) -> command.add(option + "=" + value));
-		ProcessBuilder builder = new ProcessBuilder(command);
-		builder.environment().putAll(this.connection.libpqEnvironment());
 		Streamed streamed;
-		try {
+		try (LibpqConnection libpq = LibpqConnection.prepare(this.connection, "redoubt base backup")) {
+			command.add(libpq.dbnameArgument());
+			ProcessBuilder builder = libpq.processBuilder(command);
 			Process process = builder.start();
 			process.getOutputStream().close();
 			CompletableFuture<String> errors = ToolProcess.collect(process.getErrorStream(), "pg_basebackup");
@@ -131,7 +129,8 @@ public final class BaseBackup {
 						cluster.version().number(), cluster.database()),
 				streamed.timeline(), streamed.startLsn(), streamed.stopLsn(), stopTime, cluster.walSegmentBytes(),
 				cluster.superuser(), writer.wrappedDataKey(), streamed.bytes(), streamed.chunks(),
-				PgTools.version(pgBasebackup).toString());
+				PgTools.version(pgBasebackup).toString(),
+				this.repository.nextSequence(BaseBackupManifest.area(this.source), BaseBackupManifest.class));
 		writer.commitEncoded(ManifestCodec.encodeRecord(manifest, this.repository.keys().signingKey()));
 		Duration took = Duration.between(started, this.clock.instant());
 		long stored = streamed.chunks().stream().mapToLong(ChunkRef::storedBytes).sum();

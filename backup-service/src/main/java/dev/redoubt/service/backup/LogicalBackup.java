@@ -159,7 +159,8 @@ public final class LogicalBackup {
 				coordinator.identity(), coordinator.snapshot(), writer.wrappedDataKey(), schema, tables,
 				coordinator.sequences(), largeObjects, coordinator.materializedViews(),
 				new Manifest.Tools(pgDumpVersion),
-				coordinator.schemaVersion(settings.migrationsTable(), settings.migrationsColumn()));
+				coordinator.schemaVersion(settings.migrationsTable(), settings.migrationsColumn()),
+				this.repository.nextSequence(coordinator.identity().name(), Manifest.class));
 	}
 
 	private static List<ChunkRef> ordered(List<ChunkResult> results) {

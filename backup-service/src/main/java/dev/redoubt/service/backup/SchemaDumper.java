@@ -13,6 +13,7 @@ import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.LibpqConnection;
 import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.pg.ServerVersion;
 import dev.redoubt.core.pg.ToolProcess;
@@ -45,13 +46,9 @@ final class SchemaDumper {
 
 	static ChunkRef dump(Path pgDump, ConnectionSpec source, String snapshotId, ChunkEncoder encoder,
 			BackupWriter writer) {
-		List<String> command = new ArrayList<>(List.of(pgDump.toString(), "--schema-only", "--format=custom",
-				"--snapshot=" + snapshotId, "--no-password"));
-		source.libpqArguments().forEach((option, value) -> command.add(option + "=" + value));
-		ProcessBuilder builder = new ProcessBuilder(command);
-		Map<String, String> environment = builder.environment();
-		environment.putAll(source.libpqEnvironment());
-		try {
+		try (LibpqConnection connection = LibpqConnection.prepare(source, "redoubt backup schema")) {
+			ProcessBuilder builder = connection.processBuilder(List.of(pgDump.toString(), "--schema-only",
+					"--format=custom", "--snapshot=" + snapshotId, "--no-password", connection.dbnameArgument()));
 			Process process = builder.start();
 			process.getOutputStream().close();
 			CompletableFuture<String> errors = ToolProcess.collect(process.getErrorStream(), "pg_dump");

@@ -41,9 +41,21 @@ public class RedoubtApplication implements CommandLineRunner, ExitCodeGenerator 
 	 */
 	public static int execute(String... args) {
 		String command = commandOf(args);
-		// help needs no database and no web server
 		boolean help = java.util.Arrays.stream(args)
 			.anyMatch((arg) -> java.util.List.of("-h", "--help", "-V", "--version").contains(arg));
+		if (!help) {
+			// strict, before Spring reads it: Spring would skip a missing file, ignore an
+			// unknown key and print a parse error with the offending line
+			try {
+				dev.redoubt.service.config.ConfigurationFile.check(java.nio.file.Path.of(configLocation(args)),
+						configNamed(args));
+			}
+			catch (dev.redoubt.core.error.RedoubtException ex) {
+				System.err.println("redoubt: " + ex.code().summary() + ": " + ex.describe());
+				return ex.code().exitCode();
+			}
+		}
+		// help needs no database and no web server
 		boolean metadata = METADATA_COMMANDS.contains(command) && !help;
 		if (metadata) {
 			// the build's ahead-of-time context is the one-shot CLI's (no web server, an
@@ -102,6 +114,11 @@ public class RedoubtApplication implements CommandLineRunner, ExitCodeGenerator 
 			}
 		}
 		return "";
+	}
+
+	/** Whether the global {@code --config} option names a file. */
+	static boolean configNamed(String[] args) {
+		return java.util.Arrays.stream(args).anyMatch((arg) -> arg.equals("--config") || arg.startsWith("--config="));
 	}
 
 	/**

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "wal-archiver", mixinStandardHelpOptions = true,
 		description = { "Archive a cluster's WAL to every region, continuously, until stopped (SIGTERM).",
 				"PostgreSQL's archive_command hands each file over through the spool: "
-						+ "archive_command = 'redoubt wal-push --spool DIR %p' returns 0 only once the file is "
+						+ "archive_command = 'redoubt wal-push --spool DIR %%p' returns 0 only once the file is "
 						+ "durable in every region. With --data-dir (or from the first request on) the archiver "
 						+ "also uploads ahead whatever PostgreSQL marked ready, --jobs at a time.",
 				"Meters (redoubt_wal_archive_lag_seconds, ...) are written to DIR/metrics.prom every second." },

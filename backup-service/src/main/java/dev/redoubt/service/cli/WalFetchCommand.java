@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
  * failure exits above 125, which makes PostgreSQL stop instead of ending recovery early.
  */
 @Command(name = "wal-fetch", mixinStandardHelpOptions = true,
-		description = { "Fetch one archived WAL file (restore_command: %f %p).",
+		description = { "Fetch one archived WAL file (restore_command: %%f %%p).",
 				"Exit 0: written to PATH; 1: the archive has no such file; 255: any other failure (PostgreSQL "
 						+ "then stops recovery instead of taking the failure for the end of the archive)." })
 public class WalFetchCommand implements Callable<Integer> {
@@ -30,10 +30,10 @@ public class WalFetchCommand implements Callable<Integer> {
 	@Option(names = "--source", required = true, paramLabel = "NAME", description = "Source the cluster belongs to.")
 	String source;
 
-	@Parameters(index = "0", paramLabel = "NAME", description = "The WAL file's name (%f).")
+	@Parameters(index = "0", paramLabel = "NAME", description = "The WAL file's name (%%f).")
 	String name;
 
-	@Parameters(index = "1", paramLabel = "PATH", description = "Where to write it (%p).")
+	@Parameters(index = "1", paramLabel = "PATH", description = "Where to write it (%%p).")
 	Path path;
 
 	private final Fleet fleet;

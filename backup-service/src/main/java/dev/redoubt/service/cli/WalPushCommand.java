@@ -18,16 +18,16 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "wal-push", mixinStandardHelpOptions = true,
 		description = {
-				"Archive one WAL file to every region (archive_command: %p); exit 0 once every region holds it.",
+				"Archive one WAL file to every region (archive_command: %%p); exit 0 once every region holds it.",
 				"This starts a JVM per file: for a busy server run 'redoubt wal-archiver' and use "
-						+ "'redoubt wal-push --spool DIR %p', which answers from it without a JVM." },
+						+ "'redoubt wal-push --spool DIR %%p', which answers from it without a JVM." },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class WalPushCommand implements Callable<Integer> {
 
 	@Option(names = "--source", required = true, paramLabel = "NAME", description = "Source the cluster belongs to.")
 	String source;
 
-	@Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (archive_command's %p).")
+	@Parameters(index = "0", paramLabel = "PATH", description = "The WAL file (archive_command's %%p).")
 	Path path;
 
 	private final Fleet fleet;

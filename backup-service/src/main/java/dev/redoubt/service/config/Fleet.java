@@ -33,6 +33,8 @@ import dev.redoubt.restore.sandbox.SandboxKind;
 @Component
 public class Fleet {
 
+	private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Fleet.class);
+
 	private volatile RedoubtProperties properties;
 
 	/** Databases found for sources with {@code databases: all}, by source name. */
@@ -81,12 +83,24 @@ public class Fleet {
 				continue;
 			}
 			try {
-				String own = SourceDatabases.databaseOf(entry.getValue().url());
-				this.discovered.put(entry.getKey(),
-						SourceDatabases.list(source(entry.getKey()))
-							.stream()
-							.filter((database) -> !database.equals(own))
-							.toList());
+				ConnectionSpec cluster = source(entry.getKey());
+				List<String> databases = new ArrayList<>();
+				for (String database : SourceDatabases.list(cluster)) {
+					if (database.equals(cluster.database())) {
+						continue;
+					}
+					if (!FleetRules.isName(database)) {
+						// the name becomes part of a source name and of object keys; the
+						// connection itself would be safe (keyword/value pairs), the
+						// layout not
+						log.warn("redoubt.sources.{}.databases: database {} is not backed up by 'all': only letters,"
+								+ " digits, '_', '.' and '-' can name a source; back it up as a source of its own",
+								entry.getKey(), ConnectionSpec.conninfoValue(database));
+						continue;
+					}
+					databases.add(database);
+				}
+				this.discovered.put(entry.getKey(), databases);
 			}
 			catch (RuntimeException ex) {
 				problems.add("redoubt.sources." + entry.getKey() + ".databases: cannot discover the databases: "

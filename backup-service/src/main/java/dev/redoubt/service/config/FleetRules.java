@@ -25,6 +25,13 @@ final class FleetRules {
 	/** Source names become the first segment of object keys. */
 	private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
 
+	/**
+	 * Whether {@code text} can name a source, region or database of the configuration.
+	 */
+	static boolean isName(String text) {
+		return NAME.matcher(text).matches();
+	}
+
 	private FleetRules() {
 	}
 

@@ -88,9 +88,7 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 		 * whole cluster, so only the configured source schedules one.
 		 */
 		public Source forDatabase(String database) {
-			String prefix = this.url.substring(0, this.url.indexOf('/', "jdbc:postgresql://".length()) + 1);
-			int query = this.url.indexOf('?');
-			String newUrl = prefix + database + ((query < 0) ? "" : this.url.substring(query));
+			String newUrl = dev.redoubt.core.pg.ConnectionSpec.urlWithDatabase(this.url, database);
 			Schedules own = new Schedules(this.schedules.logical(), null, this.schedules.verify(),
 					this.schedules.repoCheck(), this.schedules.retention());
 			return new Source(newUrl, this.username, this.password, this.passwordFile, this.pgDump, this.verify,

@@ -21,18 +21,6 @@ final class SourceDatabases {
 	private SourceDatabases() {
 	}
 
-	/** The database a {@code jdbc:postgresql://host:port/database?...} URL names. */
-	static String databaseOf(String url) {
-		String rest = url.substring("jdbc:postgresql://".length());
-		int slash = rest.indexOf('/');
-		if (slash < 0) {
-			return "";
-		}
-		String database = rest.substring(slash + 1);
-		int query = database.indexOf('?');
-		return (query < 0) ? database : database.substring(0, query);
-	}
-
 	/** Every database that accepts connections, templates excluded, by name. */
 	static List<String> list(ConnectionSpec connection) {
 		try (Connection session = connection.open("redoubt-discover");

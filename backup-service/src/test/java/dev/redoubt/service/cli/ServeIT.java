@@ -458,6 +458,9 @@ class ServeIT {
 				    jobs: 1
 				  service:
 				    cluster-checkin-interval: 1s
+				    # the default file, opened with AUTO_SERVER so that this test can read it beside serve
+				    metadata:
+				      url: "jdbc:h2:file:./.redoubt/metadata;AUTO_SERVER=TRUE"
 				    users:
 				      - { name: writer, password: "%10$s", role: write }
 				      - { name: reader, password-file: "%11$s", role: read }

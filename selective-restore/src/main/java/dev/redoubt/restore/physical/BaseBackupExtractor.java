@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -54,40 +56,7 @@ final class BaseBackupExtractor {
 				manifest.tarBytes());
 		try (InputStream tar = new ChunkStream(repository, manifest.chunks(), dataKey, fetchers, Math.max(1, jobs),
 				progress); TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
-			TarArchiveEntry entry;
-			byte[] buffer = new byte[256 * 1024];
-			while ((entry = entries.getNextEntry()) != null) {
-				Path target = dataDirectory.resolve(entry.getName()).normalize();
-				if (!target.startsWith(dataDirectory) || entry.getName().startsWith("/")) {
-					throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "base backup " + manifest.backupId()
-							+ " holds an entry outside the data directory: " + entry.getName());
-				}
-				if (entry.isDirectory()) {
-					Files.createDirectories(target);
-				}
-				else if (entry.isSymbolicLink()) {
-					Files.createDirectories(target.getParent());
-					Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
-				}
-				else if (entry.isFile()) {
-					Files.createDirectories(target.getParent());
-					try (OutputStream out = Files.newOutputStream(target)) {
-						int n;
-						while ((n = entries.read(buffer)) != -1) {
-							out.write(buffer, 0, n);
-						}
-					}
-				}
-				else {
-					continue;
-				}
-				if (!entry.isSymbolicLink()) {
-					Files.setPosixFilePermissions(target, permissions(entry.getMode()));
-					Files.setLastModifiedTime(target,
-							java.nio.file.attribute.FileTime.from(entry.getModTime().toInstant()));
-				}
-				ToolProcess.handToServerUser(target);
-			}
+			unpack(entries, dataDirectory, "base backup " + manifest.backupId());
 			tar.transferTo(OutputStream.nullOutputStream());
 			return manifest.tarBytes();
 		}
@@ -106,6 +75,83 @@ final class BaseBackupExtractor {
 			progress.finish();
 			fetchers.shutdownNow();
 		}
+	}
+
+	/**
+	 * Writes each entry of a tar stream under {@code dataDirectory}. Refused, before a
+	 * byte is written: an entry outside the directory (absolute, or {@code ..}), an entry
+	 * whose path passes through a symbolic link (an earlier entry may have made {@code a}
+	 * a link to {@code /}: {@code a/etc/x} must not land in {@code /etc}), an entry over
+	 * one that exists, and hard links, devices and FIFOs, which a base backup never
+	 * holds.
+	 * @param what the archive, for messages
+	 */
+	static void unpack(TarArchiveInputStream entries, Path dataDirectory, String what) throws IOException {
+		Path root = dataDirectory.toAbsolutePath().normalize();
+		TarArchiveEntry entry;
+		byte[] buffer = new byte[256 * 1024];
+		while ((entry = entries.getNextEntry()) != null) {
+			Path target = root.resolve(entry.getName()).normalize();
+			if (!target.startsWith(root) || target.equals(root) && !entry.isDirectory()
+					|| entry.getName().startsWith("/")) {
+				throw refused(what, entry, "it lies outside the data directory");
+			}
+			requireNoLinkOnTheWay(root, target, what, entry);
+			if (entry.isLink() || entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+				throw refused(what, entry, "it is a hard link, device or FIFO, which a base backup never holds");
+			}
+			if (entry.isDirectory()) {
+				if (Files.isSymbolicLink(target) || Files.exists(target, LinkOption.NOFOLLOW_LINKS)
+						&& !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+					throw refused(what, entry, "a file or link of that name exists");
+				}
+				Files.createDirectories(target);
+			}
+			else if (entry.isSymbolicLink()) {
+				Files.createDirectories(target.getParent());
+				Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
+			}
+			else if (entry.isFile()) {
+				Files.createDirectories(target.getParent());
+				try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+						StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+					int n;
+					while ((n = entries.read(buffer)) != -1) {
+						out.write(buffer, 0, n);
+					}
+				}
+				catch (java.nio.file.FileAlreadyExistsException ex) {
+					throw refused(what, entry, "an entry of that name was written before");
+				}
+			}
+			else {
+				throw refused(what, entry, "it is not a file, directory or symbolic link");
+			}
+			if (!entry.isSymbolicLink()) {
+				Files.setPosixFilePermissions(target, permissions(entry.getMode()));
+				Files.setLastModifiedTime(target,
+						java.nio.file.attribute.FileTime.from(entry.getModTime().toInstant()));
+			}
+			ToolProcess.handToServerUser(target);
+		}
+	}
+
+	/**
+	 * Refuses a path whose existing parents under {@code root} include a symbolic link.
+	 */
+	private static void requireNoLinkOnTheWay(Path root, Path target, String what, TarArchiveEntry entry) {
+		Path walked = root;
+		for (Path part : root.relativize(target.getParent() == null ? root : target.getParent())) {
+			walked = walked.resolve(part);
+			if (Files.isSymbolicLink(walked)) {
+				throw refused(what, entry, "its path passes through the symbolic link " + root.relativize(walked));
+			}
+		}
+	}
+
+	private static RedoubtException refused(String what, TarArchiveEntry entry, String why) {
+		return new RedoubtException(ErrorCode.CORRUPT_OBJECT,
+				what + " holds the entry " + entry.getName() + ", which is refused: " + why);
 	}
 
 	private static Set<PosixFilePermission> permissions(int mode) {

@@ -124,7 +124,8 @@ public final class PointInTimeRecovery {
 				command.addAll(List.of("-c", "listen_addresses=127.0.0.1", "-c", "hba_file=" + hba, "-c",
 						"password_encryption=scram-sha-256"));
 			}
-			Process server = new ProcessBuilder(ToolProcess.asServerUser(command)).redirectErrorStream(true)
+			Process server = ToolProcess.builder(ToolProcess.asServerUser(command))
+				.redirectErrorStream(true)
 				.redirectOutput(logFile.toFile())
 				.start();
 			Recovered recovered = new Recovered(server, postgres.resolveSibling("pg_ctl"), data, socket, port, work,
@@ -234,15 +235,20 @@ public final class PointInTimeRecovery {
 			if (this.password == null) {
 				throw new IllegalStateException("the recovery was not requested readable");
 			}
-			return new dev.redoubt.core.pg.ConnectionSpec("jdbc:postgresql://127.0.0.1:" + this.port + "/" + database,
-					this.superuser, this.password);
+			return new dev.redoubt.core.pg.ConnectionSpec(dev.redoubt.core.pg.ConnectionSpec
+				.urlWithDatabase("jdbc:postgresql://127.0.0.1:" + this.port, database), this.superuser, this.password);
 		}
 
 		/** Runs SQL through psql on the private socket, as the bootstrap superuser. */
 		public String psql(String database, String sql) {
-			return ToolProcess.run(ToolProcess.asServerUser(List.of(PgTools.find("psql", 10).toString(), "-X", "-q",
-					"-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", this.socket.toString(), "-p",
-					Integer.toString(this.port), "-U", this.superuser, "-d", database, "-c", sql)), Map.of(), "psql");
+			// the SQL goes on standard input: it may set a password, which a command line
+			// would show to every user of the machine
+			return ToolProcess.run(
+					ToolProcess.asServerUser(List.of(PgTools.find("psql", 10).toString(), "-X", "-q", "-A", "-t", "-v",
+							"ON_ERROR_STOP=1", "-h", this.socket.toString(), "-p", Integer.toString(this.port), "-U",
+							this.superuser, "-d",
+							"dbname=" + dev.redoubt.core.pg.ConnectionSpec.conninfoValue(database), "-f", "-")),
+					Map.of(), "psql", sql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
 		}
 
 		/**

@@ -58,8 +58,8 @@ public final class ContainerSandbox implements Sandbox {
 	@Override
 	public ConnectionSpec connection(String database) {
 		return new ConnectionSpec(
-				"jdbc:postgresql://" + this.container.getHost() + ":"
-						+ this.container.getMappedPort(PostgreSQLContainer.POSTGRESQL_PORT) + "/" + database,
+				ConnectionSpec.urlWithDatabase("jdbc:postgresql://" + this.container.getHost() + ":"
+						+ this.container.getMappedPort(PostgreSQLContainer.POSTGRESQL_PORT), database),
 				this.container.getUsername(), Secret.of(this.container.getPassword()));
 	}
 

@@ -40,9 +40,12 @@ import dev.redoubt.core.store.ObjectStore;
  * <p>
  * Create-only writes send {@code If-None-Match: *}, which AWS S3 enforces atomically; a
  * {@code HEAD} first also refuses an existing object on stores that ignore the header.
- * Transient failures are retried by the SDK's standard retry policy. Redoubt records its
- * own hashes, so the SDK's optional request and response checksums are only used where
- * required.
+ * Transient failures are retried by the SDK's standard retry policy. Every PUT carries
+ * the object's MD5 ({@code Content-MD5}) and SHA-256 ({@code x-amz-checksum-sha256}),
+ * computed here from the bytes Redoubt means to store: the store verifies them and
+ * refuses bytes damaged on the way ({@code BadDigest}), and AWS requires one of them on a
+ * PUT with Object Lock headers. A request the store refuses (4xx) is reported as refused,
+ * with the store's own code and message, never as an unreachable region.
  */
 public final class S3Store implements ObjectStore, AutoCloseable {
 
@@ -97,6 +100,8 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 						.key(this.prefix + key)
 						.ifNoneMatch("*")
 						.contentLength((long) length)
+						.contentMD5(digest("MD5", data, offset, length))
+						.checksumSHA256(digest("SHA-256", data, offset, length))
 						.applyMutation(this::objectLock),
 					RequestBody.fromInputStream(new java.io.ByteArrayInputStream(data, offset, length), length));
 		}
@@ -108,6 +113,18 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 		}
 		catch (SdkException ex) {
 			throw failure("write", key, ex);
+		}
+	}
+
+	/** The base64 digest of a byte range, as S3's checksum headers carry it. */
+	private static String digest(String algorithm, byte[] data, int offset, int length) {
+		try {
+			java.security.MessageDigest digest = java.security.MessageDigest.getInstance(algorithm);
+			digest.update(data, offset, length);
+			return java.util.Base64.getEncoder().encodeToString(digest.digest());
+		}
+		catch (java.security.NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(algorithm + " is part of every Java runtime", ex);
 		}
 	}
 
@@ -262,6 +279,15 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 				return new RedoubtException(ErrorCode.CONFIG_INVALID,
 						"cannot " + action + " " + where + ": the bucket does not exist",
 						"create bucket " + this.config.bucket() + " or fix redoubt.repositories", ex);
+			}
+			if (status >= 400 && status < 500 && status != 408 && status != 429) {
+				String message = (service.awsErrorDetails() != null) ? service.awsErrorDetails().errorMessage() : null;
+				return new RedoubtException(ErrorCode.REGION_REFUSED,
+						"cannot " + action + " " + where + ": the store refused the request (" + status + " " + detail
+								+ ((message != null) ? ": " + message : "") + ")",
+						"BadDigest means the bytes were damaged on the way; otherwise check the bucket's settings"
+								+ " (Object Lock, versioning) against repository " + name(),
+						ex);
 			}
 			return new RedoubtException(ErrorCode.REGION_UNREACHABLE,
 					"cannot " + action + " " + where + ": " + status + " " + detail, ex);
