@@ -17,7 +17,10 @@ final class ExitCodes {
 			+ " 24  repo-check found missing, corrupt or orphaned objects it did not repair%n"
 			+ " 25  invalid selection: no such table in the backup, or not a valid predicate on it%n"
 			+ " 26  a WAL file of that name is archived with different content (nothing overwritten)%n"
-			+ " 27  the WAL archive cannot reach the recovery target (a gap, or it ends too early)";
+			+ " 27  the WAL archive cannot reach the recovery target (a gap, or it ends too early)%n"
+			+ " 28  a scheduled job was taken over by another replica%n"
+			+ " 29  a signed manifest where it does not belong, or out of sequence%n"
+			+ " 30  a storage region refused the request (e.g. a checksum mismatch)";
 
 	private ExitCodes() {
 	}
