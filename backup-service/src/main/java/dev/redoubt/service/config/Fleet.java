@@ -48,6 +48,7 @@ public class Fleet {
 	public void configure(RedoubtProperties properties) {
 		this.properties = properties;
 		this.discovered.clear();
+		this.checked = null;
 	}
 
 	/**
@@ -114,8 +115,24 @@ public class Fleet {
 		return this.properties;
 	}
 
-	/** Every problem with the configuration, one line each; empty when it is usable. */
+	/**
+	 * Every problem with the configuration, one line each; empty when it is usable.
+	 * Checked once per configuration (the file itself was checked before Spring started,
+	 * {@link ConfigurationFile}); every later call answers from that check.
+	 */
 	public List<String> problems() {
+		List<String> checked = this.checked;
+		if (checked == null) {
+			checked = List.copyOf(check());
+			this.checked = checked;
+		}
+		return checked;
+	}
+
+	/** The problems of the current configuration, once it is set. */
+	private volatile List<String> checked;
+
+	private List<String> check() {
 		List<String> problems = new ArrayList<>();
 		if (this.properties.repositories().isEmpty()) {
 			problems.add("redoubt.repositories: no region is configured");
