@@ -50,6 +50,13 @@ public final class RestoreEngine {
 		byte[] dataKey = this.repository.dataKey(manifest);
 		TargetDatabase database = new TargetDatabase(target);
 		int targetMajor = database.serverMajor();
+		int backupMajor = manifest.source().serverVersionNum() / 10000;
+		if (targetMajor < backupMajor) {
+			throw new RedoubtException(ErrorCode.TARGET_TOO_OLD,
+					"database " + target.database() + " runs PostgreSQL " + targetMajor + ", older than the "
+							+ backupMajor + " backup " + id + " was taken from; nothing was loaded",
+					"restore into a server of PostgreSQL " + backupMajor + " or newer", null);
+		}
 		if (!options.allowNonEmpty()) {
 			database.requireEmpty();
 		}

@@ -80,6 +80,13 @@ public final class TableRestore {
 	public TableRestoreResult run(String source, BackupId id, TableRestoreRequest request) {
 		Instant start = this.clock.instant();
 		validate(request);
+		// a table restore killed while its predicate's sandbox ran left that sandbox (and
+		// its server) behind; every table restore clears such leftovers, not only the
+		// ones
+		// that start a sandbox again
+		if (this.sandboxRoot != null) {
+			dev.redoubt.restore.sandbox.SandboxJanitor.sweep(this.sandboxRoot);
+		}
 		Manifest manifest = this.repository.readManifest(source, id);
 		log.debug("manifest of backup {} read", id);
 		List<TableEntry> tables = select(manifest, request);

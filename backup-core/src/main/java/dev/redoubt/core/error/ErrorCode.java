@@ -120,7 +120,13 @@ public enum ErrorCode {
 	 * or a missing object): a checksum that does not match ({@code BadDigest}), or a
 	 * request the bucket's settings do not allow.
 	 */
-	REGION_REFUSED(30, "storage region refused the request");
+	REGION_REFUSED(30, "storage region refused the request"),
+
+	/**
+	 * The restore target runs an older PostgreSQL major version than the backup's source:
+	 * a dump restores into the same or a newer major version only.
+	 */
+	TARGET_TOO_OLD(31, "target server older than the backup");
 
 	private final int exitCode;
 

@@ -44,6 +44,16 @@ public final class CopyOutProcess implements AutoCloseable {
 	 */
 	public static CopyOutProcess start(Path psql, ConnectionSpec source, String snapshotId, String copySql,
 			String applicationName) {
+		return start(psql, source, snapshotId, copySql, applicationName, null);
+	}
+
+	/**
+	 * As {@link #start(Path, ConnectionSpec, String, String, String)}, waiting at most
+	 * {@code lockTimeout} for the table's lock: a session of a backup queues behind a DDL
+	 * statement that waits for the coordinator's lock, and must fail, not stall.
+	 */
+	public static CopyOutProcess start(Path psql, ConnectionSpec source, String snapshotId, String copySql,
+			String applicationName, java.time.Duration lockTimeout) {
 		LibpqConnection connection = LibpqConnection.prepare(source, applicationName);
 		List<String> command = new ArrayList<>(List.of(psql.toString(), "-X", "-q", "--no-password", "-v",
 				"ON_ERROR_STOP=1", connection.dbnameArgument()));
@@ -55,8 +65,10 @@ public final class CopyOutProcess implements AutoCloseable {
 		if (snapshotId != null) {
 			command.addAll(List.of("-c", "SET TRANSACTION SNAPSHOT '" + snapshotId + "'"));
 		}
-		command.addAll(
-				List.of("-c", "SET row_security = off; " + CopyText.SESSION_SETTINGS, "-c", copySql, "-c", "COMMIT"));
+		String lockWait = (lockTimeout == null) ? ""
+				: " SET lock_timeout = " + Math.max(1, lockTimeout.toMillis()) + ";";
+		command.addAll(List.of("-c", "SET row_security = off;" + lockWait + " " + CopyText.SESSION_SETTINGS, "-c",
+				copySql, "-c", "COMMIT"));
 		ProcessBuilder builder = connection.processBuilder(command);
 		try {
 			Process process = builder.start();
@@ -92,11 +104,27 @@ public final class CopyOutProcess implements AutoCloseable {
 						"a backup never filters rows silently: give the role BYPASSRLS (or use the table owner or a superuser)",
 						null);
 			}
+			if (message.contains("lock timeout")) {
+				throw lockTimeout(message, null);
+			}
 			if (message.contains("permission denied")) {
 				throw new RedoubtException(ErrorCode.DATABASE_PERMISSION_DENIED, "role " + username + ": " + message);
 			}
 			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE, "COPY failed (" + this.what + "): " + message);
 		}
+	}
+
+	/**
+	 * A backup session gave up waiting for a table's lock: a schema change is queued
+	 * behind the backup's own locks.
+	 */
+	public static RedoubtException lockTimeout(String message, java.time.Duration waited) {
+		return new RedoubtException(ErrorCode.LOCK_TIMEOUT,
+				"a session of the backup could not lock a table"
+						+ ((waited != null) ? " within " + waited.toMillis() + " ms" : "") + ": " + message,
+				"an ALTER or DROP is waiting for the backup's locks; run the backup again after it, or schedule"
+						+ " schema changes outside backups (redoubt.backup.lock-timeout)",
+				null);
 	}
 
 	@Override

@@ -76,6 +76,85 @@ public final class WalArchive {
 		return source + "/wal-keys/" + keyId + ".json";
 	}
 
+	/** The signed record of the cluster whose WAL this archive holds. */
+	private static String clusterKey(String source) {
+		return source + "/wal-cluster.json";
+	}
+
+	/**
+	 * Which cluster an archive holds: its system identifier, claimed by the first push.
+	 */
+	public record ClusterRecord(String systemIdentifier) {
+	}
+
+	/** The system identifier of the cluster this archive holds, once read or claimed. */
+	private volatile String systemIdentifier;
+
+	/**
+	 * The system identifier a WAL segment names in its first page's long header
+	 * ({@code xlp_sysid}), or {@code null} for a file that has none (a history, backup or
+	 * partial file, or a segment whose header this does not recognize).
+	 */
+	static String systemIdentifierOf(byte[] content, int length) {
+		if (length < 40) {
+			return null;
+		}
+		java.nio.ByteBuffer page = java.nio.ByteBuffer.wrap(content, 0, 40).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+		int magic = page.getShort(0) & 0xFFFF;
+		int info = page.getShort(2) & 0xFFFF;
+		// XLOG_PAGE_MAGIC is 0xD0xx-0xD1xx across the supported versions; XLP_LONG_HEADER
+		if ((magic & 0xFE00) != 0xD000 || (info & 0x0002) == 0) {
+			return null;
+		}
+		return Long.toUnsignedString(page.getLong(24));
+	}
+
+	/**
+	 * Refuses a segment of another cluster than the one this archive holds (claimed, in
+	 * every region, by the first segment pushed): a re-initdb'd server, or another server
+	 * pointed at the same source, would otherwise mix its WAL into this one's.
+	 */
+	private void requireSameCluster(String name, byte[] content, int length) {
+		if (!WalNames.isSegment(name)) {
+			return;
+		}
+		String theirs = systemIdentifierOf(content, length);
+		if (theirs == null) {
+			return;
+		}
+		String known = this.systemIdentifier;
+		if (known == null) {
+			known = claimCluster(theirs);
+			this.systemIdentifier = known;
+		}
+		if (!known.equals(theirs)) {
+			throw new RedoubtException(ErrorCode.WAL_CONFLICT,
+					"WAL file " + name + " comes from the cluster with system identifier " + theirs
+							+ ", but the archive of source " + this.source + " holds cluster " + known
+							+ "; nothing was archived",
+					"another or a re-initialized cluster archives under this source: give it a source of its own",
+					null);
+		}
+	}
+
+	/** The archive's cluster: the one recorded, or {@code candidate}, recorded now. */
+	private String claimCluster(String candidate) {
+		byte[] json = ManifestCodec.json().writeValueAsBytes(new ClusterRecord(candidate));
+		byte[] signed = SignedJson.sign(json, this.repository.keys().signingKey());
+		java.util.concurrent.atomic.AtomicReference<String> recorded = new java.util.concurrent.atomic.AtomicReference<>(
+				candidate);
+		this.repository.store().createEverywhere(clusterKey(this.source), signed, signed.length, (region) -> {
+			byte[] existing = region.read(clusterKey(this.source))
+				.orElseThrow(() -> new RedoubtException(ErrorCode.CORRUPT_OBJECT,
+						"object " + clusterKey(this.source) + " in region " + region.name() + " cannot be read"));
+			SignedJson.Parts parts = SignedJson.split(existing);
+			SignedJson.verify(parts, this.repository.keys().signingKey(),
+					"object " + clusterKey(this.source) + " in region " + region.name());
+			recorded.set(ManifestCodec.json().readValue(parts.json(), ClusterRecord.class).systemIdentifier());
+		});
+		return recorded.get();
+	}
+
 	/** The header line of an archived file; not secret. */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	public record Header(String name, String keyId, String contentId, long plainBytes, long storedBytes,
@@ -130,6 +209,7 @@ public final class WalArchive {
 		 */
 		public boolean push(String name, byte[] content, int length) {
 			WalNames.requireWalFileName(name);
+			requireSameCluster(name, content, length);
 			ChunkEncoder encoder = new ChunkEncoder(this.dataKey, WalArchive.this.repository.keys().chunkIdKey(),
 					this.compressionLevel, length / 2 + 4096);
 			encoder.begin();

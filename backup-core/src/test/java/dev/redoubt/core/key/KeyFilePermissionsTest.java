@@ -48,4 +48,18 @@ class KeyFilePermissionsTest {
 		}
 	}
 
+	@Test
+	void anEmptyOrUnreadableKeyFileIsAConfigurationError() throws Exception {
+		Path empty = this.dir.resolve("empty.key");
+		Files.createFile(empty, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+		Path directory = Files.createDirectory(this.dir.resolve("a-directory.key"),
+				PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+		for (Path key : new Path[] { empty, directory, this.dir.resolve("missing.key") }) {
+			assertThatThrownBy(() -> RepositoryKeys.fromKeyFile(key)).as(key.toString())
+				.isInstanceOfSatisfying(RedoubtException.class,
+						(ex) -> assertThat(ex.code()).isEqualTo(ErrorCode.CONFIG_INVALID))
+				.hasMessageContaining(key.toString());
+		}
+	}
+
 }

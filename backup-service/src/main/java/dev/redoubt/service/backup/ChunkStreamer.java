@@ -90,7 +90,7 @@ final class ChunkStreamer {
 
 	private void stream(ChunkTask task) {
 		try (CopyOutProcess copy = CopyOutProcess.start(this.psql, this.source, this.snapshotId, task.sql(),
-				"redoubt backup worker")) {
+				"redoubt backup worker", this.settings.lockTimeout())) {
 			this.task = task;
 			this.sequence = 0;
 			openChunk();

@@ -82,7 +82,7 @@ public final class LogicalBackup {
 			BackupSettings settings) {
 		ChunkEncoder encoder = new ChunkEncoder(writer.dataKey(), this.repository.keys().chunkIdKey(),
 				settings.compressionLevel(), 1 << 20);
-		return SchemaDumper.dump(pgDump, source, coordinator.snapshotId(), encoder, writer);
+		return SchemaDumper.dump(pgDump, source, coordinator.snapshotId(), encoder, writer, settings.lockTimeout());
 	}
 
 	/**

@@ -44,11 +44,18 @@ final class SchemaDumper {
 		return configured;
 	}
 
+	/**
+	 * Dumps the schema inside the coordinator's snapshot. pg_dump takes its own
+	 * {@code ACCESS SHARE} locks, which queue behind a DDL statement that is waiting for
+	 * the coordinator's: it waits {@code lockTimeout} at most, then the backup fails with
+	 * {@code LOCK_TIMEOUT} instead of stalling (and stalling every query on that table).
+	 */
 	static ChunkRef dump(Path pgDump, ConnectionSpec source, String snapshotId, ChunkEncoder encoder,
-			BackupWriter writer) {
+			BackupWriter writer, java.time.Duration lockTimeout) {
 		try (LibpqConnection connection = LibpqConnection.prepare(source, "redoubt backup schema")) {
 			ProcessBuilder builder = connection.processBuilder(List.of(pgDump.toString(), "--schema-only",
-					"--format=custom", "--snapshot=" + snapshotId, "--no-password", connection.dbnameArgument()));
+					"--format=custom", "--snapshot=" + snapshotId, "--no-password",
+					"--lock-wait-timeout=" + Math.max(1, lockTimeout.toMillis()), connection.dbnameArgument()));
 			Process process = builder.start();
 			process.getOutputStream().close();
 			CompletableFuture<String> errors = ToolProcess.collect(process.getErrorStream(), "pg_dump");
@@ -62,8 +69,14 @@ final class SchemaDumper {
 			}
 			int status = process.waitFor();
 			if (status != 0) {
-				throw new RedoubtException(ErrorCode.PG_TOOL_FAILED, "pg_dump --schema-only failed with exit status "
-						+ status + ": " + ToolProcess.tail(errors.join()));
+				String output = ToolProcess.tail(errors.join());
+				// pg_dump bounds its LOCK TABLE with a statement timeout
+				if (output.contains("could not obtain lock")
+						|| output.contains("statement timeout") && output.contains("LOCK TABLE")) {
+					throw dev.redoubt.core.pg.CopyOutProcess.lockTimeout(output, lockTimeout);
+				}
+				throw new RedoubtException(ErrorCode.PG_TOOL_FAILED,
+						"pg_dump --schema-only failed with exit status " + status + ": " + output);
 			}
 			return writer.storeChunk(encoder.finish(), 0, null, null, null);
 		}

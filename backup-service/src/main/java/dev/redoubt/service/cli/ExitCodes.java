@@ -20,7 +20,8 @@ final class ExitCodes {
 			+ " 27  the WAL archive cannot reach the recovery target (a gap, or it ends too early)%n"
 			+ " 28  a scheduled job was taken over by another replica%n"
 			+ " 29  a signed manifest where it does not belong, or out of sequence%n"
-			+ " 30  a storage region refused the request (e.g. a checksum mismatch)";
+			+ " 30  a storage region refused the request (e.g. a checksum mismatch)%n"
+			+ " 31  the restore target runs an older PostgreSQL than the backup";
 
 	private ExitCodes() {
 	}
