@@ -81,9 +81,7 @@ public final class TableRestore {
 		Instant start = this.clock.instant();
 		validate(request);
 		// a table restore killed while its predicate's sandbox ran left that sandbox (and
-		// its server) behind; every table restore clears such leftovers, not only the
-		// ones
-		// that start a sandbox again
+		// its server) behind: every table restore clears such leftovers
 		if (this.sandboxRoot != null) {
 			dev.redoubt.restore.sandbox.SandboxJanitor.sweep(this.sandboxRoot);
 		}

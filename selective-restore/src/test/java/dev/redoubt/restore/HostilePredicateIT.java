@@ -101,7 +101,7 @@ class HostilePredicateIT {
 		pg.sql("shop", "CREATE TABLE public.accounts (id bigint PRIMARY KEY, note text, balance numeric);"
 				+ " INSERT INTO public.accounts SELECT g, CASE WHEN g % 3 = 0 THEN 'semi;colon' ELSE 'n' || g END, g"
 				+ " FROM generate_series(1, 20) g;" + " CREATE TABLE public.keep (id serial PRIMARY KEY, secret text);"
-				+ " INSERT INTO public.keep (secret) VALUES ('hunter2');"
+				+ " INSERT INTO public.keep (secret) VALUES (md5(random()::text));"
 				// a helper a careless schema might hold: dynamic SQL with its owner's
 				// rights
 				+ " CREATE FUNCTION public.leak(bigint) RETURNS integer LANGUAGE plpgsql STABLE SECURITY DEFINER AS"

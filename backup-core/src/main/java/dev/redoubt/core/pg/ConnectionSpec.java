@@ -72,7 +72,11 @@ public record ConnectionSpec(String url, String username, Secret password) {
 
 	/** Every host the URL names, in order, without IPv6 brackets. */
 	public List<String> hosts() {
-		return Arrays.stream(parsed().getProperty("PGHOST", "localhost").split(","))
+		return hosts(parsed());
+	}
+
+	private static List<String> hosts(Properties parsed) {
+		return Arrays.stream(parsed.getProperty("PGHOST", "localhost").split(","))
 			.map((h) -> (h.startsWith("[") && h.endsWith("]")) ? h.substring(1, h.length() - 1) : h)
 			.toList();
 	}
@@ -86,7 +90,11 @@ public record ConnectionSpec(String url, String username, Secret password) {
 	 * The database, decoded as the driver decodes it; the role's name when none is given.
 	 */
 	public String database() {
-		String database = parsed().getProperty("PGDBNAME");
+		return database(parsed());
+	}
+
+	private String database(Properties parsed) {
+		String database = parsed.getProperty("PGDBNAME");
 		return (database == null || database.isEmpty()) ? this.username : database;
 	}
 
@@ -121,9 +129,9 @@ public record ConnectionSpec(String url, String username, Secret password) {
 	public Map<String, String> libpqKeywords() {
 		Properties parsed = parsed();
 		Map<String, String> keywords = new LinkedHashMap<>();
-		keywords.put("host", String.join(",", hosts()));
+		keywords.put("host", String.join(",", hosts(parsed)));
 		keywords.put("port", parsed.getProperty("PGPORT", "5432"));
-		keywords.put("dbname", database());
+		keywords.put("dbname", database(parsed));
 		keywords.put("user", this.username);
 		for (String unsupported : List.of("sslfactory", "sslfactoryarg", "sslhostnameverifier", "socketFactory",
 				"socketFactoryArg", "sslpasswordcallback", "authenticationPluginClassName", "sslNegotiation")) {

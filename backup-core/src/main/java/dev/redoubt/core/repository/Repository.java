@@ -17,10 +17,10 @@ import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.manifest.Manifest;
-import dev.redoubt.core.manifest.SignedManifest;
 import dev.redoubt.core.manifest.BaseBackupManifest;
 import dev.redoubt.core.manifest.ManifestCodec;
 import dev.redoubt.core.manifest.SignedJson;
+import dev.redoubt.core.manifest.SignedManifest;
 import dev.redoubt.core.store.MultiRegionStore;
 import dev.redoubt.core.store.ObjectInfo;
 import dev.redoubt.core.store.ObjectStore;
@@ -336,20 +336,22 @@ public final class Repository implements AutoCloseable {
 
 	/**
 	 * The sequence number for the next backup of {@code area}: one above the newest
-	 * readable manifest's (1 for the first, or when the newest predate sequences).
+	 * readable manifest's (1 for the first, or when the newest predate sequences). Looks
+	 * only at backup ids and manifests, newest first, as {@link #resolve} does, never at
+	 * the chunks.
 	 */
 	public <T extends SignedManifest> long nextSequence(String area, Class<T> type) {
-		for (BackupListing listing : list(area)) {
-			if (listing.regions().values().stream().noneMatch(BackupListing.RegionCopy::manifest)) {
-				continue;
+		for (BackupId id : backupIds(area)) {
+			if (status(area, id).regions().values().stream().noneMatch(BackupListing.RegionCopy::manifest)) {
+				continue; // the backup being written, or a leftover
 			}
 			try {
-				Long sequence = readManifest(area, listing.id(), type).sequence();
+				Long sequence = readManifest(area, id, type).sequence();
 				return (sequence == null) ? 1 : sequence + 1;
 			}
 			catch (RedoubtException ex) {
-				log.warn("manifest of backup {} of {} unreadable while numbering the next backup: {}", listing.id(),
-						area, ex.getMessage());
+				log.warn("manifest of backup {} of {} unreadable while numbering the next backup: {}", id, area,
+						ex.getMessage());
 			}
 		}
 		return 1;

@@ -18,8 +18,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ConnectionSpecTest {
 
+	/** A generated password with the two characters a password file escapes. */
+	static final String PASSWORD = "p:" + Long.toHexString(System.nanoTime()) + "\\w";
+
 	static final ConnectionSpec BASE = new ConnectionSpec("jdbc:postgresql://db1.example:5433/app?sslmode=verify-full",
-			"backup", Secret.of("s3cr:et\\pw"));
+			"backup", Secret.of(PASSWORD));
 
 	@Test
 	void aDatabaseNameIsAlwaysJustANameForTheDriverAndForLibpq() {
@@ -80,10 +83,12 @@ class ConnectionSpecTest {
 	void thePasswordGoesInAPrivateFileRemovedAfterwards() throws Exception {
 		Path passfile;
 		try (LibpqConnection libpq = LibpqConnection.prepare(BASE, "test")) {
-			assertThat(libpq.dbnameArgument()).doesNotContain("s3cr");
+			assertThat(libpq.dbnameArgument()).doesNotContain(PASSWORD.substring(2, 10));
 			String conninfo = libpq.conninfo();
 			passfile = Path.of(conninfo.replaceAll(".*passfile='([^']*)'.*", "$1"));
-			assertThat(Files.readString(passfile)).isEqualTo("*:*:*:*:s3cr\\:et\\\\pw\n");
+			assertThat(Files.readString(passfile))
+				.isEqualTo("*:*:*:*:" + PASSWORD.replace("\\", "\\\\").replace(":", "\\:") + "\n");
+			assertThat(Files.readString(passfile)).startsWith("*:*:*:*:p\\:").endsWith("\\\\w\n");
 			assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passfile))).isEqualTo("rw-------");
 			assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passfile.getParent())))
 				.isEqualTo("rwx------");

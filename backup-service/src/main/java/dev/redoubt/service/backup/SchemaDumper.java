@@ -3,9 +3,7 @@ package dev.redoubt.service.backup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import dev.redoubt.core.codec.ChunkEncoder;
@@ -13,6 +11,7 @@ import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.pg.CopyOutProcess;
 import dev.redoubt.core.pg.LibpqConnection;
 import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.pg.ServerVersion;
@@ -73,7 +72,7 @@ final class SchemaDumper {
 				// pg_dump bounds its LOCK TABLE with a statement timeout
 				if (output.contains("could not obtain lock")
 						|| output.contains("statement timeout") && output.contains("LOCK TABLE")) {
-					throw dev.redoubt.core.pg.CopyOutProcess.lockTimeout(output, lockTimeout);
+					throw CopyOutProcess.lockTimeout(output, lockTimeout);
 				}
 				throw new RedoubtException(ErrorCode.PG_TOOL_FAILED,
 						"pg_dump --schema-only failed with exit status " + status + ": " + output);

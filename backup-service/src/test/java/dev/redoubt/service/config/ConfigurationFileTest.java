@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class ConfigurationFileTest {
 
-	static final String SECRET = "canary-secret-7f3a";
+	static final String SECRET = "canary-" + Long.toHexString(System.nanoTime());
 
 	@TempDir
 	Path dir;
