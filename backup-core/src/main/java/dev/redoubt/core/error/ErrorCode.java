@@ -126,7 +126,14 @@ public enum ErrorCode {
 	 * The restore target runs an older PostgreSQL major version than the backup's source:
 	 * a dump restores into the same or a newer major version only.
 	 */
-	TARGET_TOO_OLD(31, "target server older than the backup");
+	TARGET_TOO_OLD(31, "target server older than the backup"),
+
+	/**
+	 * Another process holds the source's lease (a backup of the same source is running),
+	 * or this backup lost its lease (it stalled past the lease's expiry and another
+	 * writer may have taken over): nothing of this run was committed.
+	 */
+	SOURCE_BUSY(32, "source busy: another backup holds its lease");
 
 	private final int exitCode;
 

@@ -14,6 +14,9 @@ public interface SignedManifest {
 	/** The source it was taken from, by the configured source's name. */
 	Manifest.SourceIdentity source();
 
+	/** When its last chunk was durable, by the writer's clock. */
+	java.time.Instant completedAt();
+
 	/** One above the newest backup of the same kind before it; {@code null} if older. */
 	Long sequence();
 

@@ -39,6 +39,11 @@ public record BackupId(String value) implements Comparable<BackupId> {
 		return new BackupId(TIME.format(now) + "-" + String.format("%04x", RANDOM.nextInt(0x10000)));
 	}
 
+	/** The start time the id was made from, to the second. */
+	public Instant startedAt() {
+		return TIME.parse(this.value.substring(0, 16), Instant::from);
+	}
+
 	public static boolean looksLikeId(String value) {
 		return value != null && FORMAT.matcher(value).matches();
 	}

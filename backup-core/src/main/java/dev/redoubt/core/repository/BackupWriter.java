@@ -36,14 +36,18 @@ public final class BackupWriter {
 
 	private final CommitFence fence;
 
+	private final SourceLease lease;
+
 	private CrashPoint crashPoint = CrashPoint.NONE;
 
-	BackupWriter(MultiRegionStore store, RepositoryKeys keys, String source, BackupId id, CommitFence fence) {
+	BackupWriter(MultiRegionStore store, RepositoryKeys keys, String source, BackupId id, CommitFence fence,
+			SourceLease lease) {
 		this.store = store;
 		this.keys = keys;
 		this.source = source;
 		this.id = id;
 		this.fence = fence;
+		this.lease = lease;
 	}
 
 	public BackupId id() {
@@ -103,19 +107,56 @@ public final class BackupWriter {
 	 * Until this returns, the backup is not listed as restorable.
 	 */
 	public void commit(Manifest manifest) {
-		commitEncoded(ManifestCodec.encode(manifest, this.keys.signingKey()));
+		commitEncoded(ManifestCodec.encode(manifest, this.keys.signingKey()), manifest.allChunks());
 	}
 
 	/**
-	 * As {@link #commit(Manifest)}, for a manifest of another kind, encoded and signed.
+	 * As {@link #commit(Manifest)}, for a manifest of another kind, encoded and signed,
+	 * that names {@code chunks}. Before the manifest is written: the lease must still be
+	 * this writer's (a writer that stalled past its expiry is fenced out), and every
+	 * chunk the manifest names must be in every region with its recorded size (nothing
+	 * removed them while the backup ran).
 	 */
-	public void commitEncoded(byte[] bytes) {
+	public void commitEncoded(byte[] bytes, List<ChunkRef> chunks) {
 		CrashPoint.pauseIfAsked(CrashPoint.BEFORE_MANIFEST);
 		this.crashPoint.reached(CrashPoint.BEFORE_MANIFEST);
+		if (this.lease != null) {
+			this.lease.requireHeld();
+		}
+		requireChunksPresent(chunks);
 		this.fence.beforeManifest(this.source, this.id, bytes);
 		this.store.createInOrder(RepositoryLayout.manifest(this.source, this.id), bytes,
 				(region) -> this.crashPoint.reached(CrashPoint.AFTER_FIRST_MANIFEST));
 		this.store.deleteEverywhere(RepositoryLayout.lock(this.source, this.id));
+	}
+
+	/**
+	 * Lists the backup's objects in each region (one listing per backup whose chunks the
+	 * manifest names, not a request per chunk) and refuses the commit if a chunk the
+	 * manifest names is missing or has another size.
+	 */
+	private void requireChunksPresent(List<ChunkRef> chunks) {
+		java.util.Set<String> prefixes = new java.util.TreeSet<>();
+		chunks.forEach((chunk) -> prefixes.add(chunk.key().substring(0, chunk.key().lastIndexOf("/chunks/") + 1)));
+		for (dev.redoubt.core.store.ObjectStore region : this.store.regions()) {
+			java.util.Map<String, Long> sizes = new java.util.HashMap<>();
+			prefixes
+				.forEach((prefix) -> region.list(prefix).forEach((object) -> sizes.put(object.key(), object.size())));
+			for (ChunkRef chunk : chunks) {
+				Long size = sizes.get(chunk.key());
+				if (size == null || size != chunk.storedBytes()) {
+					throw new dev.redoubt.core.error.RedoubtException(dev.redoubt.core.error.ErrorCode.CORRUPT_OBJECT,
+							"backup " + this.id + " of " + this.source + " is not committed: object " + chunk.key()
+									+ " in region " + region.name()
+									+ ((size == null) ? " is gone"
+											: " has " + size + " bytes, not " + chunk.storedBytes())
+									+ " since it was written",
+							"run the backup again; check what else deletes objects in the bucket (lifecycle rules,"
+									+ " another retention)",
+							null);
+				}
+			}
+		}
 	}
 
 	private record EncodedChunkInfo(long storedBytes, String storedSha256) {

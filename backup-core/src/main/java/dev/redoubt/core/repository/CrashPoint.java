@@ -23,7 +23,12 @@ public enum CrashPoint {
 	/**
 	 * In the WAL archiver, after it read a requested file and before any region has it.
 	 */
-	WAL_AFTER_RECEIPT;
+	WAL_AFTER_RECEIPT,
+
+	/**
+	 * In a verification, when its report is complete and its record not yet written.
+	 */
+	BEFORE_VERIFICATION_RECORD;
 
 	/** The crash point named by {@code redoubt.test.crash-at}, or {@link #NONE}. */
 	public static CrashPoint fromSystemProperty() {
@@ -32,14 +37,31 @@ public enum CrashPoint {
 	}
 
 	/**
-	 * Pauses the calling thread for {@code redoubt.test.pause-seconds} (default 30) if
-	 * {@code redoubt.test.pause-at} names this point: a test then freezes the whole
-	 * process ({@code SIGSTOP}) at a known place, as a long GC pause or a stalled VM
-	 * would.
+	 * Pauses the calling thread if {@code redoubt.test.pause-at} names this point: until
+	 * the file {@code redoubt.test.resume-file} exists (at most 10 minutes), or else for
+	 * {@code redoubt.test.pause-seconds} (default 30). A test then acts while the process
+	 * stands at a known place, or freezes it there ({@code SIGSTOP}) as a long GC pause
+	 * or a stalled VM would.
 	 */
 	public static void pauseIfAsked(CrashPoint point) {
 		String value = System.getProperty("redoubt.test.pause-at");
 		if (value == null || !point.name().equals(value.trim().toUpperCase().replace('-', '_'))) {
+			return;
+		}
+		String resume = System.getProperty("redoubt.test.resume-file");
+		if (resume != null) {
+			System.err.println("redoubt: pause point " + point + " reached, waiting for " + resume);
+			System.err.flush();
+			long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+			while (!java.nio.file.Files.exists(java.nio.file.Path.of(resume)) && System.nanoTime() < deadline) {
+				try {
+					Thread.sleep(20);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
 			return;
 		}
 		long seconds = Long.getLong("redoubt.test.pause-seconds", 30);

@@ -86,16 +86,54 @@ public final class Repository implements AutoCloseable {
 	}
 
 	/**
-	 * Starts a backup: writes its lock in every region, so that until the manifest is
-	 * written everywhere the backup is visibly in progress.
+	 * Takes the lease of {@code source} (see {@link SourceLease}) in the first region:
+	 * every backup of the source runs under it, and retention leaves the source's
+	 * unfinished backups alone while anyone holds it.
+	 * @throws RedoubtException {@code SOURCE_BUSY} naming the holder if another process
+	 * holds it
 	 */
-	public BackupWriter beginBackup(String source, Instant now) {
-		BackupId id = BackupId.next(now);
+	public SourceLease acquireLease(String source, String purpose) {
+		return SourceLease.acquire(this.store.regions().get(0), source, purpose, leaseTtl());
+	}
+
+	/** Whether anyone holds the lease of {@code source} now. */
+	public SourceLease.State leaseState(String source) {
+		return SourceLease.state(this.store.regions().get(0), source);
+	}
+
+	private static java.time.Duration leaseTtl() {
+		String seconds = System.getProperty("redoubt.lease-ttl-seconds");
+		return (seconds == null) ? SourceLease.DEFAULT_TTL : java.time.Duration.ofSeconds(Long.parseLong(seconds));
+	}
+
+	/**
+	 * Starts a backup under {@code lease}: writes its lock in every region, so that until
+	 * the manifest is written everywhere the backup is visibly in progress. Its id never
+	 * sorts before a backup already in the repository, even when the clock went back: ids
+	 * stay in the order backups were taken.
+	 */
+	public BackupWriter beginBackup(String area, Instant now, SourceLease lease) {
+		Instant at = now;
+		List<BackupId> existing = backupIds(area);
+		if (!existing.isEmpty() && !existing.get(0).startedAt().isBefore(now)) {
+			at = existing.get(0).startedAt().plusSeconds(1);
+			log.warn("the clock ({}) is not past the newest backup of {} ({}): backup id taken from {}", now, area,
+					existing.get(0), at);
+		}
+		BackupId id = BackupId.next(at);
 		String lock = "{\"backupId\":\"" + id + "\",\"host\":\"" + hostName() + "\",\"pid\":"
 				+ ProcessHandle.current().pid() + ",\"startedAt\":\"" + now + "\"}\n";
 		byte[] bytes = lock.getBytes(StandardCharsets.UTF_8);
-		this.store.createEverywhere(RepositoryLayout.lock(source, id), bytes, bytes.length);
-		return new BackupWriter(this.store, this.keys, source, id, this.fence);
+		this.store.createEverywhere(RepositoryLayout.lock(area, id), bytes, bytes.length);
+		return new BackupWriter(this.store, this.keys, area, id, this.fence, lease);
+	}
+
+	/**
+	 * As {@link #beginBackup(String, Instant, SourceLease)} without a lease: for tests of
+	 * the repository format, which write backups directly.
+	 */
+	public BackupWriter beginBackup(String area, Instant now) {
+		return beginBackup(area, now, null);
 	}
 
 	/**
@@ -417,8 +455,33 @@ public final class Repository implements AutoCloseable {
 		String finished = VERIFICATION_TIME.format(record.finishedAt());
 		String key = RepositoryLayout.verification(record.source(), id, finished, record.region());
 		byte[] bytes = SignedJson.sign(ManifestCodec.json().writeValueAsBytes(record), this.keys.signingKey());
+		CrashPoint.pauseIfAsked(CrashPoint.BEFORE_VERIFICATION_RECORD);
+		requireManifest(record.source(), id);
 		this.store.createEverywhere(key, bytes, bytes.length);
+		try {
+			requireManifest(record.source(), id);
+		}
+		catch (RedoubtException ex) {
+			// expired between the check and the write: take the record back, so that no
+			// prefix of an expired backup is re-created
+			this.store.deleteEverywhere(key);
+			throw ex;
+		}
 		return key;
+	}
+
+	/**
+	 * Refuses to record anything beside a backup that no region holds a manifest of any
+	 * more: retention expired it while it was verified.
+	 */
+	private void requireManifest(String area, BackupId id) {
+		String manifest = RepositoryLayout.manifest(area, id);
+		if (this.store.regions().stream().noneMatch((region) -> region.head(manifest).isPresent())) {
+			throw new RedoubtException(ErrorCode.BACKUP_NOT_FOUND,
+					"backup " + id + " of " + area + " was expired while it was verified: no verification record"
+							+ " is written (it would re-create the expired backup's objects)",
+					"verify a backup the retention policy keeps (./redoubt info lists them)", null);
+		}
 	}
 
 	/**

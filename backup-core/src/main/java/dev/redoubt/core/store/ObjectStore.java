@@ -61,6 +61,15 @@ public interface ObjectStore {
 		return Optional.empty();
 	}
 
+	/**
+	 * The store's own current time, on the clock that stamps
+	 * {@link ObjectInfo#lastModified}: ages of objects are measured against it, never
+	 * against the local clock, which may jump. Precise to the second.
+	 */
+	default java.time.Instant serverTime() {
+		return java.time.Instant.now();
+	}
+
 	/** Deletes an object; deleting a missing object is not an error. */
 	void delete(String key);
 

@@ -42,6 +42,7 @@ import dev.redoubt.core.progress.Progress;
 import dev.redoubt.core.repository.BackupWriter;
 import dev.redoubt.core.repository.CrashPoint;
 import dev.redoubt.core.repository.Repository;
+import dev.redoubt.core.repository.SourceLease;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -81,10 +82,16 @@ public final class BaseBackup {
 	}
 
 	public BackupResult run() {
+		try (SourceLease lease = this.repository.acquireLease(this.source, "base backup")) {
+			return run(lease);
+		}
+	}
+
+	private BackupResult run(SourceLease lease) {
 		Instant started = this.clock.instant();
 		Cluster cluster = inspect();
 		Path pgBasebackup = PgTools.find("pg_basebackup", cluster.version().major());
-		BackupWriter writer = this.repository.beginBackup(BaseBackupManifest.area(this.source), started);
+		BackupWriter writer = this.repository.beginBackup(BaseBackupManifest.area(this.source), started, lease);
 		writer.crashPoint(CrashPoint.fromSystemProperty());
 		log.info("base backup {} of source {} (PostgreSQL {}, system {}) started", writer.id(), this.source,
 				cluster.version(), cluster.systemIdentifier());
@@ -131,7 +138,8 @@ public final class BaseBackup {
 				cluster.superuser(), writer.wrappedDataKey(), streamed.bytes(), streamed.chunks(),
 				PgTools.version(pgBasebackup).toString(),
 				this.repository.nextSequence(BaseBackupManifest.area(this.source), BaseBackupManifest.class));
-		writer.commitEncoded(ManifestCodec.encodeRecord(manifest, this.repository.keys().signingKey()));
+		writer.commitEncoded(ManifestCodec.encodeRecord(manifest, this.repository.keys().signingKey()),
+				manifest.chunks());
 		Duration took = Duration.between(started, this.clock.instant());
 		long stored = streamed.chunks().stream().mapToLong(ChunkRef::storedBytes).sum();
 		log.info("base backup {} complete: {} bytes in {} chunks, WAL {} .. {} on timeline {}", writer.id(),

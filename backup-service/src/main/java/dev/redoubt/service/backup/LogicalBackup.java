@@ -32,6 +32,7 @@ import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.repository.BackupWriter;
 import dev.redoubt.core.repository.CrashPoint;
 import dev.redoubt.core.repository.Repository;
+import dev.redoubt.core.repository.SourceLease;
 
 /**
  * Takes a consistent logical backup of one database into the repository: the facade the
@@ -52,10 +53,11 @@ public final class LogicalBackup {
 
 	public BackupResult run(String sourceName, ConnectionSpec source, BackupSettings settings) {
 		Instant started = this.clock.instant();
-		try (SourceSnapshot coordinator = SourceSnapshot.open(sourceName, source)) {
+		try (SourceLease lease = this.repository.acquireLease(sourceName, "logical backup");
+				SourceSnapshot coordinator = SourceSnapshot.open(sourceName, source)) {
 			Path pgDump = SchemaDumper.pgDump(settings.pgDump(), coordinator.version());
 			coordinator.lockAndExport(settings.lockTimeout());
-			BackupWriter writer = this.repository.beginBackup(sourceName, started);
+			BackupWriter writer = this.repository.beginBackup(sourceName, started, lease);
 			writer.crashPoint(CrashPoint.fromSystemProperty());
 			log.info("backup {} of source {} ({}): snapshot at {}, {} tables", writer.id(), sourceName,
 					source.display(), coordinator.snapshot().lsn(), coordinator.tables().size());

@@ -21,7 +21,8 @@ final class ExitCodes {
 			+ " 28  a scheduled job was taken over by another replica%n"
 			+ " 29  a signed manifest where it does not belong, or out of sequence%n"
 			+ " 30  a storage region refused the request (e.g. a checksum mismatch)%n"
-			+ " 31  the restore target runs an older PostgreSQL than the backup";
+			+ " 31  the restore target runs an older PostgreSQL than the backup%n"
+			+ " 32  the source is busy: another backup holds its lease (or this one lost it)";
 
 	private ExitCodes() {
 	}

@@ -76,7 +76,8 @@ public class ExpireCommand implements Callable<Integer>, JsonOutput {
 			report.expired().forEach((id) -> out.printf("  expire %s%n", id));
 			report.lockedBackups().forEach((id) -> out.printf("  locked %s  (Object Lock: kept)%n", id));
 			report.inFlight()
-				.forEach((id) -> out.printf("  in flight %s  (younger than the grace period: kept)%n", id));
+				.forEach((id) -> out.printf(
+						"  in flight %s  (its writer holds the lease, or younger than the grace period: kept)%n", id));
 			out.printf("%s %d object(s): %d expired backup(s), %d leftover(s), %d WAL segment(s)%s%n", verb,
 					report.deletedObjects(), report.expired().size(), report.leftovers().size(),
 					report.walSegments().size(), (report.lockedObjects() > 0) ? "; " + report.lockedObjects()

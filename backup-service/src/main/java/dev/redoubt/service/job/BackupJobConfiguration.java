@@ -35,7 +35,7 @@ public class BackupJobConfiguration {
 
 	@Bean
 	Clock clock() {
-		return Clock.systemUTC();
+		return JumpingClock.fromSystemProperties();
 	}
 
 	@Bean

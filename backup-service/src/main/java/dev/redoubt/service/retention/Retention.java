@@ -17,9 +17,11 @@ import org.slf4j.LoggerFactory;
 import dev.redoubt.core.manifest.BaseBackupManifest;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.manifest.Manifest;
+import dev.redoubt.core.manifest.SignedManifest;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.repository.RepositoryLayout;
+import dev.redoubt.core.repository.SourceLease;
 import dev.redoubt.core.repository.VerificationRecord;
 import dev.redoubt.core.store.ObjectInfo;
 import dev.redoubt.core.store.ObjectStore;
@@ -31,10 +33,12 @@ import dev.redoubt.core.wal.WalArchive;
  * manifest and verification record; any failure there ends the run with nothing deleted.
  * Then the plan is carried out: an expired backup loses its manifest first (in every
  * region, so it stops being restorable at once), then its other objects, except any
- * object a kept backup's manifest references; incomplete backups are deleted only once
- * all their objects are older than the grace period (a backup in flight is never
- * touched); WAL only below the start of every kept base backup; and nothing Object Lock
- * still protects.
+ * object a kept backup's manifest references; incomplete backups only when no one holds
+ * the source's lease (read after the listing: a backup that began after it is not in it,
+ * and one that ran during it holds the lease) and all their objects are older than the
+ * grace period, each checked once more to have no manifest right before it goes; WAL only
+ * below the start of every kept base backup; and nothing Object Lock still protects.
+ * Backups are ordered by their manifests' sequence, not by a clock.
  */
 public final class Retention {
 
@@ -80,13 +84,34 @@ public final class Retention {
 			.forEach((objects) -> objects
 				.forEach((object) -> walNames.add(object.key().substring(WalArchive.prefix(source).length()))));
 		List<String> walExpired = WalRetention.expendable(new ArrayList<>(walNames), keptBases);
+		SourceLease.State lease = this.repository.leaseState(source);
+
+		// the leftovers to remove, decided before anything is deleted: a head that fails
+		// here still ends the run with nothing deleted
+		List<String> inFlight = new ArrayList<>();
+		Map<Area, List<String>> leftoverIds = new LinkedHashMap<>();
+		for (Area area : List.of(logical, base)) {
+			for (String id : area.leftoverIds()) {
+				boolean young = area.objectsOf(id)
+					.values()
+					.stream()
+					.flatMap(List::stream)
+					.anyMatch((object) -> object.lastModified() == null
+							|| object.lastModified().isAfter(now.minus(this.grace)));
+				if (lease.held() || young || committedSince(area.name, id)) {
+					inFlight.add(id);
+				}
+				else {
+					leftoverIds.computeIfAbsent(area, (k) -> new ArrayList<>()).add(id);
+				}
+			}
+		}
 
 		// phase 2: carry the plan out
 		Deleter deleter = new Deleter(now, dryRun, referenced);
 		List<String> expired = new ArrayList<>();
 		List<String> locked = new ArrayList<>();
 		List<String> leftovers = new ArrayList<>();
-		List<String> inFlight = new ArrayList<>();
 		for (Area area : List.of(logical, base)) {
 			for (String id : area.manifests.keySet()) {
 				if (kept.containsKey(id)) {
@@ -100,18 +125,8 @@ public final class Retention {
 					locked.add(id);
 				}
 			}
-			for (String id : area.leftoverIds()) {
-				Map<String, List<ObjectInfo>> objects = area.objectsOf(id);
-				boolean young = objects.values()
-					.stream()
-					.flatMap(List::stream)
-					.anyMatch((object) -> object.lastModified() == null
-							|| object.lastModified().isAfter(now.minus(this.grace)));
-				if (young) {
-					inFlight.add(id);
-					continue;
-				}
-				deleter.deleteAll(objects);
+			for (String id : leftoverIds.getOrDefault(area, List.of())) {
+				deleter.deleteAll(area.objectsOf(id));
 				leftovers.add(id);
 			}
 		}
@@ -127,6 +142,12 @@ public final class Retention {
 				source, dryRun ? " (dry run)" : "", kept.size(), expired.size(), leftovers.size(), inFlight.size(),
 				walExpired.size(), deleter.deleted);
 		return report;
+	}
+
+	/** Whether a backup listed without a manifest has one by now, in any region. */
+	private boolean committedSince(String area, String id) {
+		String manifest = RepositoryLayout.manifest(area, BackupId.parse(id));
+		return this.repository.store().regions().stream().anyMatch((region) -> region.head(manifest).isPresent());
 	}
 
 	/** Every region's listing under a prefix; a region that cannot be listed throws. */
@@ -150,20 +171,13 @@ public final class Retention {
 				continue;
 			}
 			BackupId backupId = BackupId.parse(id);
-			Instant completed;
-			if (base) {
-				BaseBackupManifest manifest = this.repository.readManifest(name, backupId, BaseBackupManifest.class);
-				area.manifests.put(id, manifest);
-				completed = manifest.completedAt();
-			}
-			else {
-				Manifest manifest = this.repository.readManifest(name, backupId);
-				area.manifests.put(id, manifest);
-				completed = manifest.completedAt();
-			}
+			SignedManifest manifest = base ? this.repository.readManifest(name, backupId, BaseBackupManifest.class)
+					: this.repository.readManifest(name, backupId);
+			area.manifests.put(id, manifest);
 			List<VerificationRecord> records = this.repository.verificationsOrFail(name, backupId);
 			boolean verified = !records.isEmpty() && records.get(records.size() - 1).verified();
-			area.candidates.add(new RetentionPolicy.Candidate(id, completed, verified));
+			area.candidates.add(new RetentionPolicy.Candidate(id, manifest.completedAt(),
+					(manifest.sequence() != null) ? manifest.sequence() : 0, verified));
 		}
 		return area;
 	}

@@ -28,8 +28,18 @@ import java.util.function.Function;
  */
 public record RetentionPolicy(int keepLast, int daily, int weekly, int monthly, int yearly, ZoneId zone) {
 
-	/** One backup as the policy sees it. */
-	public record Candidate(String id, Instant completedAt, boolean verified) {
+	/**
+	 * One backup as the policy sees it.
+	 *
+	 * @param sequence its manifest's place in the source's sequence (0 for manifests from
+	 * before sequences): the order of "newest", which a clock that jumped cannot change
+	 */
+	public record Candidate(String id, Instant completedAt, long sequence, boolean verified) {
+
+		public Candidate(String id, Instant completedAt, boolean verified) {
+			this(id, completedAt, 0, verified);
+		}
+
 	}
 
 	/**
@@ -38,7 +48,10 @@ public record RetentionPolicy(int keepLast, int daily, int weekly, int monthly, 
 	 */
 	public Map<String, Set<String>> keep(List<Candidate> candidates) {
 		List<Candidate> newestFirst = new ArrayList<>(candidates);
-		newestFirst.sort(Comparator.comparing(Candidate::completedAt).thenComparing(Candidate::id).reversed());
+		newestFirst.sort(Comparator.comparingLong(Candidate::sequence)
+			.thenComparing(Candidate::completedAt)
+			.thenComparing(Candidate::id)
+			.reversed());
 		Map<String, Set<String>> kept = new LinkedHashMap<>();
 		for (int i = 0; i < Math.min(this.keepLast, newestFirst.size()); i++) {
 			reason(kept, newestFirst.get(i), "last-" + this.keepLast);

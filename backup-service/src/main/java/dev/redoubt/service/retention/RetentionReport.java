@@ -13,7 +13,8 @@ import java.util.Set;
  * @param kept kept backups (logical and base) with the rules that keep them
  * @param expired backups whose manifests were (or would be) deleted
  * @param leftovers incomplete backups older than the grace period, deleted
- * @param inFlight incomplete backups younger than the grace period, kept
+ * @param inFlight incomplete backups kept: the source's lease is held, or they are
+ * younger than the grace period (or committed since the listing)
  * @param lockedBackups expired backups kept because Object Lock still protects them
  * @param walSegments archived WAL segments no kept base backup needs, deleted
  * @param deletedObjects objects deleted, all regions counted

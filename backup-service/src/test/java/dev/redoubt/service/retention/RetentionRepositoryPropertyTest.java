@@ -151,8 +151,9 @@ class RetentionRepositoryPropertyTest {
 				BackupWriter writer = repository.beginBackup(area, at);
 				List<String> chunks = chunks(random, regions, area, writer.id(), 1 + random.nextInt(2));
 				long startLsn = random.nextInt((int) walEnd + 5) * SEGMENT_BYTES + random.nextInt(1000);
-				writer.commitEncoded(ManifestCodec.encodeRecord(baseManifest(writer, at, chunks, startLsn),
-						repository.keys().signingKey()));
+				BaseBackupManifest manifest = baseManifest(writer, at, chunks, startLsn);
+				writer.commitEncoded(ManifestCodec.encodeRecord(manifest, repository.keys().signingKey()),
+						manifest.chunks());
 				base.add(new Backup(area, writer.id().value(), at, verify(random, repository, area, writer.id(), at),
 						chunks, startLsn));
 			}

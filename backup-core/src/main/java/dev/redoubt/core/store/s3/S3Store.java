@@ -250,6 +250,24 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 		return result;
 	}
 
+	/** From the {@code Date} header of a {@code HEAD} of the bucket. */
+	@Override
+	public java.time.Instant serverTime() {
+		try {
+			return this.client.headBucket((head) -> head.bucket(this.config.bucket()))
+				.sdkHttpResponse()
+				.firstMatchingHeader("Date")
+				.map((date) -> java.time.ZonedDateTime
+					.parse(date, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+					.toInstant())
+				.orElseThrow(() -> new RedoubtException(ErrorCode.REGION_UNREACHABLE,
+						"region " + name() + " sent no Date header: its clock cannot be read"));
+		}
+		catch (SdkException ex) {
+			throw failure("read the clock of", "bucket " + this.config.bucket(), ex);
+		}
+	}
+
 	@Override
 	public void delete(String key) {
 		try {
