@@ -18,8 +18,13 @@ import io.micrometer.core.instrument.Timer;
  * <li>{@code redoubt.verification.restore.duration} (timer: the measured restore
  * time)</li>
  * <li>{@code redoubt.verification.last.verified.age} (gauge, seconds since the newest
- * verified backup was taken; the basis of a "no proven backup for a day" alert)</li>
+ * verified backup was taken; NaN while none is)</li>
+ * <li>{@code redoubt.verification.last.verified.timestamp} (gauge, when the newest
+ * verified backup was taken, epoch seconds; 0 while none is: the basis of the "never
+ * verified" and "no proven backup for two days" alerts)</li>
  * </ul>
+ * Every series of a source exists from {@link #register} on, at zero, so that
+ * {@code increase()} sees its first failure and a source never verified shows as such.
  */
 public final class VerificationMetrics {
 
@@ -34,17 +39,41 @@ public final class VerificationMetrics {
 		this.clock = clock;
 	}
 
+	/** Registers every series of {@code source} at zero. */
+	public void register(String source) {
+		for (String outcome : new String[] { "verified", "failed" }) {
+			runs(source, outcome);
+		}
+		Gauge
+			.builder("redoubt.verification.last.verified.age", this,
+					(metrics) -> metrics.secondsSinceLastVerified(source))
+			.description("Seconds since the newest verified backup of the source was taken (NaN: none is)")
+			.tag("source", source)
+			.baseUnit("seconds")
+			.register(this.registry);
+		Gauge
+			.builder("redoubt.verification.last.verified.timestamp", this,
+					(metrics) -> metrics.lastVerifiedEpochSeconds(source))
+			.description("When the newest verified backup of the source was taken (epoch seconds; 0: none is)")
+			.tag("source", source)
+			.baseUnit("seconds")
+			.register(this.registry);
+	}
+
+	private Counter runs(String source, String outcome) {
+		return Counter.builder("redoubt.verification.runs")
+			.description("Verifications run, by outcome")
+			.tag("source", source)
+			.tag("outcome", outcome)
+			.register(this.registry);
+	}
+
 	/**
 	 * Records a verification.
 	 * @param backupTakenAt when the verified backup's snapshot was taken
 	 */
 	public void record(VerificationReport report, Instant backupTakenAt) {
-		Counter.builder("redoubt.verification.runs")
-			.description("Verifications run, by outcome")
-			.tag("source", report.source())
-			.tag("outcome", report.verified() ? "verified" : "failed")
-			.register(this.registry)
-			.increment();
+		runs(report.source(), report.verified() ? "verified" : "failed").increment();
 		if (report.restoreDuration() != null) {
 			Timer.builder("redoubt.verification.restore.duration")
 				.description("Wall time of the restore into the sandbox (measured RTO)")
@@ -59,21 +88,15 @@ public final class VerificationMetrics {
 
 	/** Notes the newest verified backup of a source (also from records read at start). */
 	public void lastVerified(String source, Instant backupTakenAt) {
-		Instant previous = this.lastVerifiedBackup.get(source);
-		if (previous == null || backupTakenAt.isAfter(previous)) {
-			this.lastVerifiedBackup.put(source, backupTakenAt);
+		if (!this.lastVerifiedBackup.containsKey(source)) {
+			register(source); // a gauge registered again is the one registered first
 		}
-		if (previous != null) {
-			// registered with the first; a gauge registered twice only draws a warning
-			return;
-		}
-		Gauge
-			.builder("redoubt.verification.last.verified.age", this,
-					(metrics) -> metrics.secondsSinceLastVerified(source))
-			.description("Seconds since the newest verified backup of the source was taken")
-			.tag("source", source)
-			.baseUnit("seconds")
-			.register(this.registry);
+		this.lastVerifiedBackup.merge(source, backupTakenAt, (old, taken) -> taken.isAfter(old) ? taken : old);
+	}
+
+	double lastVerifiedEpochSeconds(String source) {
+		Instant taken = this.lastVerifiedBackup.get(source);
+		return (taken == null) ? 0 : taken.toEpochMilli() / 1000.0;
 	}
 
 	double secondsSinceLastVerified(String source) {

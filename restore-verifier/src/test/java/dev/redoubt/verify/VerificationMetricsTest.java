@@ -49,6 +49,24 @@ class VerificationMetricsTest {
 		assertThat(this.registry.get("redoubt.verification.last.verified.age").gauge().value()).isEqualTo(86400.0);
 	}
 
+	@Test
+	void aRegisteredSourceNeverVerifiedHasEverySeriesAtZero() {
+		this.metrics.register("shop");
+
+		for (String outcome : List.of("verified", "failed")) {
+			assertThat(this.registry.get("redoubt.verification.runs")
+				.tags("source", "shop", "outcome", outcome)
+				.counter()
+				.count()).isZero();
+		}
+		assertThat(this.registry.get("redoubt.verification.last.verified.timestamp").gauge().value()).isZero();
+		assertThat(this.registry.get("redoubt.verification.last.verified.age").gauge().value()).isNaN();
+
+		this.metrics.record(report(CheckStatus.PASSED), Instant.parse("2026-11-21T02:00:00Z"));
+		assertThat(this.registry.get("redoubt.verification.last.verified.timestamp").gauge().value())
+			.isEqualTo(Instant.parse("2026-11-21T02:00:00Z").getEpochSecond());
+	}
+
 	private static VerificationReport report(CheckStatus status) {
 		return new VerificationReport("shop", "20261121T020000Z-3fa2", "eu-west", NOW.minusSeconds(30), NOW, "local",
 				"15.18", Duration.ofSeconds(12), List.of(),

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
@@ -14,6 +15,7 @@ import org.springframework.stereotype.Component;
 import dev.redoubt.service.backup.BackupResult;
 import dev.redoubt.service.catalog.CatalogEntries;
 import dev.redoubt.service.config.Fleet;
+import dev.redoubt.service.config.RedoubtProperties;
 import dev.redoubt.verify.VerificationMetrics;
 
 /**
@@ -39,37 +41,63 @@ public class FleetMetrics {
 		this.fleet = fleet;
 	}
 
-	/** Registers every source's gauges, so a source never backed up shows as such. */
-	public void register(Iterable<String> sources) {
-		for (String source : sources) {
-			for (String type : new String[] { "logical", "base" }) {
-				String key = source + "/" + type;
-				Gauge.builder("redoubt.backup.last.success.timestamp", this, (m) -> m.last(key, "completed"))
-					.description("When the newest backup of the source and type completed (epoch seconds)")
-					.tags("source", source, "type", type)
-					.baseUnit("seconds")
-					.register(this.registry);
-				Gauge.builder("redoubt.backup.last.duration", this, (m) -> m.last(key, "duration"))
-					.description("How long the newest backup of the source and type took")
-					.tags("source", source, "type", type)
-					.baseUnit("seconds")
-					.register(this.registry);
-				Gauge.builder("redoubt.backup.last.size", this, (m) -> m.last(key, "bytes"))
-					.description("Bytes the newest backup of the source and type stored in each region")
-					.tags("source", source, "type", type)
-					.baseUnit("bytes")
-					.register(this.registry);
+	/**
+	 * Registers every series of every source at start, at zero, so that an alert sees the
+	 * first failure of a job ({@code increase()} needs the series before it) and a source
+	 * never backed up or never verified: its newest-backup timestamp is 0 for each backup
+	 * type it has a schedule for.
+	 */
+	public void register(Map<String, RedoubtProperties.Source> sources) {
+		sources.forEach((source, settings) -> {
+			RedoubtProperties.Schedules schedules = settings.schedules();
+			for (JobType job : JobType.values()) {
+				if (schedules != null && job.cron(schedules) != null) {
+					runs(job, source, "succeeded");
+					runs(job, source, "failed");
+				}
+			}
+			if (schedules != null && schedules.logical() != null) {
+				registerBackupGauges(source, "logical");
+			}
+			if (schedules != null && schedules.base() != null) {
+				registerBackupGauges(source, "base");
+			}
+			if (schedules != null && schedules.verify() != null) {
+				this.verifications.register(source);
 			}
 			Path spool = this.fleet.properties().service().walSpools().get(source);
 			if (spool != null) {
 				Gauge.builder("redoubt.wal.archive.lag", spool, FleetMetrics::walLag)
-					.description("Age of the oldest WAL segment PostgreSQL has ready and the archiver has not"
-							+ " yet archived, as the archiver last published it")
+					.description("Age of the newest archived WAL file, as the archiver last published it (-1: none"
+							+ " archived yet; NaN: no archiver publishes)")
 					.tags("source", source)
 					.baseUnit("seconds")
 					.register(this.registry);
+				FunctionCounter.builder("redoubt.wal.archive.failures", spool, FleetMetrics::walFailures)
+					.description("Failed attempts to archive a WAL file, as the archiver last published them")
+					.tags("source", source)
+					.register(this.registry);
 			}
-		}
+		});
+	}
+
+	private void registerBackupGauges(String source, String type) {
+		String key = source + "/" + type;
+		Gauge.builder("redoubt.backup.last.success.timestamp", this, (m) -> m.last(key, "completed"))
+			.description("When the newest backup of the source and type completed (epoch seconds; 0: never)")
+			.tags("source", source, "type", type)
+			.baseUnit("seconds")
+			.register(this.registry);
+		Gauge.builder("redoubt.backup.last.duration", this, (m) -> m.last(key, "duration"))
+			.description("How long the newest backup of the source and type took")
+			.tags("source", source, "type", type)
+			.baseUnit("seconds")
+			.register(this.registry);
+		Gauge.builder("redoubt.backup.last.size", this, (m) -> m.last(key, "bytes"))
+			.description("Bytes the newest backup of the source and type stored in each region")
+			.tags("source", source, "type", type)
+			.baseUnit("bytes")
+			.register(this.registry);
 	}
 
 	/** Takes the newest backups and verification from a fresh catalog scan. */
@@ -98,30 +126,24 @@ public class FleetMetrics {
 	}
 
 	public void succeeded(JobType type, String source) {
-		runs(type, source, "succeeded");
+		runs(type, source, "succeeded").increment();
 	}
 
 	public void failed(JobType type, String source) {
-		runs(type, source, "failed");
-		Counter.builder("redoubt.job.failures")
-			.description("Scheduled job runs that failed")
-			.tags("source", source, "job", type.label())
-			.register(this.registry)
-			.increment();
+		runs(type, source, "failed").increment();
 	}
 
-	private void runs(JobType type, String source, String outcome) {
-		Counter.builder("redoubt.job.runs")
+	private Counter runs(JobType type, String source, String outcome) {
+		return Counter.builder("redoubt.job.runs")
 			.description("Scheduled job runs, by outcome")
 			.tags("source", source, "job", type.label(), "outcome", outcome)
-			.register(this.registry)
-			.increment();
+			.register(this.registry);
 	}
 
 	private double last(String key, String what) {
 		CatalogEntries.Backup backup = this.lastBackup.get(key);
 		if (backup == null) {
-			return Double.NaN;
+			return "completed".equals(what) ? 0 : Double.NaN;
 		}
 		return switch (what) {
 			case "completed" -> backup.completedAt().toEpochMilli() / 1000.0;
@@ -134,9 +156,21 @@ public class FleetMetrics {
 	 * {@code redoubt_wal_archive_lag_seconds} from the archiver's {@code metrics.prom}.
 	 */
 	static double walLag(Path spool) {
+		return published(spool, "redoubt_wal_archive_lag_seconds", Double.NaN);
+	}
+
+	/**
+	 * {@code redoubt_wal_archive_failures_total} from the archiver's {@code metrics.prom}
+	 * (0 until it publishes one).
+	 */
+	static double walFailures(Path spool) {
+		return published(spool, "redoubt_wal_archive_failures_total", 0);
+	}
+
+	private static double published(Path spool, String series, double unknown) {
 		try {
 			for (String line : Files.readAllLines(spool.resolve("metrics.prom"))) {
-				if (line.startsWith("redoubt_wal_archive_lag_seconds")) {
+				if (line.startsWith(series + "{") || line.startsWith(series + " ")) {
 					return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
 				}
 			}
@@ -144,7 +178,7 @@ public class FleetMetrics {
 		catch (IOException | NumberFormatException ex) {
 			// no archiver running, or mid-write: unknown
 		}
-		return Double.NaN;
+		return unknown;
 	}
 
 }

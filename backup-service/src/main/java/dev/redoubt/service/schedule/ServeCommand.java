@@ -76,7 +76,7 @@ public class ServeCommand implements Callable<Integer> {
 		this.catalogStore.createSchema();
 		this.fence.createSchema();
 		Map<String, RedoubtProperties.Source> sources = this.fleet.sources();
-		this.metrics.register(sources.keySet());
+		this.metrics.register(sources);
 		for (String source : sources.keySet()) {
 			this.metrics.catalogued(this.catalog.read(source));
 		}

@@ -103,7 +103,7 @@ class HelmChartIT {
 		// runbook
 		String rules = path(objects.get("PrometheusRule"), "spec").toString();
 		assertThat(rules).contains("{type=\"logical\"} > 93600").contains("{type=\"base\"} > 691200");
-		assertThat(rules.split("runbook_url=https://", -1)).hasSize(5);
+		assertThat(rules.split("runbook_url=https://", -1)).hasSize(9);
 	}
 
 	@Test
@@ -143,6 +143,45 @@ class HelmChartIT {
 		// one replica may keep the embedded H2 metadata database
 		assertThat(template(PRODUCTION, Map.of("config.service.metadata.url", "", "replicaCount", 1)))
 			.contains("kind: Deployment");
+	}
+
+	/**
+	 * The PrometheusRule's alerts, through Prometheus's own {@code promtool test rules}
+	 * ({@code src/test/resources/promtool/alerts-test.yaml}): a job's first failure, a
+	 * source never backed up, a backup too old, never verified, a failed verification, an
+	 * old proof, WAL archive lag and WAL archiving failing each fire, and not before.
+	 */
+	@Test
+	@SuppressWarnings("unchecked")
+	void everyAlertFiresForItsCaseInPromtool() throws Exception {
+		Path promtool = Path.of("/usr/bin/promtool");
+		org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(promtool) || System.getenv("CI") != null,
+				"promtool is not installed (apt-get install prometheus); .ci/run installs it");
+		Map<String, Object> rule = render(PRODUCTION).get("PrometheusRule");
+		Files.writeString(this.dir.resolve("rules.yaml"), new Yaml().dump(path(rule, "spec")));
+		String runbooks = (String) path(new Yaml().load(Files.readString(CHART.resolve("values.yaml"))), "metrics",
+				"prometheusRule")
+			.get("runbookBaseUrl");
+		try (var in = HelmChartIT.class.getResourceAsStream("/promtool/alerts-test.yaml")) {
+			Files.writeString(this.dir.resolve("alerts-test.yaml"),
+					new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).replace("RUNBOOKS",
+							runbooks));
+		}
+
+		Process process = new ProcessBuilder(promtool.toString(), "test", "rules", "alerts-test.yaml")
+			.directory(this.dir.toFile())
+			.redirectErrorStream(true)
+			.start();
+		String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+		assertThat(process.waitFor()).as(output).isZero();
+		assertThat(output).contains("SUCCESS");
+		for (Map<String, Object> group : list(path(rule, "spec"), "groups")) {
+			assertThat(list(group, "rules")).extracting((r) -> r.get("alert"))
+				.containsExactlyInAnyOrder("RedoubtJobFailed", "RedoubtNeverBackedUp", "RedoubtBackupTooOld",
+						"RedoubtNeverVerified", "RedoubtVerificationFailed", "RedoubtVerifiedBackupTooOld",
+						"RedoubtWalArchiveLagging", "RedoubtWalArchivingFailing");
+		}
 	}
 
 	private static String template(Path values, Map<String, Object> sets) {
