@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.ManifestCodec;
+import dev.redoubt.core.process.ProcessIdentity;
 import dev.redoubt.core.store.ObjectInfo;
 import dev.redoubt.core.store.ObjectStore;
 
@@ -275,9 +276,8 @@ public final class SourceLease implements AutoCloseable {
 	public record Holder(String purpose, String host, String machine, long pid, String processStart, long ttlSeconds) {
 
 		static Holder current(String purpose, Duration ttl) {
-			ProcessHandle self = ProcessHandle.current();
-			return new Holder(purpose, hostName(), thisMachine().orElse(null), self.pid(),
-					self.info().startInstant().map(Instant::toString).orElse(null), ttl.toSeconds());
+			ProcessIdentity self = ProcessIdentity.current();
+			return new Holder(purpose, hostName(), self.machine(), self.pid(), self.processStart(), ttl.toSeconds());
 		}
 
 		static Optional<Holder> parse(byte[] bytes) {
@@ -290,34 +290,11 @@ public final class SourceLease implements AutoCloseable {
 		}
 
 		/**
-		 * True only when this process runs on the holder's machine, in its PID namespace,
-		 * and the holder's process is gone (or its PID now belongs to a later process).
+		 * True only when the holder is known dead on this machine
+		 * ({@link ProcessIdentity}).
 		 */
 		boolean knownDead() {
-			Optional<String> here = thisMachine();
-			if (this.machine == null || here.isEmpty() || !here.get().equals(this.machine)) {
-				return false;
-			}
-			Optional<ProcessHandle> process = ProcessHandle.of(this.pid);
-			if (process.isEmpty() || !process.get().isAlive()) {
-				return true;
-			}
-			String started = process.get().info().startInstant().map(Instant::toString).orElse(null);
-			return this.processStart != null && started != null && !started.equals(this.processStart);
-		}
-
-		/** The boot id and PID namespace of this machine, where Linux tells them. */
-		private static Optional<String> thisMachine() {
-			try {
-				String boot = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/random/boot_id"))
-					.trim();
-				String namespace = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid"))
-					.toString();
-				return Optional.of(boot + "/" + namespace);
-			}
-			catch (java.io.IOException | UnsupportedOperationException | SecurityException ex) {
-				return Optional.empty();
-			}
+			return new ProcessIdentity(this.machine, this.pid, this.processStart).knownDead();
 		}
 
 		private static String hostName() {

@@ -8,6 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Container;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -15,14 +20,20 @@ import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.pg.LocalCluster;
+import dev.redoubt.core.process.ProcessIdentity;
 import dev.redoubt.core.secret.Secret;
 
 /**
- * A sandbox in a container: the official {@code postgres:<major>} image through
- * Testcontainers, which also removes the container if this process dies (its Ryuk
- * side-car). Chosen when a Docker engine answers, or by configuration.
+ * A sandbox in a container: a {@code postgres:<major>} image (the official one, or one
+ * built from Debian packages by {@code docker/build-images.sh} where no registry is
+ * reachable) through Testcontainers. Each container is labelled with the process that
+ * started it; a run removes the containers of runs that died on this machine without
+ * removing theirs ({@code kill -9}), as Testcontainers' Ryuk side-car would where its
+ * image can be pulled. Chosen when a Docker engine answers, or by configuration.
  */
 public final class ContainerSandbox implements Sandbox {
+
+	private static final Logger log = LoggerFactory.getLogger(ContainerSandbox.class);
 
 	private final PostgreSQLContainer container;
 
@@ -33,10 +44,17 @@ public final class ContainerSandbox implements Sandbox {
 		this.serverVersion = query("SHOW server_version");
 	}
 
+	static final String LABEL = "dev.redoubt.sandbox";
+
+	static final String OWNER_LABEL = "dev.redoubt.sandbox.owner";
+
 	public static ContainerSandbox start(int major) {
+		removeStale();
 		PostgreSQLContainer container = new PostgreSQLContainer(DockerImageName.parse("postgres:" + major))
 			.withDatabaseName("postgres")
-			.withUsername("postgres");
+			.withUsername("postgres")
+			.withLabel(LABEL, "postgres")
+			.withLabel(OWNER_LABEL, ProcessIdentity.current().encode());
 		// the same settings as a local sandbox, so both kinds measure the same restore
 		List<String> command = new ArrayList<>(List.of("postgres"));
 		Stream.concat(LocalCluster.DISPOSABLE.stream(), LocalSandbox.SETTINGS.stream()).forEach((setting) -> {
@@ -53,6 +71,27 @@ public final class ContainerSandbox implements Sandbox {
 					"the postgres:" + major + " container did not start: " + ex.getMessage(), ex);
 		}
 		return new ContainerSandbox(container);
+	}
+
+	/**
+	 * Removes the sandbox containers whose run died on this machine; a container of a run
+	 * alive, or of another machine, is left alone.
+	 */
+	static void removeStale() {
+		DockerClient docker = DockerClientFactory.instance().client();
+		for (Container stale : docker.listContainersCmd()
+			.withShowAll(true)
+			.withLabelFilter(java.util.Map.of(LABEL, "postgres"))
+			.exec()) {
+			boolean dead = ProcessIdentity.decode(stale.getLabels().get(OWNER_LABEL))
+				.map(ProcessIdentity::knownDead)
+				.orElse(false);
+			if (dead) {
+				log.warn("removing stale sandbox container {} ({}) of a run that died", stale.getId().substring(0, 12),
+						String.join(",", stale.getNames()));
+				docker.removeContainerCmd(stale.getId()).withForce(true).withRemoveVolumes(true).exec();
+			}
+		}
 	}
 
 	@Override

@@ -1,0 +1,2 @@
+/** Recognising a process later: who holds a lease, who started a sandbox. */
+package dev.redoubt.core.process;
