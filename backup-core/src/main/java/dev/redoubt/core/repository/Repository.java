@@ -33,6 +33,8 @@ public final class Repository implements AutoCloseable {
 
 	private CommitFence fence = CommitFence.NONE;
 
+	private java.time.Duration leaseWait = java.time.Duration.ZERO;
+
 	private static final Logger log = LoggerFactory.getLogger(Repository.class);
 
 	/** Threads for questions asked of every region at once; idle ones end. */
@@ -54,7 +56,21 @@ public final class Repository implements AutoCloseable {
 	public Repository withCommitFence(CommitFence fence) {
 		Repository fenced = new Repository(this.store, this.keys);
 		fenced.fence = fence;
+		fenced.leaseWait = this.leaseWait;
 		return fenced;
+	}
+
+	/**
+	 * This repository with backups that wait up to {@code wait} for the source's lease
+	 * when another process holds it, instead of failing at once (the service's scheduled
+	 * backups: a replica taking a fire over from a frozen one waits for its lease to
+	 * expire). Closing the view closes this repository's stores.
+	 */
+	public Repository withLeaseWait(java.time.Duration wait) {
+		Repository waiting = new Repository(this.store, this.keys);
+		waiting.fence = this.fence;
+		waiting.leaseWait = wait;
+		return waiting;
 	}
 
 	public Repository(MultiRegionStore store, RepositoryKeys keys) {
@@ -93,17 +109,40 @@ public final class Repository implements AutoCloseable {
 	 * holds it
 	 */
 	public SourceLease acquireLease(String source, String purpose) {
-		return SourceLease.acquire(this.store.regions().get(0), source, purpose, leaseTtl());
+		long deadline = System.nanoTime() + this.leaseWait.toNanos();
+		while (true) {
+			try {
+				return SourceLease.acquire(this.store.regions().get(0), source, purpose, leaseTtl());
+			}
+			catch (RedoubtException ex) {
+				if (ex.code() != ErrorCode.SOURCE_BUSY || System.nanoTime() > deadline) {
+					throw ex;
+				}
+				log.info("waiting for the lease of source {}: {}", source, ex.getMessage());
+				try {
+					Thread.sleep(Math.min(1000, Math.max(50, leaseTtl().toMillis() / 4)));
+				}
+				catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+					throw new RedoubtException(ErrorCode.INTERRUPTED,
+							"interrupted while waiting for the lease of source " + source);
+				}
+			}
+		}
+	}
+
+	/**
+	 * The lease's time to live: {@link SourceLease#DEFAULT_TTL}, or the system property
+	 * {@code redoubt.lease-ttl-seconds}.
+	 */
+	public static java.time.Duration leaseTtl() {
+		String seconds = System.getProperty("redoubt.lease-ttl-seconds");
+		return (seconds == null) ? SourceLease.DEFAULT_TTL : java.time.Duration.ofSeconds(Long.parseLong(seconds));
 	}
 
 	/** Whether anyone holds the lease of {@code source} now. */
 	public SourceLease.State leaseState(String source) {
 		return SourceLease.state(this.store.regions().get(0), source);
-	}
-
-	private static java.time.Duration leaseTtl() {
-		String seconds = System.getProperty("redoubt.lease-ttl-seconds");
-		return (seconds == null) ? SourceLease.DEFAULT_TTL : java.time.Duration.ofSeconds(Long.parseLong(seconds));
 	}
 
 	/**

@@ -82,8 +82,10 @@ public class BackupJobConfiguration {
 	}
 
 	/**
-	 * A scheduled fire's backup checks its fencing token before its manifest; a backup
-	 * launched from the command line has no fire and no fence.
+	 * A scheduled fire's backup checks its fencing token before its manifest, and waits
+	 * for the source's lease up to twice its time to live (a replica taking a fire over
+	 * from a frozen one waits for that one's lease to expire); a backup launched from the
+	 * command line has no fire and no fence, and stops at once when the source is busy.
 	 */
 	private static Repository fenced(Repository repository, ChunkContext chunkContext, FireFence fence) {
 		Map<String, Object> parameters = chunkContext.getStepContext().getJobParameters();
@@ -91,7 +93,8 @@ public class BackupJobConfiguration {
 		if (fire == null) {
 			return repository;
 		}
-		return repository.withCommitFence(fence.guard(fire, (Long) parameters.get(BackupLauncher.TOKEN)));
+		return repository.withCommitFence(fence.guard(fire, (Long) parameters.get(BackupLauncher.TOKEN)))
+			.withLeaseWait(Repository.leaseTtl().multipliedBy(2));
 	}
 
 }
