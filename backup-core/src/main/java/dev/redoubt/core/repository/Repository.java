@@ -154,7 +154,10 @@ public final class Repository implements AutoCloseable {
 	public BackupWriter beginBackup(String area, Instant now, SourceLease lease) {
 		Instant at = now;
 		List<BackupId> existing = backupIds(area);
-		if (!existing.isEmpty() && !existing.get(0).startedAt().isBefore(now)) {
+		// ids carry the second: a backup begun in the same second as the newest one would
+		// sort before it half of the time
+		if (!existing.isEmpty()
+				&& !existing.get(0).startedAt().isBefore(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))) {
 			at = existing.get(0).startedAt().plusSeconds(1);
 			log.warn("the clock ({}) is not past the newest backup of {} ({}): backup id taken from {}", now, area,
 					existing.get(0), at);

@@ -67,9 +67,12 @@ class CliAcceptanceIT {
 
 	static int databases;
 
+	static History history;
+
 	@BeforeAll
 	static void prepare() throws Exception {
 		SampleDatabase.create(pg.cluster(), "shop", pg.scratch());
+		history = new History(pg, "shop", "shop");
 		sourceFingerprint = DatabaseFingerprint.take(pg.connection("shop"));
 		keyFile = work.resolve("master.key");
 		RepositoryKeys.generateKeyFile(keyFile);
@@ -149,7 +152,7 @@ class CliAcceptanceIT {
 	static String backup() throws Exception {
 		CliProcess.Run run = CliProcess.run(config, "backup", "--source", "shop", "--output", "json");
 		assertThat(run.exit()).as(run.all()).isZero();
-		return json(run.out()).get("backupId").asString();
+		return history.acknowledge(json(run.out()).get("backupId").asString());
 	}
 
 	@Test
@@ -158,6 +161,7 @@ class CliAcceptanceIT {
 		CliProcess.Run backup = CliProcess.run(config, "backup", "--source", "shop", "--output", "json");
 		assertThat(backup.exit()).as(backup.all()).isZero();
 		JsonNode result = json(backup.out());
+		history.acknowledge(result.get("backupId").asString());
 		assertThat(result.propertyNames()).containsExactly("source", "backupId", "tables", "rows", "chunks",
 				"plainBytes", "storedBytes", "durationMs");
 		assertThat(result.get("rows").asLong()).isEqualTo(sourceFingerprint.totalRows()
@@ -229,6 +233,9 @@ class CliAcceptanceIT {
 		assertThat(restore.exit()).as(restore.all()).isZero();
 		assertThat(json(restore.out()).get("backupId").asString()).isEqualTo(previous);
 		assertThat(sourceFingerprint.differences(DatabaseFingerprint.take(target))).isEmpty();
+		// every backup listed restorable was acknowledged by its run, and restores as
+		// taken
+		assertThat(history.check(config, "after crashes at every step")).isGreaterThanOrEqualTo(2);
 	}
 
 	@Test

@@ -34,20 +34,34 @@ final class History {
 
 	private final PostgresExtension pg;
 
+	private final String database;
+
 	private final String source;
 
 	private final Map<String, Map<String, String>> acknowledged = new ConcurrentHashMap<>();
 
-	History(PostgresExtension pg, String source) {
+	/** The history of source {@code source}, a backup of database {@code database}. */
+	History(PostgresExtension pg, String database, String source) {
 		this.pg = pg;
+		this.database = database;
 		this.source = source;
 	}
 
-	/** Records a backup a run reported taken, with the source's content now. */
+	/**
+	 * Records a backup a run reported taken ({@code --output json}), with the source's
+	 * content now.
+	 */
 	String acknowledge(CliProcess.Run backup) {
 		assertThat(backup.exit()).as(backup.all()).isZero();
-		String id = backup.out().replaceAll("(?s).*\"backupId\" : \"([^\"]+)\".*", "$1");
-		this.acknowledged.put(id, hashes(this.pg.connection(this.source)));
+		return acknowledge(backup.out().replaceAll("(?s).*\"backupId\" : \"([^\"]+)\".*", "$1"));
+	}
+
+	/**
+	 * Records backup {@code id}, which a run reported taken, with the source's content
+	 * now.
+	 */
+	String acknowledge(String id) {
+		this.acknowledged.put(id, hashes(this.pg.connection(this.database)));
 		return id;
 	}
 
@@ -57,7 +71,7 @@ final class History {
 	 * @return how many backups were checked
 	 */
 	int check(Path config, String context) throws Exception {
-		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop", "--output", "json");
+		CliProcess.Run info = CliProcess.run(config, "info", "--source", this.source, "--output", "json");
 		assertThat(info.exit()).as(context + ": " + info.all()).isZero();
 		JsonNode listed = ManifestCodec.json().readTree(info.out()).path("backups");
 		List<String> restorable = new ArrayList<>();
@@ -71,8 +85,8 @@ final class History {
 			.containsAll(restorable);
 		for (String id : restorable) {
 			ConnectionSpec target = this.pg.createDatabase("history_" + DATABASES.incrementAndGet());
-			CliProcess.Run restore = CliProcess.run(config, "restore", "--source", "shop", "--backup", id, "--target",
-					target.url());
+			CliProcess.Run restore = CliProcess.run(config, "restore", "--source", this.source, "--backup", id,
+					"--target", target.url());
 			assertThat(restore.exit()).as(context + ": listed backup " + id + " restores: " + restore.all()).isZero();
 			assertThat(hashes(target)).as(context + ": backup " + id + " restores to the content it was taken with")
 				.isEqualTo(this.acknowledged.get(id));

@@ -47,6 +47,8 @@ class RepositoryRacesIT {
 
 	final List<Process> started = new ArrayList<>();
 
+	static History history;
+
 	@BeforeAll
 	static void sourceDatabase() throws Exception {
 		work = Files.createTempDirectory("redoubt-races-");
@@ -55,6 +57,7 @@ class RepositoryRacesIT {
 		password = work.resolve("pg-password");
 		Files.writeString(password, pg.password().reveal() + "\n");
 		pg.createDatabase("shop");
+		history = new History(pg, "shop", "shop");
 		pg.sql("shop", "CREATE TABLE items (id int PRIMARY KEY, name text);"
 				+ " INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 5000) g");
 	}
@@ -85,8 +88,10 @@ class RepositoryRacesIT {
 
 		backup.resume();
 		assertThat(backup.exit()).as(backup.log()).isZero();
+		history.acknowledge(backup.backupId());
 		CliProcess.Run verify = CliProcess.run(config, "verify", "--source", "shop", "--backup", "latest");
 		assertThat(verify.exit()).as(verify.all()).isZero();
+		assertThat(history.check(config, "after a quiet backup beside retention")).isEqualTo(1);
 	}
 
 	/** Hostile input 45: two backups of one source at once. */
@@ -107,8 +112,11 @@ class RepositoryRacesIT {
 
 		first.resume();
 		assertThat(first.exit()).as(first.log()).isZero();
-		CliProcess.Run after = CliProcess.run(config, "backup", "--source", "shop");
+		history.acknowledge(firstId);
+		CliProcess.Run after = CliProcess.run(config, "backup", "--source", "shop", "--output", "json");
 		assertThat(after.exit()).as("once the first ended, the lease is free: " + after.all()).isZero();
+		history.acknowledge(after);
+		assertThat(history.check(config, "after two backups at once")).isEqualTo(2);
 	}
 
 	/**
@@ -128,7 +136,7 @@ class RepositoryRacesIT {
 				assertThat(taker[0].exit()).as(taker[0].all()).isIn(0, 32);
 				return taker[0].exit() == 0;
 			}, "a backup taking the expired lease over");
-			String takerId = taker[0].out().replaceAll("(?s).*\"backupId\" : \"([^\"]+)\".*", "$1");
+			String takerId = history.acknowledge(taker[0]);
 
 			signal(frozen.process, "CONT");
 			frozen.resume();
@@ -139,6 +147,7 @@ class RepositoryRacesIT {
 			String frozenId = frozen.backupId();
 			assertThat(objects("eu", "fenced")).as("no manifest of the fenced backup")
 				.noneMatch((path) -> path.toString().contains(frozenId + "/manifest"));
+			assertThat(history.check(config, "after a fenced writer")).isEqualTo(1);
 		}
 		finally {
 			if (frozen.process.isAlive()) {
@@ -157,8 +166,7 @@ class RepositoryRacesIT {
 		String older = backupId(CliProcess.run(config, "backup", "--source", "shop", "--output", "json"));
 		Paused verify = startPaused(config, "BEFORE_VERIFICATION_RECORD", "verify", "--source", "shop", "--backup",
 				older);
-		CliProcess.Run newer = CliProcess.run(config, "backup", "--source", "shop");
-		assertThat(newer.exit()).as(newer.all()).isZero();
+		backupId(CliProcess.run(config, "backup", "--source", "shop", "--output", "json"));
 		CliProcess.Run expire = CliProcess.run(config, "expire", "--source", "shop");
 		assertThat(expire.exit()).as(expire.all()).isZero();
 		assertThat(expire.out()).contains("expire " + older);
@@ -171,6 +179,7 @@ class RepositoryRacesIT {
 		}
 		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop", "--output", "json");
 		assertThat(info.out()).contains("\"incomplete\" : [ ]");
+		assertThat(history.check(config, "after a verification of an expired backup")).isEqualTo(1);
 	}
 
 	/**
@@ -198,6 +207,7 @@ class RepositoryRacesIT {
 				"shop");
 		assertThat(expire.exit()).as(expire.all()).isZero();
 		assertThat(expire.out()).contains("keep   " + jumpedBefore).contains("expire " + first);
+		assertThat(history.check(config, "after a clock that jumped back")).isEqualTo(1);
 	}
 
 	/** A run standing at a pause point until the test resumes it. */
@@ -272,8 +282,7 @@ class RepositoryRacesIT {
 	}
 
 	private static String backupId(CliProcess.Run backup) {
-		assertThat(backup.exit()).as(backup.all()).isZero();
-		return backup.out().replaceAll("(?s).*\"backupId\" : \"([^\"]+)\".*", "$1");
+		return history.acknowledge(backup);
 	}
 
 	private static void signal(Process process, String signal) throws Exception {

@@ -69,7 +69,7 @@ class S3FaultsIT {
 				+ " FROM generate_series(1, 5000) g");
 		eu = new FaultProxy(s3.region("eu").endpoint());
 		us = new FaultProxy(s3.region("us").endpoint());
-		history = new History(pg, "shop");
+		history = new History(pg, "shop", "shop");
 	}
 
 	@AfterEach

@@ -155,7 +155,9 @@ class KeyRangePruningPropertyIT {
 		}
 		// the property was exercised, not passed vacuously
 		assertThat(evaluated).as("valid predicates (seed %d)", SEED).isGreaterThan(250);
-		assertThat(pruning).as("predicates that pruned (seed %d)", SEED).isGreaterThan(80);
+		// (about a third prune; a seed gave 75 of 300: the bound leaves room for any
+		// seed)
+		assertThat(pruning).as("predicates that pruned (seed %d)", SEED).isGreaterThan(40);
 	}
 
 	@Test

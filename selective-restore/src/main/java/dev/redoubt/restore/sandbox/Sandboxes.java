@@ -30,8 +30,24 @@ public final class Sandboxes {
 				}
 				yield ContainerSandbox.start(major);
 			}
-			case AUTO -> dockerAvailable() ? ContainerSandbox.start(major) : LocalSandbox.start(root, major);
+			case AUTO -> (localBinaries(major) || !dockerAvailable()) ? LocalSandbox.start(root, major)
+					: ContainerSandbox.start(major);
 		};
+	}
+
+	/**
+	 * Whether {@code initdb} of PostgreSQL {@code major} is installed here: {@code auto}
+	 * then prefers the local sandbox (it starts in about a second, needs no image, and no
+	 * registry), and a container only fills in for a major version not installed.
+	 */
+	static boolean localBinaries(int major) {
+		try {
+			dev.redoubt.core.pg.PgTools.findExact("initdb", major);
+			return true;
+		}
+		catch (RedoubtException ex) {
+			return false;
+		}
 	}
 
 	/**
