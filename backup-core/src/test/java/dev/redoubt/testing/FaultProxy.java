@@ -65,8 +65,20 @@ public final class FaultProxy implements AutoCloseable {
 	}
 
 	/** What to do with a matching request. */
-	public sealed interface Fault permits Respond, Delay, DropAfter, TransformBody {
+	public sealed interface Fault permits Respond, Delay, DropAfter, TransformBody, Unreachable {
 
+	}
+
+	record Unreachable() implements Fault {
+	}
+
+	/**
+	 * The region is down: the connection is reset before any answer, and nothing is
+	 * forwarded. Unlike stopping the server, the port stays this proxy's, so the region
+	 * comes back on the same endpoint.
+	 */
+	public static Fault unreachable() {
+		return new Unreachable();
 	}
 
 	record Respond(int status, String body) implements Fault {
@@ -208,6 +220,10 @@ public final class FaultProxy implements AutoCloseable {
 			}
 			byte[] body = in.readNBytes((int) head.contentLength());
 			Fault fault = faultFor(request);
+			if (fault instanceof Unreachable) {
+				client.setSoLinger(true, 0);
+				return;
+			}
 			if (fault instanceof Respond respond) {
 				byte[] answer = respond.body().getBytes(StandardCharsets.UTF_8);
 				out.write(

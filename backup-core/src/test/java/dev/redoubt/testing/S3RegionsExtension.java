@@ -71,18 +71,11 @@ public final class S3RegionsExtension implements BeforeAllCallback, AfterAllCall
 		return new ArrayList<>(this.regions.values());
 	}
 
-	/** Stops a region: its endpoint refuses connections until {@link #restart}. */
-	public void stop(String name) {
-		this.regions.get(name).close();
-	}
-
-	/** Starts a stopped region again on its old port, with its objects. */
-	public void restart(String name) {
-		EmbeddedS3Region old = this.regions.get(name);
-		this.regions.put(name,
-				EmbeddedS3Region.start(name, BUCKET, old.directory(), this.accessKey, this.secretKey, old.port()));
-	}
-
+	/**
+	 * The regions' secret key. (A region is taken down with a {@link FaultProxy} in front
+	 * of it, not by stopping it: a stopped server's port may be taken before it
+	 * restarts.)
+	 */
 	public Secret secretKey() {
 		return this.secretKey;
 	}

@@ -47,6 +47,11 @@ class ExpireCliIT {
 
 	static List<String> ids = new java.util.ArrayList<>();
 
+	/**
+	 * Region us, behind a proxy that takes it down and brings it back on one endpoint.
+	 */
+	static dev.redoubt.testing.FaultProxy us;
+
 	@BeforeAll
 	static void takeFourBackupsAndVerifyTheSecond() throws Exception {
 		work = Files.createTempDirectory("redoubt-expire-");
@@ -57,6 +62,7 @@ class ExpireCliIT {
 		pg.createDatabase("shop");
 		pg.sql("shop", "CREATE TABLE items (id int PRIMARY KEY, name text);"
 				+ " INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 2000) g");
+		us = new dev.redoubt.testing.FaultProxy(s3.region("us").endpoint());
 		Path config = config("expire", "1h", "");
 		for (int i = 0; i < 4; i++) {
 			pg.sql("shop", "INSERT INTO items VALUES (" + (10_000 + i) + ", 'more')");
@@ -73,7 +79,8 @@ class ExpireCliIT {
 	}
 
 	@AfterAll
-	static void clean() {
+	static void clean() throws IOException {
+		us.close();
 		DirectoryTree.delete(work);
 	}
 
@@ -81,13 +88,13 @@ class ExpireCliIT {
 	@Order(1)
 	void aRegionThatCannotBeListedDeletesNothing() throws Exception {
 		List<Path> before = objects("eu", "expire");
-		s3.stop("us");
+		us.when((request) -> true, dev.redoubt.testing.FaultProxy.unreachable(), -1);
 		CliProcess.Run expire;
 		try {
 			expire = CliProcess.run(config("expire", "0s", ""), "expire", "--source", "shop");
 		}
 		finally {
-			s3.restart("us");
+			us.reset();
 		}
 		assertThat(expire.exit()).as(expire.all()).isEqualTo(8);
 		assertThat(expire.err()).contains("us");
@@ -174,7 +181,7 @@ class ExpireCliIT {
 				  encryption:
 				    key-file: %7$s
 				""".formatted(pg.cluster().port(), password, s3.region("eu").endpoint(), S3RegionsExtension.BUCKET,
-				s3.secretKey().reveal(), s3.region("us").endpoint(), keyFile, grace, prefix, extra));
+				s3.secretKey().reveal(), us.endpoint(), keyFile, grace, prefix, extra));
 		return config;
 	}
 

@@ -148,12 +148,14 @@ class ServeIT {
 		awaitUntil(Duration.ofSeconds(240),
 				() -> expiredBy("one").size() + expiredBy("one.crm").size() > 1 && !expiredBy("two").isEmpty(),
 				"retention expired backups of every source");
-		// the newest backup is verified some seconds after it is taken (a sandbox
-		// restore):
-		// wait for a moment when the two that keep-last keeps are both verified
-		awaitUntil(Duration.ofSeconds(60),
-				() -> List.of("one", "one.crm", "two").stream().allMatch((source) -> verifiedBackups(source) >= 2),
-				"two verified backups of every source");
+		// each backup is verified some seconds after it is taken (a sandbox restore): on
+		// a loaded machine the next fire may come first, so no moment with two verified
+		// backups listed is awaited; two verifications run, and one listed backup proven
+		awaitUntil(Duration.ofSeconds(180),
+				() -> List.of("one", "one.crm", "two")
+					.stream()
+					.allMatch((source) -> verifiedBackups(source) >= 1 && completedVerifications(source) >= 2),
+				"two verifications of every source, a verified backup of each listed");
 
 		JsonNode sources = json(read("/api/sources"));
 		assertThat(sources.findValuesAsString("name")).containsExactly("one", "one.crm", "two");
@@ -168,7 +170,7 @@ class ServeIT {
 					verified++;
 				}
 			}
-			assertThat(verified).as(source + ": each backup is verified").isGreaterThanOrEqualTo(2);
+			assertThat(verified).as(source + ": a listed backup is verified").isGreaterThanOrEqualTo(1);
 			for (String id : expiredBy(source)) {
 				assertThat(backups.toString()).doesNotContain(id);
 				for (String region : List.of("eu", "us")) {
@@ -326,6 +328,23 @@ class ServeIT {
 			view.put(source, info.out());
 		}
 		return view;
+	}
+
+	/** Verification jobs of {@code source} the job repository records completed. */
+	private static int completedVerifications(String source) {
+		try {
+			int completed = 0;
+			for (JsonNode run : json(read("/api/job-runs?limit=500"))) {
+				if (run.get("job").asString().equals("verifyBackup") && run.get("status").asString().equals("COMPLETED")
+						&& source.equals(run.path("parameters").path("source").asString())) {
+					completed++;
+				}
+			}
+			return completed;
+		}
+		catch (Exception ex) {
+			return 0;
+		}
 	}
 
 	private static int verifiedBackups(String source) {
