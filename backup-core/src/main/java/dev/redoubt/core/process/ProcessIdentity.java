@@ -63,6 +63,16 @@ public record ProcessIdentity(String machine, long pid, String processStart) {
 		}
 	}
 
+	/** This machine's host name, or {@code unknown}. */
+	public static String hostName() {
+		try {
+			return java.net.InetAddress.getLocalHost().getHostName();
+		}
+		catch (java.net.UnknownHostException ex) {
+			return "unknown";
+		}
+	}
+
 	private static Optional<String> thisMachine() {
 		try {
 			String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();

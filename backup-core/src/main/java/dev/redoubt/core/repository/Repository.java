@@ -163,8 +163,8 @@ public final class Repository implements AutoCloseable {
 					existing.get(0), at);
 		}
 		BackupId id = BackupId.next(at);
-		String lock = "{\"backupId\":\"" + id + "\",\"host\":\"" + hostName() + "\",\"pid\":"
-				+ ProcessHandle.current().pid() + ",\"startedAt\":\"" + now + "\"}\n";
+		String lock = "{\"backupId\":\"" + id + "\",\"host\":\"" + dev.redoubt.core.process.ProcessIdentity.hostName()
+				+ "\",\"pid\":" + ProcessHandle.current().pid() + ",\"startedAt\":\"" + now + "\"}\n";
 		byte[] bytes = lock.getBytes(StandardCharsets.UTF_8);
 		this.store.createEverywhere(RepositoryLayout.lock(area, id), bytes, bytes.length);
 		return new BackupWriter(this.store, this.keys, area, id, this.fence, lease);
@@ -581,15 +581,6 @@ public final class Repository implements AutoCloseable {
 	/** The backup's data key, unwrapped with the configured key-encryption key. */
 	public byte[] dataKey(Manifest manifest) {
 		return this.keys.keyEncryptionKey().unwrap(manifest.dataKey(), manifest.backupId());
-	}
-
-	private static String hostName() {
-		try {
-			return java.net.InetAddress.getLocalHost().getHostName();
-		}
-		catch (java.net.UnknownHostException ex) {
-			return "unknown";
-		}
 	}
 
 	@Override

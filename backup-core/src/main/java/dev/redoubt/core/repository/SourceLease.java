@@ -277,7 +277,8 @@ public final class SourceLease implements AutoCloseable {
 
 		static Holder current(String purpose, Duration ttl) {
 			ProcessIdentity self = ProcessIdentity.current();
-			return new Holder(purpose, hostName(), self.machine(), self.pid(), self.processStart(), ttl.toSeconds());
+			return new Holder(purpose, ProcessIdentity.hostName(), self.machine(), self.pid(), self.processStart(),
+					ttl.toSeconds());
 		}
 
 		static Optional<Holder> parse(byte[] bytes) {
@@ -295,15 +296,6 @@ public final class SourceLease implements AutoCloseable {
 		 */
 		boolean knownDead() {
 			return new ProcessIdentity(this.machine, this.pid, this.processStart).knownDead();
-		}
-
-		private static String hostName() {
-			try {
-				return java.net.InetAddress.getLocalHost().getHostName();
-			}
-			catch (java.net.UnknownHostException ex) {
-				return "unknown";
-			}
 		}
 
 		@Override
