@@ -101,4 +101,18 @@ public final class S3RegionsExtension implements BeforeAllCallback, AfterAllCall
 		return this.regions.get(name).directory().resolve(BUCKET).resolve(prefix);
 	}
 
+	/**
+	 * The files of a region's objects under {@code prefix}, sorted; none if it holds
+	 * none.
+	 */
+	public List<Path> objectFiles(String name, String prefix) throws IOException {
+		Path root = objectDirectory(name, prefix);
+		if (!Files.exists(root)) {
+			return List.of();
+		}
+		try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+			return files.filter(Files::isRegularFile).sorted().toList();
+		}
+	}
+
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -186,13 +185,7 @@ class ExpireCliIT {
 	}
 
 	private static List<Path> objects(String region, String prefix) throws IOException {
-		Path root = s3.objectDirectory(region, prefix);
-		if (!Files.exists(root)) {
-			return List.of();
-		}
-		try (Stream<Path> files = Files.walk(root)) {
-			return files.filter(Files::isRegularFile).sorted().toList();
-		}
+		return s3.objectFiles(region, prefix);
 	}
 
 }

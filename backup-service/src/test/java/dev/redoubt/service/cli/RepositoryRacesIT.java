@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -324,13 +323,7 @@ class RepositoryRacesIT {
 	}
 
 	private static List<Path> objects(String region, String prefix) throws IOException {
-		Path root = s3.objectDirectory(region, prefix);
-		if (!Files.exists(root)) {
-			return List.of();
-		}
-		try (Stream<Path> files = Files.walk(root)) {
-			return files.filter(Files::isRegularFile).sorted().toList();
-		}
+		return s3.objectFiles(region, prefix);
 	}
 
 }

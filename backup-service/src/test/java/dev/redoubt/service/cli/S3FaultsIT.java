@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -268,12 +267,7 @@ class S3FaultsIT {
 	private static List<Path> objects(String prefix) throws IOException {
 		List<Path> all = new java.util.ArrayList<>();
 		for (String region : List.of("eu", "us")) {
-			Path root = s3.objectDirectory(region, prefix);
-			if (Files.exists(root)) {
-				try (Stream<Path> files = Files.walk(root)) {
-					files.filter(Files::isRegularFile).sorted().forEach(all::add);
-				}
-			}
+			all.addAll(s3.objectFiles(region, prefix));
 		}
 		return all;
 	}
