@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Redoubt against the baselines a user would pick instead, on the same data in the same run, as paired
 # ratios (A and B alternate, the ratio is taken pair by pair, so drift of the machine's speed cancels).
-#   bench/redoubt-bench.sh [SCALE=50]      writes raw results to $BENCH_RUN/results/redoubt-scaleN-STAMP/
-#                                          and the summary to docs/benchmarks.md (section for that scale)
+#   bench/redoubt-bench.sh [SCALE=50] [--only REGEX]
+#       writes raw results to $BENCH_RUN/results/redoubt-scaleN-STAMP/ and the summary to
+#       docs/benchmarks.md (section for that scale), with the commit they were measured at.
+#       --only runs the cases whose names match (e.g. --only 'backup-vs-pg_dump-Fc'); the
+#       report keeps the other rows of the previous report, marked as such.
+# Every run starts from an empty Redoubt repository and a checkpointed, settled cluster: no
+# backup, chunk or restore target left by an earlier run helps or hurts it.
 # Needs root (apt-get for pgbackrest etc., PostgreSQL runs as postgres). BENCH_RUNS / BENCH_WARMUP as in env.sh.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-SCALE="${1:-50}"
+SCALE=50 ONLY=.
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --only) ONLY="$2"; shift 2 ;;
+    [0-9]*) SCALE="$1"; shift ;;
+    *) bench_die "usage: redoubt-bench.sh [SCALE] [--only REGEX]" ;;
+  esac
+done
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 C="$BENCH_DIR/cases"
 RES="$BENCH_RUN/results/redoubt-scale$SCALE-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -16,6 +28,10 @@ mkdir -p "$RES"
 "$BENCH_DIR/gen-data.sh" "$SCALE"
 bench_log "building redoubt"
 (cd "$ROOT" && ./mvnw -q -B -DskipTests -Dspring-javaformat.skip=true install)
+# the commit measured; "+changes" when the work tree differs from it (besides the reports)
+commit=$(git -C "$ROOT" rev-parse --short=10 HEAD 2>/dev/null || echo unknown)
+[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . ':!docs' 2>/dev/null)" ] && commit="$commit+changes"
+echo "$commit" > "$RES/commit.txt"
 
 # ---- Redoubt configuration: the bench cluster (trust auth) and both regions over plain HTTP
 . "$BENCH_DIR/lib/redoubt-config.sh"
@@ -25,13 +41,20 @@ bench_log "building redoubt"
 # start from an empty Redoubt repository (earlier runs' backups would only fill the disk)
 rm -rf "$S3_A_DIR/$S3_BUCKET/redoubt-bench" "$S3_B_DIR/$S3_BUCKET/redoubt-bench"
 
+# no restore target of an earlier run either; then a checkpoint, and the disks settle
+for db in $(bench_psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname ~ '^(rdrestore|restore)_[0-9]+\$'"); do
+  bench_psql -d postgres -c "DROP DATABASE $db"; done
+bench_psql -d postgres -c CHECKPOINT; sync; sleep "${BENCH_SETTLE_S:-10}"
+
 T=("$BENCH_TIMER" -n "$BENCH_RUNS" --warmup "$BENCH_WARMUP" --timeout 3600)
+wanted() { [[ "$1" =~ $ONLY ]]; }
 pair() {   # pair NAME 'B command' -- A command...
   local name=$1 vs=$2; shift 3
+  wanted "$name" || return 0
   bench_log "case $name"
   "${T[@]}" --vs "$vs" -- "$@" | tee "$RES/$name.txt" >&2
 }
-single() { local name=$1; shift 2; bench_log "case $name"; "${T[@]}" -- "$@" | tee "$RES/$name.txt" >&2; }
+single() { local name=$1; shift 2; wanted "$name" || return 0; bench_log "case $name"; "${T[@]}" -- "$@" | tee "$RES/$name.txt" >&2; }
 
 pool() {   # pool PREFIX N: fresh empty databases PREFIX_1..N, slot counter reset
   local p=$1 n=$2 i

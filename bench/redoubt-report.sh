@@ -8,22 +8,33 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="$ROOT/docs/benchmarks.md"
 field() { awk -v k="$2" '$0 ~ "^"k" " { print $(NF-1) }' "$RES/$1.txt" 2>/dev/null | head -1; }   # median
 range() { awk -v k="$2" '$0 ~ "^"k" " { printf "%s–%s", $(NF-2), $NF }' "$RES/$1.txt" 2>/dev/null | head -1; }
-row() {   # row CASE 'B label' TARGET
-  local c=$1
-  [ -s "$RES/$c.txt" ] || { echo "| $2 | not run | | | | |"; return; }
+PREVIOUS="$(cat "$OUT" 2>/dev/null || true)"
+row() {   # row CASE 'B label' TARGET; a case not run keeps its row of the previous report
+  local c=$1 old
+  if [ ! -s "$RES/$c.txt" ]; then
+    old=$(grep -F -- "| $2 |" <<<"$PREVIOUS" | head -1 || true)
+    case "$old" in
+      "") echo "| $2 | not run | | | | |" ;;
+      *"(earlier run"*) echo "$old" ;;
+      *) echo "${old%|} (earlier run: $PREVIOUS_RUN) |" ;;
+    esac
+    return
+  fi
   printf '| %s | %s (%s) | %s (%s) | **%s** (%s) | %s | %s |\n' "$2" \
     "$(field "$c" 'A wall s')" "$(range "$c" 'A wall s')" "$(field "$c" 'B wall s')" "$(range "$c" 'B wall s')" \
     "$(field "$c" 'A/B wall')" "$(range "$c" 'A/B wall')" "$(field "$c" 'A peak MiB')" "$3"
 }
 size=$(cat "$RES/dbsize.txt" 2>/dev/null || echo 0)
+COMMIT=$(cat "$RES/commit.txt" 2>/dev/null || echo unknown)
+PREVIOUS_RUN=$(grep -oE 'raw output: `[^`]*`' <<<"$PREVIOUS" | head -1 | sed 's/raw output: //; s/`//g' || true)
 read -r _ heap_backup _ heap_restore < "$RES/heap.txt" || true
 {
 cat <<MD
 # Benchmarks
 
 Redoubt against what a user would run instead, on the same database, in the same run, on the
-same machine. Produced by \`bench/redoubt-bench.sh $SCALE\` (raw output: \`$(basename "$RES")\`);
-regenerate with that command. Absolute times on these shared 2-core machines drift by up to
+same machine. Produced by \`bench/redoubt-bench.sh $SCALE\` at commit **$COMMIT** (raw output: \`$(basename "$RES")\`);
+regenerate with that command from a clean clone. Absolute times on these shared 2-core machines drift by up to
 2x within an hour, so **only the paired ratios count**: each case alternates Redoubt (A) and
 the baseline (B) run by run, and A/B is taken pair by pair.
 

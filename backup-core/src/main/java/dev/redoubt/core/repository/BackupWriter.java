@@ -84,7 +84,7 @@ public final class BackupWriter {
 					this.store.regions().get(0).create(key, chunk.stored(), 0, chunk.storedLength());
 					this.crashPoint.reached(CrashPoint.DURING_CHUNK_UPLOAD);
 				}
-				this.store.createEverywhere(key, chunk.stored(), chunk.storedLength());
+				this.store.createEverywhere(key, chunk.stored(), chunk.storedLength(), chunk.storedSha256());
 				info = new EncodedChunkInfo(chunk.storedLength(), chunk.storedSha256());
 				mine.complete(info);
 			}

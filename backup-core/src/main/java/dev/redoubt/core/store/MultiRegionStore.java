@@ -51,9 +51,24 @@ public final class MultiRegionStore implements AutoCloseable {
 	 * object
 	 */
 	public void createEverywhere(String key, byte[] data, int length) {
+		createEverywhere(key, data, length, (String) null);
+	}
+
+	/**
+	 * As {@link #createEverywhere(String, byte[], int)}, for bytes whose SHA-256 is known
+	 * ({@link ObjectStore#create(String, byte[], int, int, String)}).
+	 */
+	public void createEverywhere(String key, byte[] data, int length, String sha256Hex) {
 		List<CompletableFuture<Void>> writes = new ArrayList<>();
 		for (ObjectStore region : this.regions) {
-			writes.add(CompletableFuture.runAsync(() -> region.create(key, data, 0, length), this.uploads));
+			writes.add(CompletableFuture.runAsync(() -> {
+				if (sha256Hex == null) {
+					region.create(key, data, 0, length);
+				}
+				else {
+					region.create(key, data, 0, length, sha256Hex);
+				}
+			}, this.uploads));
 		}
 		awaitAll(writes);
 	}

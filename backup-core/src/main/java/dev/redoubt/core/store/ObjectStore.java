@@ -30,6 +30,17 @@ public interface ObjectStore {
 		create(key, data, 0, data.length);
 	}
 
+	/**
+	 * As {@link #create(String, byte[], int, int)}, for bytes whose SHA-256 the caller
+	 * computed already (the chunk encoder does): a store that sends a checksum with the
+	 * write uses it instead of hashing the bytes again for each region, and the server
+	 * refuses the write if the bytes it received do not match it.
+	 * @param sha256Hex SHA-256 of {@code data[offset, offset + length)}, lower-case hex
+	 */
+	default void create(String key, byte[] data, int offset, int length, String sha256Hex) {
+		create(key, data, offset, length);
+	}
+
 	/** The whole object, or empty if there is no object with this key. */
 	Optional<byte[]> read(String key);
 

@@ -91,17 +91,32 @@ public final class S3Store implements ObjectStore, AutoCloseable {
 
 	@Override
 	public void create(String key, byte[] data, int offset, int length) {
+		create(key, data, offset, length, null);
+	}
+
+	/**
+	 * Writes with {@code If-None-Match: *} after a HEAD (S3Proxy and some S3-compatible
+	 * stores ignore the condition), a SHA-256 checksum the server verifies, and the
+	 * Content-MD5 that S3 demands of a write under Object Lock only when this region
+	 * locks what it writes.
+	 */
+	@Override
+	public void create(String key, byte[] data, int offset, int length, String sha256Hex) {
 		if (head(key).isPresent()) {
 			throw exists(key);
 		}
+		String sha256 = (sha256Hex != null)
+				? java.util.Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(sha256Hex))
+				: digest("SHA-256", data, offset, length);
+		String md5 = (this.config.objectLock() != null) ? digest("MD5", data, offset, length) : null;
 		try {
 			this.client.putObject(
 					(put) -> put.bucket(this.config.bucket())
 						.key(this.prefix + key)
 						.ifNoneMatch("*")
 						.contentLength((long) length)
-						.contentMD5(digest("MD5", data, offset, length))
-						.checksumSHA256(digest("SHA-256", data, offset, length))
+						.contentMD5(md5)
+						.checksumSHA256(sha256)
 						.applyMutation(this::objectLock),
 					RequestBody.fromInputStream(new java.io.ByteArrayInputStream(data, offset, length), length));
 		}

@@ -25,10 +25,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What S3Store puts on the wire, against a scripted S3 endpoint that records every PUT's
- * headers and answers as told: each PUT carries the MD5 and SHA-256 of the bytes (AWS
- * requires one on a PUT with Object Lock headers, and verifies them), and a request the
- * store refuses is reported as refused, with the store's reason, not as an unreachable
- * region.
+ * headers and answers as told: each PUT carries the SHA-256 of the bytes, and the MD5 too
+ * under Object Lock (AWS requires one of them on a PUT with Object Lock headers, and
+ * verifies them); a SHA-256 the caller knows is sent as it is; and a request the store
+ * refuses is reported as refused, with the store's reason, not as an unreachable region.
  */
 class S3StoreRequestsIT {
 
@@ -91,6 +91,21 @@ class S3StoreRequestsIT {
 		assertThat(header(headers, "Content-MD5")).isEqualTo(digest("MD5", data));
 		assertThat(header(headers, "x-amz-checksum-sha256")).isEqualTo(digest("SHA-256", data));
 		assertThat(header(headers, "x-amz-object-lock-mode")).isEqualTo("COMPLIANCE");
+	}
+
+	@Test
+	void aPutWithoutObjectLockCarriesTheKnownSha256AndNoMd5() throws Exception {
+		byte[] data = "chunk bytes".getBytes(StandardCharsets.UTF_8);
+		String sha256Hex = java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+		try (S3Store store = store(null)) {
+			store.create("source/backups/x/chunks/b", data, 0, data.length, sha256Hex);
+			store.create("source/backups/x/chunks/c", data, 0, data.length);
+		}
+		for (String key : List.of("b", "c")) {
+			Map<String, List<String>> headers = this.puts.get("/bucket/repo/source/backups/x/chunks/" + key);
+			assertThat(header(headers, "x-amz-checksum-sha256")).isEqualTo(digest("SHA-256", data));
+			assertThat(header(headers, "Content-MD5")).isNull();
+		}
 	}
 
 	@Test
