@@ -23,6 +23,8 @@ import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.restore.physical.PointInTimeRecovery;
 import dev.redoubt.restore.physical.RecoveryTarget;
+import dev.redoubt.restore.sandbox.SandboxKind;
+import dev.redoubt.restore.sandbox.Sandboxes;
 import dev.redoubt.verify.check.CheckResult;
 import dev.redoubt.verify.check.CheckStatus;
 import dev.redoubt.verify.check.ConstraintCheck;
@@ -37,8 +39,10 @@ import dev.redoubt.verify.check.VerifySettings;
  * Proves a base backup: unpacks one region's copy into a throwaway data directory, lets
  * PostgreSQL replay the WAL it needs from that region's archive to the end of the backup
  * (the consistent point), then checks every database: indexes ({@code amcheck}) and
- * constraints, and the source's smoke queries on its database. The record is stored
- * beside the base backup in every region.
+ * constraints, and the source's smoke queries on its database. The server that replays
+ * runs on this machine or in a {@code postgres:<major>} container, as the sandbox kind
+ * says ({@code auto}: local binaries of the backup's major version first). The record is
+ * stored beside the base backup in every region.
  */
 public final class BaseBackupVerifier {
 
@@ -52,9 +56,12 @@ public final class BaseBackupVerifier {
 
 	private final Path sandboxRoot;
 
-	public BaseBackupVerifier(Repository repository, Clock clock, Path sandboxRoot) {
+	private final SandboxKind sandboxKind;
+
+	public BaseBackupVerifier(Repository repository, Clock clock, SandboxKind sandboxKind, Path sandboxRoot) {
 		this.repository = repository;
 		this.clock = clock;
+		this.sandboxKind = sandboxKind;
 		this.sandboxRoot = sandboxRoot;
 	}
 
@@ -70,13 +77,15 @@ public final class BaseBackupVerifier {
 						+ manifest.startLsn() + " .. " + manifest.stopLsn() + " on timeline " + manifest.timeline(),
 				Duration.ZERO));
 		Path sandbox = sandboxDirectory(id);
+		SandboxKind server = Sandboxes.resolve(this.sandboxKind, manifest.source().serverVersionNum() / 10000);
+		String kind = (server == SandboxKind.TESTCONTAINERS) ? "testcontainers" : "local";
 		Duration restore = null;
 		try (Repository regional = this.repository.onlyRegion(regionName)) {
 			Instant restoreStarted = this.clock.instant();
 			PointInTimeRecovery.Recovered recovered;
 			try {
 				recovered = PointInTimeRecovery.recover(regional, new PointInTimeRecovery.Request(source, id.value(),
-						RecoveryTarget.immediate(), sandbox.resolve("data"), settings.jobs(), true));
+						RecoveryTarget.immediate(), sandbox.resolve("data"), settings.jobs(), true, server));
 			}
 			catch (RedoubtException ex) {
 				if (ex.code() != ErrorCode.CORRUPT_OBJECT && ex.code() != ErrorCode.RESTORE_INCOMPLETE
@@ -85,7 +94,7 @@ public final class BaseBackupVerifier {
 				}
 				results.add(new CheckResult("recovery", "Restored and replayed to consistency", CheckStatus.FAILED,
 						ex.getMessage(), Duration.between(restoreStarted, this.clock.instant())));
-				return record(source, id, regionName, started, phases, results, null, manifest);
+				return record(source, id, regionName, kind, started, phases, results, null, manifest);
 			}
 			try (recovered) {
 				restore = Duration.between(restoreStarted, this.clock.instant());
@@ -101,7 +110,7 @@ public final class BaseBackupVerifier {
 		finally {
 			DirectoryTree.delete(sandbox);
 		}
-		return record(source, id, regionName, started, phases, results, restore, manifest);
+		return record(source, id, regionName, kind, started, phases, results, restore, manifest);
 	}
 
 	private void runChecks(PointInTimeRecovery.Recovered recovered, BaseBackupManifest manifest,
@@ -150,11 +159,11 @@ public final class BaseBackupVerifier {
 		}
 	}
 
-	private VerificationReport record(String source, BackupId id, String region, Instant started,
+	private VerificationReport record(String source, BackupId id, String region, String kind, Instant started,
 			List<VerificationReport.Phase> phases, List<CheckResult> results, Duration restore,
 			BaseBackupManifest manifest) {
 		VerificationReport report = new VerificationReport(BaseBackupManifest.area(source), id.value(), region, started,
-				this.clock.instant(), "local", manifest.source().serverVersion(), restore, List.copyOf(phases),
+				this.clock.instant(), kind, manifest.source().serverVersion(), restore, List.copyOf(phases),
 				List.copyOf(results), null, manifest.stopTime());
 		String key = this.repository.writeVerification(report.toRecord());
 		log.info("verification of base backup {} ({}): {}; record {}", id, region,

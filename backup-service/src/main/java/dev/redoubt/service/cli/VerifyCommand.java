@@ -43,7 +43,8 @@ public class VerifyCommand implements Callable<Integer>, JsonOutput {
 	Path report;
 
 	@Option(names = "--sandbox", paramLabel = "KIND",
-			description = "auto, local or testcontainers; default: the source's verify.sandbox, else auto.")
+			description = "auto, local or testcontainers (also: container), for a logical or a base backup; "
+					+ "default: the source's verify.sandbox, else auto.")
 	String sandbox;
 
 	@Option(names = "--jobs", paramLabel = "N",
@@ -109,7 +110,8 @@ public class VerifyCommand implements Callable<Integer>, JsonOutput {
 		try (dev.redoubt.core.repository.Repository repository = this.fleet.openRepository(this.source)) {
 			String area = dev.redoubt.core.manifest.BaseBackupManifest.area(this.source);
 			BackupId id = repository.resolve(area, this.backup);
-			return new dev.redoubt.verify.BaseBackupVerifier(repository, this.clock, this.fleet.sandboxRoot())
+			return new dev.redoubt.verify.BaseBackupVerifier(repository, this.clock,
+					this.fleet.sandboxKind(this.source, this.sandbox), this.fleet.sandboxRoot())
 				.verify(this.source, id, this.region, settings);
 		}
 	}

@@ -85,7 +85,8 @@ public class ServiceJobConfiguration {
 			String area = BaseBackupManifest.area(source);
 			try (Repository repository = fleet.openRepository(source)) {
 				BackupId id = repository.resolve(area, parameters.getString("backup", "latest"));
-				VerificationReport report = new BaseBackupVerifier(repository, clock, fleet.sandboxRoot())
+				VerificationReport report = new BaseBackupVerifier(repository, clock, fleet.sandboxKind(source, null),
+						fleet.sandboxRoot())
 					.verify(source, id, null, fleet.verifySettings(source, null));
 				ExecutionContext context = chunkContext.getStepContext()
 					.getStepExecution()

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.redoubt.core.key.RepositoryKeys;
@@ -391,6 +392,21 @@ class PointInTimeRecoveryIT {
 		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop");
 		assertThat(info.exit()).as(info.all()).isZero();
 		assertThat(info.out()).contains("1 base backup(s)").contains("timeline 1").contains("verified");
+	}
+
+	@Test
+	@ExtendWith(DockerEngine.Exclusive.class)
+	@Order(8)
+	void aBaseBackupIsVerifiedInAContainerSandboxToo() throws Exception {
+		DockerEngine.require();
+		CliProcess.Run run = CliProcess.run(config, DockerEngine.ENVIRONMENT, List.of(), "verify", "--source", "shop",
+				"--backup", "latest", "--type", "base", "--sandbox", "container");
+		assertThat(run.exit()).as(run.all()).isZero();
+		assertThat(run.out()).contains("VERIFIED")
+			.contains("consistent recovery state reached")
+			.contains("shop: ")
+			.contains("sandbox: testcontainers");
+		assertThat(DockerEngine.sandboxContainers()).as("the recovery's container is removed after the run").isEmpty();
 	}
 
 	@Test

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.redoubt.core.key.RepositoryKeys;
@@ -75,6 +76,7 @@ class ServiceImageIT {
 	}
 
 	@Test
+	@ExtendWith(DockerEngine.Exclusive.class)
 	void serveRunsInTheImageBacksUpAHostDatabaseThroughTheApiAndShowsItInTheMetrics() throws Exception {
 		int port = LocalCluster.freePort();
 		Path config = configuration(port);

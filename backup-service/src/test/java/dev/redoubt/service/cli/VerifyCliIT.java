@@ -20,6 +20,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -178,67 +179,41 @@ class VerifyCliIT {
 	}
 
 	@Test
+	@ExtendWith(DockerEngine.Exclusive.class)
 	@Order(4)
 	void containerSandboxVerifiesWhereADockerEngineAnswers() throws Exception {
-		requireDocker();
-		CliProcess.Run run = CliProcess.run(config, CONTAINER_ENVIRONMENT, List.of(), "verify", "--source", "shop",
+		DockerEngine.require();
+		CliProcess.Run run = CliProcess.run(config, DockerEngine.ENVIRONMENT, List.of(), "verify", "--source", "shop",
 				"--backup", "latest", "--sandbox", "testcontainers");
 		assertThat(run.exit()).as(run.all()).isZero();
 		assertThat(run.out()).contains("sandbox: testcontainers").contains("VERIFIED");
-		assertThat(sandboxContainers()).as("the container is removed after the run").isEmpty();
+		assertThat(DockerEngine.sandboxContainers()).as("the container is removed after the run").isEmpty();
 	}
 
 	@Test
+	@ExtendWith(DockerEngine.Exclusive.class)
 	@Order(4)
 	void aContainerSandboxOfAKilledVerificationIsRemovedByTheNextRun() throws Exception {
-		requireDocker();
+		DockerEngine.require();
 		Process victim = startVerify("--sandbox", "testcontainers");
 		try {
 			awaitRestoring(victim);
-			List<String> containers = sandboxContainers();
+			List<String> containers = DockerEngine.sandboxContainers();
 			assertThat(containers).as("the run's sandbox container").hasSize(1);
 			victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-			assertThat(sandboxContainers()).as("the killed run's container still runs").isEqualTo(containers);
+			assertThat(DockerEngine.sandboxContainers()).as("the killed run's container still runs")
+				.isEqualTo(containers);
 
-			CliProcess.Run next = CliProcess.run(config, CONTAINER_ENVIRONMENT, List.of(), "verify", "--source", "shop",
-					"--backup", "latest", "--sandbox", "testcontainers");
+			CliProcess.Run next = CliProcess.run(config, DockerEngine.ENVIRONMENT, List.of(), "verify", "--source",
+					"shop", "--backup", "latest", "--sandbox", "testcontainers");
 
 			assertThat(next.exit()).as(next.all()).isZero();
 			assertThat(next.err()).contains("removing stale sandbox container " + containers.get(0));
-			assertThat(sandboxContainers()).isEmpty();
+			assertThat(DockerEngine.sandboxContainers()).isEmpty();
 		}
 		finally {
 			victim.destroyForcibly();
 		}
-	}
-
-	/**
-	 * Where a Docker engine is expected (CI installs and starts one), its absence fails
-	 * the container tests instead of skipping them.
-	 */
-	private static void requireDocker() {
-		if (System.getenv("CI") != null) {
-			assertThat(Sandboxes.dockerAvailable()).as("CI starts a Docker engine (.ci/run)").isTrue();
-		}
-		Assumptions.assumeTrue(Sandboxes.dockerAvailable(),
-				"no Docker engine on this machine: the Testcontainers sandbox cannot start here; "
-						+ "every other verifier test runs on the local sandbox");
-	}
-
-	/**
-	 * What Testcontainers needs where no registry is reachable (docs/verification.md).
-	 */
-	static final Map<String, String> CONTAINER_ENVIRONMENT = Map.of("TESTCONTAINERS_RYUK_DISABLED", "true",
-			"TESTCONTAINERS_HOST_OVERRIDE", "localhost");
-
-	/** The short ids of the sandbox containers on this engine, running or not. */
-	private static List<String> sandboxContainers() throws Exception {
-		Process ps = new ProcessBuilder("docker", "ps", "-a", "-q", "--filter", "label=dev.redoubt.sandbox")
-			.redirectErrorStream(true)
-			.start();
-		String out = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		assertThat(ps.waitFor()).as(out).isZero();
-		return out.lines().map(String::trim).filter((line) -> !line.isEmpty()).toList();
 	}
 
 	@Test
@@ -393,7 +368,7 @@ class VerifyCliIT {
 						"verify", "--source", "shop", "--backup", "latest"));
 		command.addAll(List.of(options));
 		ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-		builder.environment().putAll(CONTAINER_ENVIRONMENT);
+		builder.environment().putAll(DockerEngine.ENVIRONMENT);
 		Process process = builder.start();
 		process.getOutputStream().close();
 		return process;

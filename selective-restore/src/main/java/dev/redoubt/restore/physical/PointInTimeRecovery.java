@@ -26,6 +26,7 @@ import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.core.wal.WalArchive;
 import dev.redoubt.core.wal.WalNames;
 import dev.redoubt.core.wal.WalSpool;
+import dev.redoubt.restore.sandbox.SandboxKind;
 
 /**
  * Point-in-time recovery of a source's cluster into an empty data directory: the right
@@ -53,9 +54,18 @@ public final class PointInTimeRecovery {
 	 * @param readable whether the recovered server, left running, also listens on
 	 * 127.0.0.1 for {@link Recovered#connection}: its superuser then gets a random
 	 * password and only password logins are allowed over TCP (a throwaway copy only)
+	 * @param server where the server replays: {@code LOCAL} (this machine's binaries of
+	 * the backup's major version) or {@code TESTCONTAINERS} (a {@code postgres:<major>}
+	 * container)
 	 */
 	public record Request(String source, String backupId, RecoveryTarget target, Path dataDirectory, int jobs,
-			boolean readable) {
+			boolean readable, SandboxKind server) {
+
+		public Request(String source, String backupId, RecoveryTarget target, Path dataDirectory, int jobs,
+				boolean readable) {
+			this(source, backupId, target, dataDirectory, jobs, readable, SandboxKind.LOCAL);
+		}
+
 	}
 
 	/**
@@ -90,7 +100,8 @@ public final class PointInTimeRecovery {
 		log.info("recovering source {} to {} from base backup {} (ends at {}, LSN {})", request.source(),
 				request.target(), manifest.backupId(), manifest.stopTime(), manifest.stopLsn());
 		ServerVersion version = new ServerVersion(manifest.source().serverVersionNum());
-		Path postgres = PgTools.findExact("postgres", version.major());
+		boolean container = request.server() == SandboxKind.TESTCONTAINERS;
+		Path postgres = container ? Path.of("postgres") : PgTools.findExact("postgres", version.major());
 		Path work = workDirectory();
 		boolean done = false;
 		try {
@@ -124,12 +135,17 @@ public final class PointInTimeRecovery {
 				command.addAll(List.of("-c", "listen_addresses=127.0.0.1", "-c", "hba_file=" + hba, "-c",
 						"password_encryption=scram-sha-256"));
 			}
-			Process server = ToolProcess.builder(ToolProcess.asServerUser(command))
-				.redirectErrorStream(true)
-				.redirectOutput(logFile.toFile())
-				.start();
-			Recovered recovered = new Recovered(server, postgres.resolveSibling("pg_ctl"), data, socket, port, work,
-					fetcher, logFile, manifest.superuser());
+			if (container) {
+				ToolProcess.handToServerUser(Files.write(logFile, new byte[0]));
+			}
+			RecoveryServer server = container
+					? ContainerRecoveryServer.start(version.major(), command, logFile, data, work)
+					: new LocalRecoveryServer(ToolProcess.builder(ToolProcess.asServerUser(command))
+						.redirectErrorStream(true)
+						.redirectOutput(logFile.toFile())
+						.start(), postgres.resolveSibling("pg_ctl"), data);
+			Recovered recovered = new Recovered(server, data, socket, port, work, fetcher, logFile,
+					manifest.superuser());
 			try {
 				awaitPromotion(recovered, request.target());
 				Duration replay = Duration.ofNanos(System.nanoTime() - replayStarted);
@@ -174,9 +190,7 @@ public final class PointInTimeRecovery {
 	/** A recovered cluster, still running on its private socket until closed. */
 	public static final class Recovered implements AutoCloseable {
 
-		private final Process server;
-
-		private final Path pgCtl;
+		private final RecoveryServer server;
 
 		private final Path data;
 
@@ -198,10 +212,9 @@ public final class PointInTimeRecovery {
 
 		private boolean closed;
 
-		Recovered(Process server, Path pgCtl, Path data, Path socket, int port, Path work, WalFetchServer fetcher,
+		Recovered(RecoveryServer server, Path data, Path socket, int port, Path work, WalFetchServer fetcher,
 				Path logFile, String superuser) {
 			this.server = server;
-			this.pgCtl = pgCtl;
 			this.data = data;
 			this.socket = socket;
 			this.port = port;
@@ -225,6 +238,11 @@ public final class PointInTimeRecovery {
 
 		public String superuser() {
 			return this.superuser;
+		}
+
+		/** Where the server ran: {@code local} or {@code testcontainers}. */
+		public String serverKind() {
+			return this.server.kind();
 		}
 
 		/**
@@ -262,16 +280,11 @@ public final class PointInTimeRecovery {
 			}
 			this.closed = true;
 			try {
-				if (this.server.isAlive()) {
-					ToolProcess.run(ToolProcess.asServerUser(List.of(this.pgCtl.toString(), "-D", this.data.toString(),
-							"-m", "fast", "-w", "-t", "600", "stop")), Map.of(), "pg_ctl stop");
-				}
-				this.server.waitFor();
+				this.server.stop();
 				markHistoryForArchiving(this.data);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
-				this.server.destroyForcibly();
 			}
 			finally {
 				this.fetcher.close();

@@ -48,13 +48,29 @@ public final class ContainerSandbox implements Sandbox {
 
 	static final String OWNER_LABEL = "dev.redoubt.sandbox.owner";
 
+	/**
+	 * The labels of every container Redoubt starts: what it is, and which run (on which
+	 * machine) owns it, so that {@link #removeStale()} knows whose run died.
+	 */
+	public static java.util.Map<String, String> labels() {
+		return java.util.Map.of(LABEL, "postgres", OWNER_LABEL, ProcessIdentity.current().encode());
+	}
+
+	/** Throws unless a Docker engine answers. */
+	public static void requireDocker() {
+		if (!Sandboxes.dockerAvailable()) {
+			throw new RedoubtException(ErrorCode.SANDBOX_FAILED,
+					"sandbox 'testcontainers' needs a Docker engine, and none answers",
+					"start Docker (or set DOCKER_HOST), or use verify.sandbox: local", null);
+		}
+	}
+
 	public static ContainerSandbox start(int major) {
 		removeStale();
 		PostgreSQLContainer container = new PostgreSQLContainer(DockerImageName.parse("postgres:" + major))
 			.withDatabaseName("postgres")
 			.withUsername("postgres")
-			.withLabel(LABEL, "postgres")
-			.withLabel(OWNER_LABEL, ProcessIdentity.current().encode());
+			.withLabels(labels());
 		// the same settings as a local sandbox, so both kinds measure the same restore
 		List<String> command = new ArrayList<>(List.of("postgres"));
 		Stream.concat(LocalCluster.DISPOSABLE.stream(), LocalSandbox.SETTINGS.stream()).forEach((setting) -> {
@@ -62,22 +78,30 @@ public final class ContainerSandbox implements Sandbox {
 			command.add(setting);
 		});
 		container.setCommand(command.toArray(String[]::new));
+		return new ContainerSandbox(startOrFail(container, major));
+	}
+
+	/**
+	 * Starts a {@code postgres:<major>} container; one that does not start is removed and
+	 * reported as {@code SANDBOX_FAILED}.
+	 */
+	public static <T extends org.testcontainers.containers.GenericContainer<?>> T startOrFail(T container, int major) {
 		try {
 			container.start();
+			return container;
 		}
 		catch (RuntimeException ex) {
 			container.close();
 			throw new RedoubtException(ErrorCode.SANDBOX_FAILED,
 					"the postgres:" + major + " container did not start: " + ex.getMessage(), ex);
 		}
-		return new ContainerSandbox(container);
 	}
 
 	/**
 	 * Removes the sandbox containers whose run died on this machine; a container of a run
 	 * alive, or of another machine, is left alone.
 	 */
-	static void removeStale() {
+	public static void removeStale() {
 		DockerClient docker = DockerClientFactory.instance().client();
 		for (Container stale : docker.listContainersCmd()
 			.withShowAll(true)

@@ -16,19 +16,25 @@ public enum SandboxKind {
 	 */
 	LOCAL,
 
-	/** A PostgreSQL container of the backup's major version (Testcontainers). */
+	/**
+	 * A PostgreSQL container of the backup's major version (Testcontainers); also spelled
+	 * {@code container}.
+	 */
 	TESTCONTAINERS;
 
 	public static SandboxKind parse(String value) {
 		if (value == null || value.isBlank()) {
 			return AUTO;
 		}
+		if ("container".equalsIgnoreCase(value.trim())) {
+			return TESTCONTAINERS;
+		}
 		try {
 			return valueOf(value.trim().toUpperCase(Locale.ROOT));
 		}
 		catch (IllegalArgumentException ex) {
 			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-					"sandbox '" + value + "' is not one of auto, local, testcontainers");
+					"sandbox '" + value + "' is not one of auto, local, testcontainers (or container)");
 		}
 	}
 

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 
 import org.testcontainers.DockerClientFactory;
 
-import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 
 /** Chooses and starts the sandbox a verification restores into. */
@@ -23,16 +22,25 @@ public final class Sandboxes {
 		return switch (kind) {
 			case LOCAL -> LocalSandbox.start(root, major);
 			case TESTCONTAINERS -> {
-				if (!dockerAvailable()) {
-					throw new RedoubtException(ErrorCode.SANDBOX_FAILED,
-							"sandbox 'testcontainers' needs a Docker engine, and none answers",
-							"start Docker (or set DOCKER_HOST), or use verify.sandbox: local", null);
-				}
+				ContainerSandbox.requireDocker();
 				yield ContainerSandbox.start(major);
 			}
-			case AUTO -> (localBinaries(major) || !dockerAvailable()) ? LocalSandbox.start(root, major)
+			case AUTO -> (resolve(kind, major) == SandboxKind.LOCAL) ? LocalSandbox.start(root, major)
 					: ContainerSandbox.start(major);
 		};
+	}
+
+	/**
+	 * What {@code kind} comes to for PostgreSQL {@code major} on this machine:
+	 * {@code LOCAL} or {@code TESTCONTAINERS} ({@code auto}: local binaries of that major
+	 * first, then a container if Docker answers, else local, which then says what is
+	 * missing).
+	 */
+	public static SandboxKind resolve(SandboxKind kind, int major) {
+		if (kind != SandboxKind.AUTO) {
+			return kind;
+		}
+		return (localBinaries(major) || !dockerAvailable()) ? SandboxKind.LOCAL : SandboxKind.TESTCONTAINERS;
 	}
 
 	/**
