@@ -29,8 +29,11 @@ public class RedoubtApplication implements CommandLineRunner, ExitCodeGenerator 
 	private static final java.util.Set<String> CODEC_COMMANDS = java.util.Set.of("backup", "restore", "verify", "demo");
 
 	public static void main(String[] args) {
-		// the JIT compiles the codecs on the second core while Spring starts on the first
-		if (java.util.Arrays.stream(args).anyMatch(CODEC_COMMANDS::contains)) {
+		// the JIT compiles the codecs on the second core while Spring starts on the
+		// first;
+		// -Dredoubt.codec-warmup=false saves that CPU where little data moves
+		if (Boolean.parseBoolean(System.getProperty("redoubt.codec-warmup", "true"))
+				&& java.util.Arrays.stream(args).anyMatch(CODEC_COMMANDS::contains)) {
 			dev.redoubt.core.codec.CodecWarmup.startInBackground();
 		}
 		System.exit(execute(args));
