@@ -260,6 +260,7 @@ class CliAcceptanceIT {
 		assertThat(sourceFingerprint.differences(DatabaseFingerprint.take(target))).isEmpty();
 
 		flipByte(s3.objectDirectory("eu-central", "cli").resolve(chunkKey));
+		history.damaged(id);
 		ConnectionSpec second = newDatabase();
 		CliProcess.Run failed = restore(config, id, second);
 		assertThat(failed.exit()).as(failed.all()).isEqualTo(11);
@@ -269,6 +270,7 @@ class CliAcceptanceIT {
 			.contains("\"public\".\"orders\"");
 		assertThat(json(failed.out()).get("error").get("code").asString()).isEqualTo("CORRUPT_OBJECT");
 		assertThat(DatabaseFingerprint.take(second).tables().get("public.orders")).startsWith("0:");
+		assertThat(history.check(config, "after a chunk damaged in one region, then both")).isGreaterThanOrEqualTo(3);
 	}
 
 	@Test
@@ -319,6 +321,8 @@ class CliAcceptanceIT {
 		for (String region : List.of("eu-west", "eu-central")) {
 			deleteTree(s3.objectDirectory(region, "cli").resolve("shop/backups/29991231T235959Z-0000"));
 		}
+		assertThat(history.check(config, "after a wrong key, bad credentials and refused sources"))
+			.isGreaterThanOrEqualTo(4);
 	}
 
 	@Test

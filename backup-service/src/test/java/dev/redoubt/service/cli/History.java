@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * change while a backup runs in these tests); after a fault schedule, every backup the
  * repository lists as restorable must be one of them, and must restore to exactly those
  * hashes. A backup listed that no run acknowledged, or one that restores to other
- * content, is a broken promise.
+ * content, is a broken promise. A backup a test damaged on purpose in every region must
+ * fail to restore with exit 11 (corrupt object), never restore to anything.
  */
 final class History {
 
@@ -39,6 +40,8 @@ final class History {
 	private final String source;
 
 	private final Map<String, Map<String, String>> acknowledged = new ConcurrentHashMap<>();
+
+	private final java.util.Set<String> damaged = ConcurrentHashMap.newKeySet();
 
 	/** The history of source {@code source}, a backup of database {@code database}. */
 	History(PostgresExtension pg, String database, String source) {
@@ -65,6 +68,11 @@ final class History {
 		return id;
 	}
 
+	/** Records that the test damaged backup {@code id} in every region. */
+	void damaged(String id) {
+		this.damaged.add(id);
+	}
+
 	/**
 	 * Lists the repository with {@code config} and restores every restorable backup into
 	 * a new database, comparing each table's content with what was acknowledged.
@@ -87,6 +95,11 @@ final class History {
 			ConnectionSpec target = this.pg.createDatabase("history_" + DATABASES.incrementAndGet());
 			CliProcess.Run restore = CliProcess.run(config, "restore", "--source", this.source, "--backup", id,
 					"--target", target.url());
+			if (this.damaged.contains(id)) {
+				assertThat(restore.exit()).as(context + ": damaged backup " + id + " fails: " + restore.all())
+					.isEqualTo(11);
+				continue;
+			}
 			assertThat(restore.exit()).as(context + ": listed backup " + id + " restores: " + restore.all()).isZero();
 			assertThat(hashes(target)).as(context + ": backup " + id + " restores to the content it was taken with")
 				.isEqualTo(this.acknowledged.get(id));
