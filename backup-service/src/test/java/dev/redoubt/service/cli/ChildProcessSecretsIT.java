@@ -118,7 +118,11 @@ class ChildProcessSecretsIT {
 		List<String> places = new ArrayList<>();
 		Map<String, String> debug = new HashMap<>(environment);
 		debug.put("LOGGING_LEVEL_ROOT", "DEBUG");
-		places.add(expectSuccess(CliProcess.run(config, debug, List.of(), "backup", "--source", "shop")));
+		CliProcess.Run backup = CliProcess.run(config, debug, List.of(), "backup", "--source", "shop", "--output",
+				"json");
+		places.add(expectSuccess(backup));
+		History history = new History(pg, "shop", "shop");
+		history.acknowledge(backup);
 		ConnectionSpec target = pg.createDatabase("shop_restored");
 		places.add(expectSuccess(CliProcess.run(config, environment, List.of(), "restore", "--source", "shop",
 				"--backup", "latest", "--target", target.url())));
@@ -158,6 +162,7 @@ class ChildProcessSecretsIT {
 			assertThat(place).doesNotContain(PG_CANARY, S3_CANARY, ENV_CANARY, kek);
 		}
 		assertThat(tools).doesNotContain("ENV pg_dump REDOUBT_", "ENV psql PGPASSWORD", "ENV pg_dump PGSERVICE");
+		assertThat(history.check(config, "after the canary runs")).isEqualTo(1);
 	}
 
 	@Test
