@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,12 +17,17 @@ import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.manifest.Manifest;
 import dev.redoubt.core.manifest.ManifestCodec;
+import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.BackupId;
+import dev.redoubt.core.repository.BackupListing;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.repository.RepositoryLayout;
 import dev.redoubt.core.store.ObjectStore;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreOptions;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
+import dev.redoubt.verify.DatabaseFingerprint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -78,6 +85,8 @@ class ManifestSubstitutionIT {
 							(ex) -> assertThat(ex.code()).isEqualTo(ErrorCode.MANIFEST_SUBSTITUTED))
 					.hasMessageContaining("of source crm");
 			}
+			everyListedBackupRestoresToTheSource(repository, "shop", 2);
+			everyListedBackupRestoresToTheSource(repository, "crm", 1);
 		}
 	}
 
@@ -106,8 +115,33 @@ class ManifestSubstitutionIT {
 				.hasMessageContaining("is not above " + (stale.sequence() + 1) + " of the older backup " + second);
 			// a backup named explicitly still restores
 			assertThat(repository.resolve("shop", second.value())).isEqualTo(second);
+			repository.store().deleteEverywhere(RepositoryLayout.manifest("shop", newest));
+			everyListedBackupRestoresToTheSource(repository, "shop", 2);
 		}
 	}
+
+	/**
+	 * The history check of these tampering tests (the source never changes here): every
+	 * backup of {@code source} the repository lists as restorable is one this class took,
+	 * and restores to the source's content, whatever copy of its manifest was tampered
+	 * with in one region.
+	 */
+	private static void everyListedBackupRestoresToTheSource(Repository repository, String source, int expected)
+			throws Exception {
+		DatabaseFingerprint original = DatabaseFingerprint.take(pg.connection("shop"));
+		List<BackupListing> restorable = repository.list(source).stream().filter(BackupListing::restorable).toList();
+		assertThat(restorable).as("the backups of " + source + " listed restorable").hasSize(expected);
+		for (BackupListing backup : restorable) {
+			ConnectionSpec target = pg.createDatabase("history_" + source + "_" + RESTORES.incrementAndGet());
+			new RestoreEngine(repository, Clock.systemUTC()).restoreFull(source, backup.id(), target,
+					new RestoreOptions(1, false, false));
+			assertThat(original.differences(DatabaseFingerprint.take(target)))
+				.as("backup " + backup.id() + " of " + source + " restores to the source's content")
+				.isEmpty();
+		}
+	}
+
+	private static final AtomicInteger RESTORES = new AtomicInteger();
 
 	private static BackupId backup(Repository repository, String source) {
 		return BackupId.parse(new LogicalBackup(repository, Clock.systemUTC())
