@@ -25,10 +25,13 @@ import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.BackupId;
+import dev.redoubt.core.repository.BackupListing;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.sample.SampleDatabase;
 import dev.redoubt.restore.ConflictMode;
 import dev.redoubt.restore.QualifiedName;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreOptions;
 import dev.redoubt.restore.TableRestore;
 import dev.redoubt.restore.TableRestoreRequest;
 import dev.redoubt.restore.TableRestoreResult;
@@ -65,6 +68,9 @@ class TableRestoreIT {
 
 	static BackupId backup;
 
+	/** The source as the backup saw it (nothing writes to it while the backup runs). */
+	static DatabaseFingerprint atBackup;
+
 	static Path sandboxes;
 
 	static final String QUOTED = "\"Ünïcødé Schema\".\"Tàble \"\"quoted\"\" name\"";
@@ -82,6 +88,7 @@ class TableRestoreIT {
 				.run("shop", live, new BackupSettings(2, 256 * 1024, 1, Duration.ofSeconds(10), null))
 				.backupId());
 		}
+		atBackup = DatabaseFingerprint.take(live);
 		// the unicode table at the backup, and after its own incident, to reset it
 		// between merges
 		pg.sql("shop",
@@ -327,7 +334,7 @@ class TableRestoreIT {
 	}
 
 	@Test
-	@Order(Integer.MAX_VALUE - 1)
+	@Order(Integer.MAX_VALUE - 2)
 	void failSkipAndReplaceIntoTheLiveOrdersLeaveExactlyTheirRowSets() throws Exception {
 		Map<String, String> before = otherTables();
 		before.remove("public.orders");
@@ -376,7 +383,7 @@ class TableRestoreIT {
 	}
 
 	@Test
-	@Order(Integer.MAX_VALUE)
+	@Order(Integer.MAX_VALUE - 1)
 	void upsertIntoTheLiveOrdersUndoesTheIncidentAndKeepsNewRows() throws Exception {
 		Map<String, String> before = otherTables();
 		before.remove("public.orders");
@@ -446,6 +453,25 @@ class TableRestoreIT {
 			rows.next();
 			return rows.getObject(1);
 		}
+	}
+
+	/**
+	 * Failure test 12's history check: after every selective restore above (beside the
+	 * live tables, merged into them, refused), the backup still restores whole to exactly
+	 * what it was taken from; selective restores write nothing to the repository.
+	 */
+	@Test
+	@Order(Integer.MAX_VALUE)
+	void afterEverySelectiveRestoreTheBackupStillRestoresToWhatItWasTakenFrom() throws Exception {
+		ConnectionSpec whole = pg.createDatabase("history_whole");
+		try (Repository repository = repository()) {
+			assertThat(repository.list("shop").stream().filter(BackupListing::restorable).map(BackupListing::id))
+				.as("the backups listed restorable")
+				.containsExactly(backup);
+			new RestoreEngine(repository, Clock.systemUTC()).restoreFull("shop", backup, whole,
+					new RestoreOptions(2, false, false));
+		}
+		assertThat(atBackup.differences(DatabaseFingerprint.take(whole))).isEmpty();
 	}
 
 }
