@@ -97,7 +97,21 @@ class ServeIT {
 	@AfterAll
 	static void stop() throws Exception {
 		stopServe();
+		keepServeLogs();
 		DirectoryTree.delete(work);
+	}
+
+	/**
+	 * Every serve's log, kept under target/serve-logs/ServeIT/ beside the test reports:
+	 * what a failure on a loaded machine needs to be read instead of rerun.
+	 */
+	private static void keepServeLogs() throws IOException {
+		Path kept = Files.createDirectories(Path.of("target", "serve-logs", "ServeIT"));
+		try (java.util.stream.Stream<Path> files = Files.list(work)) {
+			for (Path file : files.filter((f) -> f.getFileName().toString().startsWith("serve-")).toList()) {
+				Files.copy(file, kept.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+			}
+		}
 	}
 
 	@Test
