@@ -56,19 +56,13 @@ public final class MultiRegionStore implements AutoCloseable {
 
 	/**
 	 * As {@link #createEverywhere(String, byte[], int)}, for bytes whose SHA-256 is known
-	 * ({@link ObjectStore#create(String, byte[], int, int, String)}).
+	 * ({@link ObjectStore#create(String, byte[], int, int, String)}; {@code null}: not
+	 * known, each region hashes if it needs to).
 	 */
 	public void createEverywhere(String key, byte[] data, int length, String sha256Hex) {
 		List<CompletableFuture<Void>> writes = new ArrayList<>();
 		for (ObjectStore region : this.regions) {
-			writes.add(CompletableFuture.runAsync(() -> {
-				if (sha256Hex == null) {
-					region.create(key, data, 0, length);
-				}
-				else {
-					region.create(key, data, 0, length, sha256Hex);
-				}
-			}, this.uploads));
+			writes.add(CompletableFuture.runAsync(() -> region.create(key, data, 0, length, sha256Hex), this.uploads));
 		}
 		awaitAll(writes);
 	}

@@ -35,7 +35,8 @@ public interface ObjectStore {
 	 * computed already (the chunk encoder does): a store that sends a checksum with the
 	 * write uses it instead of hashing the bytes again for each region, and the server
 	 * refuses the write if the bytes it received do not match it.
-	 * @param sha256Hex SHA-256 of {@code data[offset, offset + length)}, lower-case hex
+	 * @param sha256Hex SHA-256 of {@code data[offset, offset + length)}, lower-case hex,
+	 * or {@code null} if not known
 	 */
 	default void create(String key, byte[] data, int offset, int length, String sha256Hex) {
 		create(key, data, offset, length);
