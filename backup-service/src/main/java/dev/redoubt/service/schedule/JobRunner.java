@@ -23,6 +23,7 @@ import dev.redoubt.service.catalog.Catalog;
 import dev.redoubt.service.config.Fleet;
 import dev.redoubt.service.job.BackupJobConfiguration;
 import dev.redoubt.service.job.BackupLauncher;
+import dev.redoubt.service.verify.VerifyJobConfiguration;
 import dev.redoubt.service.verify.VerifyLauncher;
 import dev.redoubt.verify.VerificationReport;
 
@@ -34,6 +35,9 @@ import dev.redoubt.verify.VerificationReport;
  */
 @Component
 public class JobRunner {
+
+	private static final List<String> BACKUP_JOBS = List.of(BackupJobConfiguration.JOB_NAME,
+			BackupJobConfiguration.BASE_JOB_NAME);
 
 	private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
 
@@ -74,16 +78,24 @@ public class JobRunner {
 		try {
 			switch (type) {
 				case LOGICAL_BACKUP, BASE_BACKUP -> backup(type, source, fireKey, owner);
-				case VERIFY -> verify(source, "latest");
+				case VERIFY -> {
+					abandonEarlierRuns(fireKey, allJobs());
+					verify(source, "latest", fireKey);
+				}
 				case REPO_CHECK -> {
-					JobExecution execution = this.serviceJobs.run(ServiceJobConfiguration.REPO_CHECK, source, null);
+					abandonEarlierRuns(fireKey, allJobs());
+					JobExecution execution = this.serviceJobs.run(ServiceJobConfiguration.REPO_CHECK, source, null,
+							fireKey);
 					int problems = execution.getExecutionContext().getInt("problems", 0);
 					if (problems > 0) {
 						throw new RedoubtException(ErrorCode.REPOSITORY_DAMAGED, "repo-check of " + source + " found "
 								+ problems + " problem(s); run redoubt repo-check");
 					}
 				}
-				case RETENTION -> this.serviceJobs.run(ServiceJobConfiguration.RETENTION, source, null);
+				case RETENTION -> {
+					abandonEarlierRuns(fireKey, allJobs());
+					this.serviceJobs.run(ServiceJobConfiguration.RETENTION, source, null, fireKey);
+				}
 			}
 			this.metrics.succeeded(type, source);
 			log.info("{} of {} done in {} ms", type.label(), source, (System.nanoTime() - started) / 1_000_000);
@@ -105,7 +117,7 @@ public class JobRunner {
 			return;
 		}
 		if (token.getAsLong() > 1) {
-			abandonEarlierRuns(fireKey);
+			abandonEarlierRuns(fireKey, allJobs());
 		}
 		boolean base = type == JobType.BASE_BACKUP;
 		BackupResult result;
@@ -125,14 +137,14 @@ public class JobRunner {
 			refreshCatalog(source);
 			if (base) {
 				JobExecution execution = this.serviceJobs.run(ServiceJobConfiguration.VERIFY_BASE, source,
-						result.backupId());
+						result.backupId(), fireKey);
 				if (!Boolean.parseBoolean(execution.getExecutionContext().getString("verified", "false"))) {
 					throw new RedoubtException(ErrorCode.VERIFICATION_FAILED,
 							"base backup " + result.backupId() + " of " + source + " failed its verification");
 				}
 			}
 			else {
-				verify(source, result.backupId());
+				verify(source, result.backupId(), fireKey);
 			}
 		}
 	}
@@ -159,7 +171,10 @@ public class JobRunner {
 		else {
 			log.info("fire {} already committed backup {}; not run again", fireKey, backupId);
 		}
-		endEarlierRuns(fireKey, BatchStatus.COMPLETED,
+		// its verification, if one was cut short, is not: the next verification fire
+		// proves the backup
+		abandonEarlierRuns(fireKey, List.of(VerifyJobConfiguration.JOB_NAME, ServiceJobConfiguration.VERIFY_BASE));
+		endEarlierRuns(fireKey, BACKUP_JOBS, BatchStatus.COMPLETED,
 				ExitStatus.COMPLETED.addExitDescription("its replica died after committing backup " + backupId
 						+ "; replica " + owner + " found it complete"
 						+ (pending.isPresent() ? " once it had written the missing manifests" : "")));
@@ -168,8 +183,8 @@ public class JobRunner {
 		pending.ifPresent((commit) -> this.fence.finished(fireKey));
 	}
 
-	private void verify(String source, String backup) {
-		VerificationReport report = this.verifications.verify(source, backup, null, null, null);
+	private void verify(String source, String backup, String fireKey) {
+		VerificationReport report = this.verifications.verify(source, backup, null, null, null, fireKey);
 		if (!report.verified()) {
 			throw new RedoubtException(ErrorCode.VERIFICATION_FAILED, "backup " + report.backupId() + " of " + source
 					+ " failed its verification: " + report.failures().stream().map((check) -> check.id()).toList());
@@ -177,16 +192,22 @@ public class JobRunner {
 	}
 
 	/**
-	 * The batch runs a dead replica left {@code STARTED} for this fire are marked failed,
-	 * so that the job repository tells what happened.
+	 * The batch runs of {@code jobs} a dead (or stopped) replica left {@code STARTED} for
+	 * this fire are marked failed, so that the job repository tells what happened and no
+	 * run shows as in progress for ever. A fire runs on one replica at a time, so a run
+	 * of the fire this replica is starting is never a live one.
 	 */
-	private void abandonEarlierRuns(String fireKey) {
-		endEarlierRuns(fireKey, BatchStatus.FAILED,
+	private void abandonEarlierRuns(String fireKey, List<String> jobs) {
+		endEarlierRuns(fireKey, jobs, BatchStatus.FAILED,
 				ExitStatus.FAILED.addExitDescription("its replica was presumed dead; the fire was taken over"));
 	}
 
-	private void endEarlierRuns(String fireKey, BatchStatus status, ExitStatus exitStatus) {
-		for (String job : new String[] { BackupJobConfiguration.JOB_NAME, BackupJobConfiguration.BASE_JOB_NAME }) {
+	private List<String> allJobs() {
+		return this.jobRepository.getJobNames();
+	}
+
+	private void endEarlierRuns(String fireKey, List<String> jobs, BatchStatus status, ExitStatus exitStatus) {
+		for (String job : jobs) {
 			for (JobExecution execution : this.jobRepository.findRunningJobExecutions(job)) {
 				if (fireKey.equals(execution.getJobParameters().getString(BackupLauncher.FIRE))) {
 					execution.setStatus(status);

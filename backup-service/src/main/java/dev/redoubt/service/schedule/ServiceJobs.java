@@ -10,6 +10,7 @@ import org.springframework.stereotype.Component;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.service.job.BackupLauncher;
 import dev.redoubt.service.job.JobFailures;
 
 /** Launches the jobs of {@link ServiceJobConfiguration} by name. */
@@ -27,10 +28,12 @@ public class ServiceJobs {
 	}
 
 	/**
-	 * Runs the job for the source (and backup, if given); throws if it did not complete.
+	 * Runs the job for the source (and backup, if given) as part of the scheduler's fire
+	 * {@code fire}; throws if it did not complete.
 	 */
-	public JobExecution run(String name, String source, String backup) {
+	public JobExecution run(String name, String source, String backup, String fire) {
 		JobParametersBuilder parameters = new JobParametersBuilder().addString("source", source)
+			.addString(BackupLauncher.FIRE, fire)
 			.addLong("requested-at", System.currentTimeMillis());
 		if (backup != null) {
 			parameters.addString("backup", backup);

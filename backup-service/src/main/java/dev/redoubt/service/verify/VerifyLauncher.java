@@ -11,6 +11,7 @@ import org.springframework.stereotype.Component;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.service.config.Fleet;
+import dev.redoubt.service.job.BackupLauncher;
 import dev.redoubt.service.job.JobFailures;
 import dev.redoubt.verify.VerificationReport;
 
@@ -45,6 +46,16 @@ public class VerifyLauncher {
 	}
 
 	public VerificationReport verify(String source, String backup, String region, String sandbox, Integer jobs) {
+		return verify(source, backup, region, sandbox, jobs, null);
+	}
+
+	/**
+	 * Verifies as part of the scheduler's fire {@code fire} (recorded as the run's
+	 * {@code fire} parameter, so that a replica taking the fire over can end this run if
+	 * its replica dies), or of no fire if null.
+	 */
+	public VerificationReport verify(String source, String backup, String region, String sandbox, Integer jobs,
+			String fire) {
 		this.fleet.requireSource(source);
 		this.fleet.sandboxKind(source, sandbox);
 		JobParametersBuilder parameters = new JobParametersBuilder().addString(SOURCE, source)
@@ -58,6 +69,9 @@ public class VerifyLauncher {
 		}
 		if (jobs != null) {
 			parameters.addLong(JOBS, jobs.longValue());
+		}
+		if (fire != null) {
+			parameters.addString(BackupLauncher.FIRE, fire);
 		}
 		JobExecution execution;
 		try {

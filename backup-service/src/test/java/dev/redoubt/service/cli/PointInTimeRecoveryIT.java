@@ -63,6 +63,12 @@ class PointInTimeRecoveryIT {
 
 	static Process archiver;
 
+	/** Tables of the history check: each recorded at every base backup's end. */
+	static final List<String> HISTORY_TABLES = List.of("customers", "orders", "markers");
+
+	/** Base backup id to table to fingerprint, recorded right after each backup. */
+	static final Map<String, Map<String, List<String>>> HISTORY = new java.util.concurrent.ConcurrentHashMap<>();
+
 	/**
 	 * Region us, behind a proxy that takes it down and brings it back on one endpoint.
 	 */
@@ -128,9 +134,10 @@ class PointInTimeRecoveryIT {
 		pg.sql("postgres",
 				"ALTER SYSTEM SET archive_command = '" + client + " wal-push --spool " + spool + " --timeout 20 %p'");
 		pg.sql("postgres", "SELECT pg_reload_conf()");
-		CliProcess.Run backup = CliProcess.run(config, "backup", "--source", "shop", "--type", "base");
+		CliProcess.Run backup = CliProcess.run(config, "backup", "--source", "shop", "--type", "base", "--output",
+				"json");
 		assertThat(backup.exit()).as(backup.all()).isZero();
-		assertThat(backup.out()).contains("base backup").contains("complete");
+		recordHistory(backupId(backup));
 	}
 
 	@AfterAll
@@ -225,6 +232,8 @@ class PointInTimeRecoveryIT {
 		assertThat(Files.exists(walObject("us", segment))).isTrue();
 		assertThat(Files.readString(spool.resolve("metrics.prom"))).contains("redoubt_wal_archive_lag_seconds")
 			.contains("redoubt_wal_archive_failures_total");
+		// failure test 6: each listed base backup still recovers to what it held
+		everyListedBaseBackupRecoversToItsRecordedState();
 	}
 
 	@Test
@@ -339,6 +348,8 @@ class PointInTimeRecoveryIT {
 				.contains("on-timeline-2")
 				.doesNotContain("on-timeline-1-later");
 		}
+		// failure test 8: a new timeline takes nothing from the base backups
+		everyListedBaseBackupRecoversToItsRecordedState();
 	}
 
 	@Test
@@ -369,6 +380,8 @@ class PointInTimeRecoveryIT {
 		CliProcess.Run clean = CliProcess.run(config, "repo-check", "--source", "shop");
 		assertThat(clean.exit()).as(clean.all()).isZero();
 		assertThat(clean.out()).contains("recoverable along timeline 1").contains("then timeline 2");
+		// failure test 7: once the gap is mended, every listed base backup recovers again
+		everyListedBaseBackupRecoversToItsRecordedState();
 	}
 
 	@Test
@@ -420,7 +433,8 @@ class PointInTimeRecoveryIT {
 		CliProcess.Run second = CliProcess.run(config, "backup", "--source", "shop", "--type", "base", "--output",
 				"json");
 		assertThat(second.exit()).as(second.all()).isZero();
-		String secondId = second.out().replaceAll("(?s).*\"backupId\" : \"([^\"]+)\".*", "$1");
+		String secondId = backupId(second);
+		recordHistory(secondId);
 		awaitArchived(writeAndSwitch());
 
 		// the first is the newest verified: both stay, and all the WAL the first needs
@@ -445,6 +459,7 @@ class PointInTimeRecoveryIT {
 		assertContinuousFromTheBaseBackup();
 		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop");
 		assertThat(info.out()).contains("1 base backup(s)").contains(secondId);
+		everyListedBaseBackupRecoversToItsRecordedState();
 	}
 
 	// --- helpers
@@ -528,6 +543,54 @@ class PointInTimeRecoveryIT {
 		}
 	}
 
+	/**
+	 * The history of the base backups (failure tests, the history check): right after a
+	 * backup, a restore point and the fingerprint of every table, which nothing changes
+	 * between the backup's end and the point.
+	 */
+	private static void recordHistory(String backupId) throws Exception {
+		String point = "history-" + backupId;
+		scalar("SELECT pg_create_restore_point('" + point + "')::text");
+		Map<String, List<String>> tables = new java.util.TreeMap<>();
+		for (String table : HISTORY_TABLES) {
+			tables.put(table, List.of(fingerprint(table)));
+		}
+		HISTORY.put(backupId, tables);
+		awaitArchived(writeAndSwitch());
+	}
+
+	/**
+	 * Each base backup info lists recovers, from the repository alone, to exactly the
+	 * tables recorded at its end.
+	 */
+	private static void everyListedBaseBackupRecoversToItsRecordedState() throws Exception {
+		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop", "--output", "json");
+		assertThat(info.exit()).as(info.all()).isZero();
+		List<String> listed = new ArrayList<>();
+		for (var base : ManifestCodec.json().readTree(info.out()).get("baseBackups")) {
+			listed.add(base.get("id").asString());
+		}
+		assertThat(listed).as("listed base backups").isNotEmpty();
+		assertThat(HISTORY.keySet()).as("every listed base backup was recorded").containsAll(listed);
+		for (String id : listed) {
+			Path data = work.resolve("history-" + id);
+			CliProcess.Run run = CliProcess.run(config, "restore", "--source", "shop", "--type", "physical", "--backup",
+					id, "--data-dir", data.toString(), "--to-name", "history-" + id);
+			assertThat(run.exit()).as(id + ": " + run.all()).isZero();
+			try (RestoredServer server = RestoredServer.start(data, false)) {
+				for (String table : HISTORY_TABLES) {
+					assertThat(server.sql("SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, '|' ORDER BY "
+							+ "t::text)), '') FROM " + table + " t"))
+						.as("%s of base backup %s", table, id)
+						.isEqualTo(String.join(" ", HISTORY.get(id).get(table)));
+				}
+			}
+			finally {
+				DirectoryTree.delete(data);
+			}
+		}
+	}
+
 	/** The start segment of each base backup, newest first, as info gives them. */
 	private static List<Long> baseBackupStartSegments() throws Exception {
 		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop", "--output", "json");
@@ -536,6 +599,10 @@ class PointInTimeRecoveryIT {
 			starts.add(WalNames.parseLsn(base.get("startLsn").asString()) / WalNames.DEFAULT_SEGMENT_BYTES);
 		}
 		return starts;
+	}
+
+	private static String backupId(CliProcess.Run backup) {
+		return ManifestCodec.json().readTree(backup.out()).get("backupId").asString();
 	}
 
 	private static long oldestSegment() throws IOException {

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -19,6 +20,7 @@ import javax.xml.parsers.DocumentBuilderFactory;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +44,9 @@ import dev.redoubt.core.sample.SampleDatabase;
 import dev.redoubt.core.store.ObjectStore;
 import dev.redoubt.service.backup.BackupSettings;
 import dev.redoubt.service.backup.LogicalBackup;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreOptions;
+import dev.redoubt.verify.DatabaseFingerprint;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
 import dev.redoubt.verify.VerificationReport;
@@ -60,6 +65,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * sandbox between restore and checks) and that check turns red, the report names it, and
  * the backup is not marked verified.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class VerificationIT {
 
 	@RegisterExtension
@@ -79,6 +85,9 @@ class VerificationIT {
 
 	/** A backup nobody tampers with, for faults injected into the sandbox. */
 	static BackupId sound;
+
+	/** The source as the sound backup took it (the history check). */
+	static DatabaseFingerprint atSound;
 
 	static final List<String> ALL_CHECKS = List.of("manifest", "chunks", "schema", "row-counts", "content-hash",
 			"sequences", "indexes", "constraints", "smoke-queries", "schema-version");
@@ -113,6 +122,7 @@ class VerificationIT {
 		// through
 		Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
 		sound = backup("sound");
+		atSound = DatabaseFingerprint.take(source);
 	}
 
 	@AfterEach
@@ -302,6 +312,44 @@ class VerificationIT {
 				(target) -> sql(target, "INSERT INTO public.flyway_schema_history VALUES (5, '5', 'later', true)"));
 
 		assertRed(report, "schema-version", "is at version 5, the manifest records 3");
+	}
+
+	/**
+	 * The history check of failure test 10, after every fault: exactly the damaged
+	 * backups failed. The sound backup, whose sandboxes the faults broke, still verifies
+	 * green and restores to what it was taken from; each backup damaged in the repository
+	 * is recorded as failed, never as verified.
+	 */
+	@Test
+	@Order(Integer.MAX_VALUE)
+	void afterEveryFaultExactlyTheDamagedBackupsAreRecordedFailed() throws Exception {
+		VerificationReport again = verify("sound", sound, SETTINGS, null, null);
+		assertThat(again.verified()).as(again.failures().toString()).isTrue();
+		try (Repository repository = repository("sound")) {
+			ConnectionSpec target = pg.createDatabase("history_sound");
+			new RestoreEngine(repository, Clock.systemUTC()).restoreFull("shop", sound, target,
+					new RestoreOptions(1, false, false));
+			assertThat(atSound.differences(DatabaseFingerprint.take(target)))
+				.as("the sound backup restores to the source as it took it")
+				.isEmpty();
+		}
+		List<String> damaged = PREFIXES.values().stream().filter((prefix) -> !prefix.equals("sound")).toList();
+		assertThat(damaged).as("the backups the fault tests damaged").hasSizeGreaterThanOrEqualTo(6);
+		for (Map.Entry<String, String> backup : PREFIXES.entrySet()) {
+			try (Repository repository = repository(backup.getValue())) {
+				List<VerificationRecord> records = repository.verifications("shop", BackupId.parse(backup.getKey()));
+				assertThat(records).as("verification records of " + backup.getValue()).isNotEmpty();
+				if (backup.getValue().equals("sound")) {
+					// faults in its sandboxes failed some verifications of it; the last
+					// is
+					// this one
+					assertThat(records.get(records.size() - 1).verified()).isTrue();
+				}
+				else {
+					assertThat(records).as(backup.getValue()).noneMatch(VerificationRecord::verified);
+				}
+			}
+		}
 	}
 
 	private static void assertRed(VerificationReport report, String check, String detail) throws Exception {
