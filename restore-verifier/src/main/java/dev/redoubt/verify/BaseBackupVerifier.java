@@ -2,9 +2,6 @@ package dev.redoubt.verify;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.BaseBackupManifest;
-import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.store.local.DirectoryTree;
@@ -27,12 +23,6 @@ import dev.redoubt.restore.sandbox.SandboxKind;
 import dev.redoubt.restore.sandbox.Sandboxes;
 import dev.redoubt.verify.check.CheckResult;
 import dev.redoubt.verify.check.CheckStatus;
-import dev.redoubt.verify.check.ConstraintCheck;
-import dev.redoubt.verify.check.IndexCheck;
-import dev.redoubt.verify.check.Outcome;
-import dev.redoubt.verify.check.SmokeQueryCheck;
-import dev.redoubt.verify.check.VerificationCheck;
-import dev.redoubt.verify.check.VerificationContext;
 import dev.redoubt.verify.check.VerifySettings;
 
 /**
@@ -47,8 +37,6 @@ import dev.redoubt.verify.check.VerifySettings;
 public final class BaseBackupVerifier {
 
 	private static final Logger log = LoggerFactory.getLogger(BaseBackupVerifier.class);
-
-	private static final List<VerificationCheck> PER_DATABASE = List.of(new IndexCheck(), new ConstraintCheck());
 
 	private final Repository repository;
 
@@ -102,7 +90,7 @@ public final class BaseBackupVerifier {
 				results.add(new CheckResult("recovery", "Restored and replayed to consistency", CheckStatus.PASSED,
 						String.join("; ", recovered.result().stoppedAt()), restore));
 				Instant checksStarted = this.clock.instant();
-				runChecks(recovered, manifest, settings, results);
+				results.addAll(RecoveredClusterChecks.run(recovered, manifest, settings, this.clock));
 				phases
 					.add(new VerificationReport.Phase("checks", Duration.between(checksStarted, this.clock.instant())));
 			}
@@ -111,52 +99,6 @@ public final class BaseBackupVerifier {
 			DirectoryTree.delete(sandbox);
 		}
 		return record(source, id, regionName, kind, started, phases, results, restore, manifest);
-	}
-
-	private void runChecks(PointInTimeRecovery.Recovered recovered, BaseBackupManifest manifest,
-			VerifySettings settings, List<CheckResult> results) {
-		Path psql = PgTools.find("psql", manifest.source().serverVersionNum() / 10000);
-		List<String> databases = new ArrayList<>();
-		try (Connection connection = recovered.connection("postgres").open("redoubt verify");
-				Statement statement = connection.createStatement();
-				ResultSet rows = statement.executeQuery(
-						"SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1")) {
-			while (rows.next()) {
-				databases.add(rows.getString(1));
-			}
-		}
-		catch (java.sql.SQLException ex) {
-			throw new RedoubtException(ErrorCode.VERIFICATION_FAILED, "cannot list the recovered databases: " + ex, ex);
-		}
-		for (VerificationCheck check : PER_DATABASE) {
-			List<String> details = new ArrayList<>();
-			boolean passed = true;
-			Instant start = this.clock.instant();
-			for (String database : databases) {
-				Outcome outcome = run(check,
-						new VerificationContext(null, recovered.connection(database), null, settings, psql));
-				passed &= outcome.passed();
-				details.add(database + ": " + outcome.detail());
-			}
-			results.add(new CheckResult(check.id(), check.title(), passed ? CheckStatus.PASSED : CheckStatus.FAILED,
-					String.join("; ", details), Duration.between(start, this.clock.instant())));
-		}
-		SmokeQueryCheck smoke = new SmokeQueryCheck();
-		Instant start = this.clock.instant();
-		Outcome outcome = run(smoke, new VerificationContext(null, recovered.connection(manifest.source().database()),
-				null, settings, psql));
-		results
-			.add(new CheckResult(smoke.id(), smoke.title(), outcome.passed() ? CheckStatus.PASSED : CheckStatus.FAILED,
-					outcome.detail(), Duration.between(start, this.clock.instant())));
-	}
-
-	private static Outcome run(VerificationCheck check, VerificationContext context) {
-		try {
-			return check.run(context);
-		}
-		catch (Exception ex) {
-			return Outcome.fail("the check could not complete: " + ex.getMessage());
-		}
 	}
 
 	private VerificationReport record(String source, BackupId id, String region, String kind, Instant started,

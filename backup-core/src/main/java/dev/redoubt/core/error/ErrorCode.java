@@ -133,7 +133,19 @@ public enum ErrorCode {
 	 * or this backup lost its lease (it stalled past the lease's expiry and another
 	 * writer may have taken over): nothing of this run was committed.
 	 */
-	SOURCE_BUSY(32, "source busy: another backup holds its lease");
+	SOURCE_BUSY(32, "source busy: another backup holds its lease"),
+
+	/**
+	 * A DR drill ran and failed: a target (RTO, RPO) missed, a check red, or the recovery
+	 * from the surviving regions failed; each reason is named.
+	 */
+	DRILL_FAILED(33, "DR drill failed"),
+
+	/**
+	 * A DR drill could not run: the environment failed (no sandbox, no PostgreSQL
+	 * binaries, no disk). Nothing is known about the backups.
+	 */
+	DRILL_NOT_RUN(34, "DR drill could not run");
 
 	private final int exitCode;
 

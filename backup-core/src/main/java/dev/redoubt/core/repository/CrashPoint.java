@@ -28,7 +28,13 @@ public enum CrashPoint {
 	/**
 	 * In a verification, when its report is complete and its record not yet written.
 	 */
-	BEFORE_VERIFICATION_RECORD;
+	BEFORE_VERIFICATION_RECORD,
+
+	/**
+	 * In a point-in-time recovery (a restore, a drill), once the server replaying the WAL
+	 * has started: the process dies and leaves the server running.
+	 */
+	DURING_REPLAY;
 
 	/** The crash point named by {@code redoubt.test.crash-at}, or {@link #NONE}. */
 	public static CrashPoint fromSystemProperty() {

@@ -102,6 +102,26 @@ public final class Repository implements AutoCloseable {
 	}
 
 	/**
+	 * This repository as it is after the loss of region {@code name}: the others alone,
+	 * so that nothing read comes from the lost region (a DR drill). The caller closes the
+	 * view.
+	 * @throws RedoubtException {@code CONFIG_INVALID} if no region has that name, or it
+	 * is the only one
+	 */
+	public Repository withoutRegion(String name) {
+		List<ObjectStore> left = this.store.regions().stream().filter((region) -> !region.name().equals(name)).toList();
+		if (left.size() == this.store.regions().size()) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "no region named '" + name + "'; configured: "
+					+ this.store.regions().stream().map(ObjectStore::name).toList());
+		}
+		if (left.isEmpty()) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+					"region '" + name + "' is the only region: losing it leaves nothing to recover from");
+		}
+		return new Repository(new MultiRegionStore(left), this.keys);
+	}
+
+	/**
 	 * Takes the lease of {@code source} (see {@link SourceLease}) in the first region:
 	 * every backup of the source runs under it, and retention leaves the source's
 	 * unfinished backups alone while anyone holds it.
@@ -572,6 +592,56 @@ public final class Repository implements AutoCloseable {
 		}
 		records.sort(java.util.Comparator.comparing(VerificationRecord::finishedAt));
 		return records;
+	}
+
+	/**
+	 * Stores a signed drill record of {@code source} in every region of this repository
+	 * (after a drill's region loss: the surviving ones), so that the drill history
+	 * outlives the metadata database and the lost region.
+	 * @param name the record's name: its disaster time and type, unique per drill
+	 * @return the object key
+	 */
+	public String writeDrill(String source, String name, byte[] json) {
+		String key = RepositoryLayout.drill(source, name);
+		byte[] bytes = SignedJson.sign(json, this.keys.signingKey());
+		this.store.createEverywhere(key, bytes, bytes.length);
+		return key;
+	}
+
+	/**
+	 * The JSON of every drill record of {@code source} whose signature holds, by name
+	 * (oldest first), from every region that can list them: a drill stores its record in
+	 * the regions that survived it only, so the history is their union. A record that
+	 * fails its signature, or a region that cannot be read, is logged and left out.
+	 */
+	public List<byte[]> drills(String source) {
+		Map<String, byte[]> records = new TreeMap<>();
+		for (ObjectStore region : this.store.regions()) {
+			try {
+				for (ObjectInfo object : region.list(RepositoryLayout.drillsPrefix(source))) {
+					if (records.containsKey(object.key())) {
+						continue;
+					}
+					String where = "drill record " + object.key() + " in region " + region.name();
+					try {
+						byte[] bytes = region.read(object.key())
+							.orElseThrow(() -> new RedoubtException(ErrorCode.REGION_UNREACHABLE,
+									where + " was listed but cannot be read"));
+						SignedJson.Parts parts = SignedJson.split(bytes);
+						SignedJson.verify(parts, this.keys.signingKey(), where);
+						records.put(object.key(), parts.json());
+					}
+					catch (RuntimeException ex) {
+						log.warn("{} is left out: {}", where, ex.getMessage());
+					}
+				}
+			}
+			catch (RedoubtException ex) {
+				log.warn("cannot list the drill records of {} in region {}: {}", source, region.name(),
+						ex.getMessage());
+			}
+		}
+		return List.copyOf(records.values());
 	}
 
 	private static final java.time.format.DateTimeFormatter VERIFICATION_TIME = java.time.format.DateTimeFormatter

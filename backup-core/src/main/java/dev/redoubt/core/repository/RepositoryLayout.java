@@ -8,6 +8,7 @@ package dev.redoubt.core.repository;
  * &lt;source&gt;/backups/&lt;backup id&gt;/chunks/&lt;chunk id&gt;  schema archive and row chunks
  * &lt;source&gt;/backups/&lt;backup id&gt;/manifest        written last; its presence makes the backup exist
  * &lt;source&gt;/backups/&lt;backup id&gt;/verifications/&lt;finished&gt;-&lt;region&gt;.json  signed verification records
+ * &lt;source&gt;/drills/&lt;disaster time&gt;-&lt;type&gt;.json   signed DR drill records
  * </pre>
  */
 public final class RepositoryLayout {
@@ -41,6 +42,14 @@ public final class RepositoryLayout {
 
 	public static String verification(String source, BackupId id, String finished, String region) {
 		return verificationsPrefix(source, id) + finished + "-" + region + ".json";
+	}
+
+	public static String drillsPrefix(String source) {
+		return source + "/drills/";
+	}
+
+	public static String drill(String source, String name) {
+		return drillsPrefix(source) + name + ".json";
 	}
 
 	public static String chunk(String source, BackupId id, String chunkId) {

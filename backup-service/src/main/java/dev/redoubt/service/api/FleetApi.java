@@ -27,10 +27,10 @@ import dev.redoubt.service.schedule.JobType;
 import dev.redoubt.service.schedule.ServeState;
 
 /**
- * Sources, their backups, verifications and WAL as the catalog holds them, and triggers
- * for a backup or a verification now. Restores are not offered here: they stay with the
- * CLI, whose guards (a new table by default, explicit conflict modes, dry runs) an HTTP
- * call would bypass.
+ * Sources, their backups, verifications and WAL as the catalog holds them, their DR
+ * drills as the repository records them, and triggers for a backup, a verification or a
+ * drill now. Restores are not offered here: they stay with the CLI, whose guards (a new
+ * table by default, explicit conflict modes, dry runs) an HTTP call would bypass.
  */
 @RestController
 @RequestMapping("/api/sources")
@@ -131,6 +131,23 @@ public class FleetApi {
 		return trigger(JobType.VERIFY, source);
 	}
 
+	@GetMapping("/{source}/drills")
+	@Operation(summary = "The source's DR drills, oldest first, from their signed records in every region")
+	public List<dev.redoubt.verify.drill.DrillReport> drills(@PathVariable String source) {
+		known(source);
+		try (dev.redoubt.core.repository.Repository repository = this.fleet.openRepository(source)) {
+			return dev.redoubt.verify.drill.DrillHistory.read(repository, source);
+		}
+	}
+
+	@PostMapping("/{source}/drills")
+	@ResponseStatus(HttpStatus.ACCEPTED)
+	@Operation(summary = "Runs the source's DR drill now, as its drill section says (write role)")
+	public Map<String, Object> drill(@PathVariable String source) {
+		known(source);
+		return trigger(JobType.DRILL, source);
+	}
+
 	private Map<String, Object> trigger(JobType job, String source) {
 		this.state.scheduler().triggerNow(job, source);
 		Map<String, Object> document = new LinkedHashMap<>();
@@ -159,8 +176,8 @@ public class FleetApi {
 						: source.regions());
 		Map<String, String> schedules = new LinkedHashMap<>();
 		for (JobType type : JobType.values()) {
-			if (type.cron(source.schedules()) != null) {
-				schedules.put(type.label(), type.cron(source.schedules()));
+			if (type.cron(source) != null) {
+				schedules.put(type.label(), type.cron(source));
 			}
 		}
 		document.put("schedules", schedules);

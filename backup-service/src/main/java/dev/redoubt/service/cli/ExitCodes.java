@@ -22,7 +22,9 @@ final class ExitCodes {
 			+ " 29  a signed manifest where it does not belong, or out of sequence%n"
 			+ " 30  a storage region refused the request (e.g. a checksum mismatch)%n"
 			+ " 31  the restore target runs an older PostgreSQL than the backup%n"
-			+ " 32  the source is busy: another backup holds its lease (or this one lost it)";
+			+ " 32  the source is busy: another backup holds its lease (or this one lost it)%n"
+			+ " 33  a DR drill failed: a target missed, a check red, or no recovery from the surviving regions%n"
+			+ " 34  a DR drill could not run: no sandbox, no PostgreSQL binaries, no disk";
 
 	private ExitCodes() {
 	}

@@ -97,6 +97,7 @@ final class FleetRules {
 		cron(problems, at + ".schedules.verify", schedules.verify());
 		cron(problems, at + ".schedules.repo-check", schedules.repoCheck());
 		cron(problems, at + ".schedules.retention", schedules.retention());
+		drill(problems, at + ".drill", source, regionNames);
 		RedoubtProperties.Retention retention = source.retention();
 		notNegative(problems, at + ".retention.keep-last", retention.keepLast());
 		notNegative(problems, at + ".retention.daily", retention.daily());
@@ -174,6 +175,32 @@ final class FleetRules {
 		String why = (ex instanceof NoSuchFileException) ? "no such file"
 				: (ex instanceof AccessDeniedException) ? "permission denied" : ex.getMessage();
 		return key + ": cannot read " + file + " (" + why + ")";
+	}
+
+	private static void drill(List<String> problems, String at, RedoubtProperties.Source source,
+			List<String> configured) {
+		RedoubtProperties.Drill drill = source.drill();
+		cron(problems, at + ".schedule", drill.schedule());
+		if (drill.type() != null && !"physical".equals(drill.type()) && !"logical".equals(drill.type())) {
+			problems.add(at + ".type: '" + drill.type() + "' is not physical or logical");
+		}
+		for (String key : List.of("rto", "rpo")) {
+			java.time.Duration target = key.equals("rto") ? drill.rto() : drill.rpo();
+			if (target != null && (target.isNegative() || target.isZero())) {
+				problems.add(at + "." + key + ": not positive");
+			}
+		}
+		List<String> regions = source.regions().isEmpty() ? configured : source.regions();
+		for (int i = 0; i < drill.loseRegions().size(); i++) {
+			if (!regions.contains(drill.loseRegions().get(i))) {
+				problems.add(at + ".lose-regions[" + i + "]: '" + drill.loseRegions().get(i)
+						+ "' is not a region of this source " + regions);
+			}
+		}
+		if (drill.schedule() != null && regions.size() < 2) {
+			problems.add(at + ".schedule: a drill loses a region and recovers from another; this source has "
+					+ regions.size() + " region(s)");
+		}
 	}
 
 	private static void cron(List<String> problems, String key, String expression) {

@@ -66,9 +66,10 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 * @param regions the repository regions this source is written to (default: all)
 	 * @param schedules cron schedules of the service's jobs for this source
 	 * @param retention which backups the service keeps
+	 * @param drill the service's scheduled DR drills of this source
 	 */
 	public record Source(String url, String username, Secret password, Path passwordFile, Path pgDump, Verify verify,
-			List<String> databases, List<String> regions, Schedules schedules, Retention retention) {
+			List<String> databases, List<String> regions, Schedules schedules, Retention retention, Drill drill) {
 
 		public Source {
 			verify = (verify == null) ? new Verify(null, null, null, null) : verify;
@@ -76,6 +77,7 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 			regions = (regions == null) ? List.of() : regions;
 			schedules = (schedules == null) ? new Schedules(null, null, null, null, null) : schedules;
 			retention = (retention == null) ? new Retention(null, null, null, null, null, null) : retention;
+			drill = (drill == null) ? new Drill(null, null, null, null, null, null) : drill;
 		}
 
 		/** The password, read from {@code password-file} if one is named. */
@@ -92,7 +94,7 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 			Schedules own = new Schedules(this.schedules.logical(), null, this.schedules.verify(),
 					this.schedules.repoCheck(), this.schedules.retention());
 			return new Source(newUrl, this.username, this.password, this.passwordFile, this.pgDump, this.verify,
-					List.of(), this.regions, own, this.retention);
+					List.of(), this.regions, own, this.retention, null);
 		}
 
 	}
@@ -108,6 +110,27 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 * @param retention expiry by the source's retention policy
 	 */
 	public record Schedules(String logical, String base, String verify, String repoCheck, String retention) {
+	}
+
+	/**
+	 * The service's DR drills of a source (a physical drill recovers the whole cluster,
+	 * so only the configured source drills; the sources of its other databases do not).
+	 *
+	 * @param schedule Quartz cron expression; no drill is scheduled without one
+	 * @param type {@code physical} (default) or {@code logical}
+	 * @param rto the recovery time target, or none
+	 * @param rpo the data loss target, or none
+	 * @param loseRegions the regions declared lost in turn, one per drill (default: every
+	 * region of the source, in order)
+	 * @param canary physical drills: write and prove the canary rows
+	 */
+	public record Drill(String schedule, String type, java.time.Duration rto, java.time.Duration rpo,
+			List<String> loseRegions, Boolean canary) {
+
+		public Drill {
+			loseRegions = (loseRegions == null) ? List.of() : loseRegions;
+		}
+
 	}
 
 	/**

@@ -51,7 +51,7 @@ public class FleetMetrics {
 		sources.forEach((source, settings) -> {
 			RedoubtProperties.Schedules schedules = settings.schedules();
 			for (JobType job : JobType.values()) {
-				if (schedules != null && job.cron(schedules) != null) {
+				if (job.cron(settings) != null) {
 					runs(job, source, "succeeded");
 					runs(job, source, "failed");
 				}

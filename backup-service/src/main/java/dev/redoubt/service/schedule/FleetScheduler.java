@@ -127,7 +127,7 @@ public final class FleetScheduler implements AutoCloseable {
 			}
 			for (Map.Entry<String, RedoubtProperties.Source> entry : sources.entrySet()) {
 				for (JobType type : JobType.values()) {
-					synchronize(entry.getKey(), type, type.cron(entry.getValue().schedules()));
+					synchronize(entry.getKey(), type, type.cron(entry.getValue()));
 				}
 			}
 		}

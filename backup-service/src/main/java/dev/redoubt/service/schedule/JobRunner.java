@@ -92,6 +92,17 @@ public class JobRunner {
 								+ problems + " problem(s); run redoubt repo-check");
 					}
 				}
+				case DRILL -> {
+					abandonEarlierRuns(fireKey, allJobs());
+					JobExecution execution = this.serviceJobs.run(ServiceJobConfiguration.DRILL, source, null, fireKey);
+					String verdict = execution.getExecutionContext().getString("verdict", "FAIL");
+					if (!"PASS".equals(verdict)) {
+						throw new RedoubtException(
+								"COULD_NOT_RUN".equals(verdict) ? ErrorCode.DRILL_NOT_RUN : ErrorCode.DRILL_FAILED,
+								"drill of " + source + ": " + verdict + ": "
+										+ execution.getExecutionContext().getString("reasons", ""));
+					}
+				}
 				case RETENTION -> {
 					abandonEarlierRuns(fireKey, allJobs());
 					this.serviceJobs.run(ServiceJobConfiguration.RETENTION, source, null, fireKey);

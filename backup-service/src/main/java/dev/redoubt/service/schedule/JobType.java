@@ -6,7 +6,7 @@ import dev.redoubt.service.config.RedoubtProperties;
 
 /**
  * The jobs the service schedules per source, each with the key of its cron expression
- * under {@code redoubt.sources.<name>.schedules}.
+ * under {@code redoubt.sources.<name>.schedules} (the drill's: {@code drill.schedule}).
  */
 public enum JobType {
 
@@ -18,7 +18,9 @@ public enum JobType {
 
 	REPO_CHECK("repo-check", RedoubtProperties.Schedules::repoCheck),
 
-	RETENTION("retention", RedoubtProperties.Schedules::retention);
+	RETENTION("retention", RedoubtProperties.Schedules::retention),
+
+	DRILL("drill", null);
 
 	private final String label;
 
@@ -35,8 +37,8 @@ public enum JobType {
 	}
 
 	/** The source's cron expression for this job, or {@code null} if it has none. */
-	public String cron(RedoubtProperties.Schedules schedules) {
-		return this.cron.apply(schedules);
+	public String cron(RedoubtProperties.Source source) {
+		return (this == DRILL) ? source.drill().schedule() : this.cron.apply(source.schedules());
 	}
 
 	public static JobType fromLabel(String label) {

@@ -52,8 +52,11 @@ public class ServeCommand implements Callable<Integer> {
 
 	private final ServeState state;
 
+	private final dev.redoubt.service.drill.DrillMetrics drillMetrics;
+
 	public ServeCommand(Fleet fleet, DataSource dataSource, Environment environment, JobRunner runner,
-			CatalogStore catalogStore, Catalog catalog, FireFence fence, FleetMetrics metrics, ServeState state) {
+			CatalogStore catalogStore, Catalog catalog, FireFence fence, FleetMetrics metrics, ServeState state,
+			dev.redoubt.service.drill.DrillMetrics drillMetrics) {
 		this.fleet = fleet;
 		this.dataSource = dataSource;
 		this.environment = environment;
@@ -63,6 +66,7 @@ public class ServeCommand implements Callable<Integer> {
 		this.fence = fence;
 		this.metrics = metrics;
 		this.state = state;
+		this.drillMetrics = drillMetrics;
 	}
 
 	@Override
@@ -77,6 +81,7 @@ public class ServeCommand implements Callable<Integer> {
 		this.fence.createSchema();
 		Map<String, RedoubtProperties.Source> sources = this.fleet.sources();
 		this.metrics.register(sources);
+		this.drillMetrics.register(sources);
 		for (String source : sources.keySet()) {
 			this.metrics.catalogued(this.catalog.read(source));
 		}

@@ -26,8 +26,8 @@ import dev.redoubt.verify.repocheck.RepositoryCheckReport;
 
 /**
  * The service's other jobs, each one step over a plain service: {@code repoCheck},
- * {@code retention} and {@code verifyBaseBackup}. Their outcome goes to the job's
- * execution context, where the API reads it.
+ * {@code retention}, {@code verifyBaseBackup} and {@code drill}. Their outcome goes to
+ * the job's execution context, where the API reads it.
  */
 @Configuration(proxyBeanMethods = false)
 public class ServiceJobConfiguration {
@@ -37,6 +37,35 @@ public class ServiceJobConfiguration {
 	public static final String RETENTION = "retention";
 
 	public static final String VERIFY_BASE = "verifyBaseBackup";
+
+	public static final String DRILL = "drill";
+
+	@Bean
+	Job drillJob(JobRepository jobRepository, dev.redoubt.service.drill.DrillLauncher drills) {
+		Step step = new StepBuilder("drill", jobRepository).tasklet((contribution, chunkContext) -> {
+			String source = source(chunkContext.getStepContext().getStepExecution().getJobParameters());
+			dev.redoubt.verify.drill.Drill.Run run = drills.drill(source);
+			ExecutionContext context = chunkContext.getStepContext()
+				.getStepExecution()
+				.getJobExecution()
+				.getExecutionContext();
+			dev.redoubt.verify.drill.DrillReport report = run.report();
+			context.putString("verdict", report.verdict().name());
+			context.putString("lostRegion", report.lostRegion());
+			context.putString("reasons", String.join("; ", report.reasons()));
+			if (report.rto().seconds() != null) {
+				context.putDouble("rtoSeconds", report.rto().seconds());
+			}
+			if (report.rpo().seconds() != null) {
+				context.putDouble("rpoSeconds", report.rpo().seconds());
+			}
+			if (run.recordKey() != null) {
+				context.putString("record", run.recordKey());
+			}
+			return RepeatStatus.FINISHED;
+		}).build();
+		return new JobBuilder(DRILL, jobRepository).start(step).build();
+	}
 
 	@Bean
 	Job repoCheckJob(JobRepository jobRepository, Fleet fleet) {

@@ -21,10 +21,12 @@ public class ServiceJobs {
 
 	private final Map<String, Job> jobs;
 
-	public ServiceJobs(JobOperator jobOperator, Job repoCheckJob, Job retentionJob, Job verifyBaseBackupJob) {
+	public ServiceJobs(JobOperator jobOperator, Job repoCheckJob, Job retentionJob, Job verifyBaseBackupJob,
+			Job drillJob) {
 		this.jobOperator = jobOperator;
 		this.jobs = Map.of(ServiceJobConfiguration.REPO_CHECK, repoCheckJob, ServiceJobConfiguration.RETENTION,
-				retentionJob, ServiceJobConfiguration.VERIFY_BASE, verifyBaseBackupJob);
+				retentionJob, ServiceJobConfiguration.VERIFY_BASE, verifyBaseBackupJob, ServiceJobConfiguration.DRILL,
+				drillJob);
 	}
 
 	/**

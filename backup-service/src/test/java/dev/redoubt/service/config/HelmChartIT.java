@@ -99,11 +99,13 @@ class HelmChartIT {
 			.contains("/var/lib/redoubt", "/var/lib/redoubt/sandbox", "/tmp");
 		assertThat(path(objects.get("ServiceMonitor"), "spec").toString()).contains("/actuator/prometheus")
 			.contains("redoubt-prometheus");
-		// logical backups alert after 26 h, weekly base backups after 8 days, each with a
-		// runbook
+		// logical backups alert after 26 h, weekly base backups and drills after 8 days,
+		// each of the 12 alerts with a runbook
 		String rules = path(objects.get("PrometheusRule"), "spec").toString();
-		assertThat(rules).contains("{type=\"logical\"} > 93600").contains("{type=\"base\"} > 691200");
-		assertThat(rules.split("runbook_url=https://", -1)).hasSize(9);
+		assertThat(rules).contains("{type=\"logical\"} > 93600")
+			.contains("{type=\"base\"} > 691200")
+			.contains("redoubt_drill_last_timestamp_seconds > 691200");
+		assertThat(rules.split("runbook_url=https://", -1)).hasSize(13);
 	}
 
 	@Test
@@ -180,7 +182,8 @@ class HelmChartIT {
 			assertThat(list(group, "rules")).extracting((r) -> r.get("alert"))
 				.containsExactlyInAnyOrder("RedoubtJobFailed", "RedoubtNeverBackedUp", "RedoubtBackupTooOld",
 						"RedoubtNeverVerified", "RedoubtVerificationFailed", "RedoubtVerifiedBackupTooOld",
-						"RedoubtWalArchiveLagging", "RedoubtWalArchivingFailing");
+						"RedoubtWalArchiveLagging", "RedoubtWalArchivingFailing", "RedoubtDrillFailed",
+						"RedoubtDrillCouldNotRun", "RedoubtNeverDrilled", "RedoubtDrillOverdue");
 		}
 	}
 

@@ -62,6 +62,56 @@ class HtmlReportChromiumIT {
 		assertThat(new String(image, 1, 3, StandardCharsets.US_ASCII)).isEqualTo("PNG");
 	}
 
+	@Test
+	void drillReportOpensInHeadlessChromiumWithItsTrend() throws Exception {
+		Path chromium = Path.of("/usr/bin/chromium");
+		Assumptions.assumeTrue(Files.isExecutable(chromium),
+				"Chromium is not installed (apt-get install chromium); .ci/run installs it");
+		List<dev.redoubt.verify.drill.DrillReport> history = new ArrayList<>();
+		Instant first = Instant.parse("2026-11-01T04:00:00Z");
+		for (int week = 0; week < 5; week++) {
+			history.add(drill(first.plus(Duration.ofDays(7L * week)), 40.0 + 6 * week, 2.0 + week,
+					dev.redoubt.verify.drill.DrillVerdict.PASS, List.of()));
+		}
+		dev.redoubt.verify.drill.DrillReport failed = drill(first.plus(Duration.ofDays(35)), 95.0, 640.0,
+				dev.redoubt.verify.drill.DrillVerdict.FAIL,
+				List.of("RPO 10 min 40 s exceeds the target 5 min 00 s; no surviving region holds WAL "
+						+ "000000010000000000000042, which the source archived <&>"));
+		history.add(failed);
+		Path html = this.work.resolve("drill.html");
+		Files.writeString(html, DrillReports.html(failed, history));
+		Path png = this.work.resolve("drill.png");
+
+		String dom = run(chromium, "--dump-dom", html.toUri().toString());
+		run(chromium, "--screenshot=" + png, "--window-size=1100,1300", html.toUri().toString());
+
+		assertThat(dom).contains("Redoubt DR drill")
+			.contains("class=\"verdict bad\">FAIL")
+			.contains("no surviving region holds WAL 000000010000000000000042, which the source archived &lt;&amp;&gt;")
+			.contains("WAL fetch, replay and promote")
+			.contains("<svg class=\"trend\"")
+			.contains("<polyline");
+		assertThat(Files.readAllBytes(png).length).isGreaterThan(10_000);
+	}
+
+	private static dev.redoubt.verify.drill.DrillReport drill(Instant at, double rto, double rpo,
+			dev.redoubt.verify.drill.DrillVerdict verdict, List<String> reasons) {
+		return new dev.redoubt.verify.drill.DrillReport(1, "shop", "physical", verdict, reasons, at,
+				at.plusSeconds((long) rto + 1), at.plusSeconds((long) rto), "eu-west", List.of("eu-central"),
+				new dev.redoubt.verify.drill.DrillReport.Measure(rto, 900.0, rto <= 900, "from T to a usable database"),
+				new dev.redoubt.verify.drill.DrillReport.Measure(rpo, 300.0, rpo <= 300, "the newest commit recovered"),
+				List.of(new dev.redoubt.verify.drill.DrillReport.Phase("choose the backup", 0.4),
+						new dev.redoubt.verify.drill.DrillReport.Phase("fetch and unpack", rto * 0.4),
+						new dev.redoubt.verify.drill.DrillReport.Phase("WAL fetch, replay and promote", rto * 0.5),
+						new dev.redoubt.verify.drill.DrillReport.Phase("checks", rto * 0.1)),
+				new dev.redoubt.verify.drill.DrillReport.Recovered("20261106T020000Z-3fa2", at.minusSeconds(7200),
+						at.minusSeconds((long) rpo), 42, List.of("redo done at 0/42000000"), 2,
+						List.of("000000010000000000000042"), 4_200_000_000L),
+				List.of(new dev.redoubt.verify.drill.DrillReport.Check("indexes", "Indexes are sound (amcheck)",
+						"passed", "shop: 12 B-tree indexes pass bt_index_check", 1.2)),
+				java.util.Map.of("sandbox", "local", "postgres", "15.18"), null);
+	}
+
 	private String run(Path chromium, String... arguments) throws Exception {
 		List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox",
 				"--disable-gpu", "--user-data-dir=" + this.work.resolve("profile")));

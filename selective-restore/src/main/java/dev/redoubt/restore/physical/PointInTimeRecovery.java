@@ -147,6 +147,8 @@ public final class PointInTimeRecovery {
 			Recovered recovered = new Recovered(server, data, socket, port, work, fetcher, logFile,
 					manifest.superuser());
 			try {
+				dev.redoubt.core.repository.CrashPoint.fromSystemProperty()
+					.reached(dev.redoubt.core.repository.CrashPoint.DURING_REPLAY);
 				awaitPromotion(recovered, request.target());
 				Duration replay = Duration.ofNanos(System.nanoTime() - replayStarted);
 				List<String> stopped = grep(logFile, "recovery stopping", "redo done at", "last completed transaction",

@@ -66,7 +66,35 @@ public final class SandboxJanitor {
 		return removed;
 	}
 
+	/**
+	 * Marks {@code directory} (named {@code sandbox-...} under a sandbox root) as this
+	 * process's: while it runs, no sweep touches it; once it is gone, the next sweep
+	 * stops the server under {@code cluster/data} and removes the directory.
+	 */
+	public static void claim(Path directory) throws IOException {
+		SandboxOwner.current().writeTo(directory);
+	}
+
+	/**
+	 * Keeps {@code directory} for inspection until {@code until}, whatever becomes of its
+	 * owner; the first sweep after that removes it.
+	 */
+	public static void keepUntil(Path directory, Instant until) throws IOException {
+		Files.writeString(directory.resolve(KEEP_UNTIL), until.toString());
+	}
+
+	private static final String KEEP_UNTIL = "keep-until";
+
 	private static boolean isStale(Path directory) {
+		Path keep = directory.resolve(KEEP_UNTIL);
+		if (Files.exists(keep)) {
+			try {
+				return Instant.parse(Files.readString(keep).trim()).isBefore(Instant.now());
+			}
+			catch (IOException | java.time.DateTimeException ex) {
+				return true;
+			}
+		}
 		Optional<SandboxOwner> owner = SandboxOwner.readFrom(directory);
 		if (owner.isPresent()) {
 			return !owner.get().isAlive();
