@@ -256,7 +256,8 @@ public class DrillCommand implements Callable<Integer>, JsonOutput {
 			description = "Past drills of a source, oldest first, from the signed records in every region.")
 	public static class History implements Callable<Integer>, JsonOutput {
 
-		@Option(names = "--source", required = true, paramLabel = "NAME", description = "Source.")
+		@Option(names = "--source", paramLabel = "NAME",
+				description = "Source; without it, the fleet report: the newest drill of every source.")
 		String source;
 
 		@Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
@@ -273,27 +274,17 @@ public class DrillCommand implements Callable<Integer>, JsonOutput {
 
 		@Override
 		public Integer call() {
+			PrintWriter out = this.spec.commandLine().getOut();
+			if (this.source == null) {
+				return fleet(out);
+			}
 			List<DrillReport> drills;
 			try (Repository repository = this.fleet.openRepository(this.source)) {
 				drills = DrillHistory.read(repository, this.source);
 			}
-			PrintWriter out = this.spec.commandLine().getOut();
 			if (json()) {
-				List<Map<String, Object>> rows = new ArrayList<>();
-				for (DrillReport drill : drills) {
-					Map<String, Object> row = new LinkedHashMap<>();
-					row.put("disasterAt", drill.disasterAt().toString());
-					row.put("type", drill.type());
-					row.put("verdict", drill.verdict().name());
-					row.put("lostRegion", drill.lostRegion());
-					row.put("rtoSeconds", drill.rto().seconds());
-					row.put("rtoMet", drill.rto().met());
-					row.put("rpoSeconds", drill.rpo().seconds());
-					row.put("rpoMet", drill.rpo().met());
-					row.put("reasons", drill.reasons());
-					rows.add(row);
-				}
-				Output.printJson(out, Map.of("source", this.source, "drills", rows));
+				Output.printJson(out,
+						Map.of("source", this.source, "drills", drills.stream().map(History::row).toList()));
 			}
 			else {
 				out.printf("%d drill(s) of %s%n", drills.size(), this.source);
@@ -305,6 +296,55 @@ public class DrillCommand implements Callable<Integer>, JsonOutput {
 			}
 			out.flush();
 			return 0;
+		}
+
+		/**
+		 * The fleet report: each configured source's newest drill and whether it met its
+		 * targets; a source never drilled says so. Exit 0 only if every source's newest
+		 * drill passed.
+		 */
+		private int fleet(PrintWriter out) {
+			List<Map<String, Object>> rows = new ArrayList<>();
+			int passing = 0;
+			for (String name : this.fleet.sources().keySet()) {
+				java.util.Optional<DrillReport> newest;
+				try (Repository repository = this.fleet.openRepository(name)) {
+					newest = DrillHistory.newest(repository, name);
+				}
+				Map<String, Object> row = newest.map(History::row).orElseGet(LinkedHashMap::new);
+				row.put("source", name);
+				row.putIfAbsent("verdict", "NEVER_DRILLED");
+				passing += "PASS".equals(row.get("verdict")) ? 1 : 0;
+				rows.add(row);
+			}
+			if (json()) {
+				Output.printJson(out, Map.of("sources", rows, "passing", passing, "total", rows.size()));
+			}
+			else {
+				out.printf("%d of %d source(s) passed their newest DR drill%n", passing, rows.size());
+				for (Map<String, Object> row : rows) {
+					out.printf("  %-24s %-14s %s%n", row.get("source"), row.get("verdict"),
+							row.containsKey("disasterAt") ? row.get("disasterAt") + ", RTO " + row.get("rtoSeconds")
+									+ " s (met: " + row.get("rtoMet") + "), RPO " + row.get("rpoSeconds") + " s (met: "
+									+ row.get("rpoMet") + ")" : "never drilled");
+				}
+			}
+			out.flush();
+			return (passing == rows.size()) ? 0 : ErrorCode.DRILL_FAILED.exitCode();
+		}
+
+		private static Map<String, Object> row(DrillReport drill) {
+			Map<String, Object> row = new LinkedHashMap<>();
+			row.put("disasterAt", drill.disasterAt().toString());
+			row.put("type", drill.type());
+			row.put("verdict", drill.verdict().name());
+			row.put("lostRegion", drill.lostRegion());
+			row.put("rtoSeconds", drill.rto().seconds());
+			row.put("rtoMet", drill.rto().met());
+			row.put("rpoSeconds", drill.rpo().seconds());
+			row.put("rpoMet", drill.rpo().met());
+			row.put("reasons", drill.reasons());
+			return row;
 		}
 
 		private static String seconds(DrillReport.Measure measure) {

@@ -219,6 +219,20 @@ class DrillIT {
 	}
 
 	@Test
+	@Order(3)
+	@org.junit.jupiter.api.extension.ExtendWith(DockerEngine.Exclusive.class)
+	void aPhysicalDrillRecoversInAContainerSandboxToo() throws Exception {
+		DockerEngine.require();
+		CliProcess.Run run = CliProcess.run(config, DockerEngine.ENVIRONMENT, List.of(), "drill", "--source", "shop",
+				"--lose-region", "eu", "--sandbox", "container", "--output", "json");
+		assertThat(run.exit()).as(run.all()).isZero();
+		JsonNode report = json(run.out());
+		assertThat(report.get("verdict").asString()).isEqualTo("PASS");
+		assertThat(report.get("environment").get("sandbox").asString()).isEqualTo("testcontainers");
+		assertThat(DockerEngine.sandboxContainers()).as("the recovery's container is removed").isEmpty();
+	}
+
+	@Test
 	@Order(4)
 	void theCanaryProvesBothSidesOfTheRecoveredPointAndCatchesARecoveryThatStopsShort() throws Exception {
 		String backupsDone = scalar("SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -364,6 +378,10 @@ class DrillIT {
 		CliProcess.Run history = CliProcess.run(config, "drill", "history", "--source", "shop");
 		assertThat(history.exit()).as(history.all()).isZero();
 		assertThat(history.out()).contains("COULD NOT RUN").contains("FAIL").contains("PASS");
+		CliProcess.Run fleet = CliProcess.run(config, "drill", "history", "--output", "json");
+		assertThat(fleet.exit()).as(fleet.all()).isZero();
+		assertThat(json(fleet.out()).get("passing").asInt()).isEqualTo(1);
+		assertThat(json(fleet.out()).get("sources").get(0).get("verdict").asString()).isEqualTo("PASS");
 	}
 
 	// --- helpers
