@@ -47,6 +47,28 @@ class ExampleConfigurationsTest {
 		assertThat(fleet.sources().get("main.billing").schedules().base()).as("a base backup is of the cluster")
 			.isNull();
 		assertThat(properties.service().users()).hasSize(2);
+		assertThat(fleet.sources().get("main").drill().rto()).isEqualTo(java.time.Duration.ofMinutes(15));
+		assertThat(fleet.sources().get("main.billing").drill().schedule()).as("a physical drill is of the cluster")
+			.isNull();
+	}
+
+	@org.junit.jupiter.api.Test
+	void aDrillSectionIsCheckedNamingEachBadValue() throws Exception {
+		RedoubtProperties good = bind(Path.of("..", "config", "production-two-regions.yaml"));
+		RedoubtProperties.Source main = good.sources().get("main");
+		RedoubtProperties.Source drilled = new RedoubtProperties.Source(main.url(), main.username(), null,
+				main.passwordFile(), null, null, List.of(), List.of(), main.schedules(), main.retention(),
+				new RedoubtProperties.Drill("every sunday", "virtual", java.time.Duration.ofSeconds(-1), null,
+						List.of("eu-west", "mars"), null));
+		RedoubtProperties bad = new RedoubtProperties(java.util.Map.of("main", drilled), good.repositories(),
+				good.encryption(), good.backup(), good.restore(), good.verification(), good.service());
+
+		List<String> problems = new Fleet(bad).problems();
+		assertThat(problems).anyMatch((problem) -> problem
+			.startsWith("redoubt.sources.main.drill.schedule: 'every sunday' is not a Quartz cron expression"));
+		assertThat(problems).contains("redoubt.sources.main.drill.type: 'virtual' is not physical or logical",
+				"redoubt.sources.main.drill.rto: not positive",
+				"redoubt.sources.main.drill.lose-regions[1]: 'mars' is not a region of this source [eu-west, eu-central]");
 	}
 
 	@ParameterizedTest
@@ -60,7 +82,9 @@ class ExampleConfigurationsTest {
 		assertThat(new Fleet(bad).problems()).containsExactly("redoubt.repositories[0].name: missing",
 				"redoubt.repositories[0].bucket: missing",
 				"redoubt.repositories[0].region: missing (or give an endpoint)",
-				"redoubt.encryption.key-file: missing (create one with ./redoubt key-generate --out FILE)");
+				"redoubt.encryption.key-file: missing (create one with ./redoubt key-generate --out FILE)",
+				"redoubt.sources.main.drill.schedule: a drill loses a region and recovers from another; this source has"
+						+ " 1 region(s)");
 	}
 
 	static RedoubtProperties bind(Path file) throws Exception {
