@@ -31,12 +31,8 @@ for i in $(seq 0 "$PAIRS"); do
   redoubt restore --source "$DB" --type physical --data-dir "$dir" --latest >"$RES/restore-$i.txt" 2>&1 \
     || bench_die "redoubt restore failed"
   t2=$(now)
-  pdir="$BENCH_WORK/pgbr-drill-$i"; mkdir -p "$pdir"; chown "$PG_OS_USER" "$pdir"; chmod 700 "$pdir"
-  as_pg pgbackrest --config="$PGBR_CONF" --stanza="$PGBR_STANZA" --repo=1 --pg1-path="$pdir" \
-    --type=default --archive-mode=off restore >/dev/null
-  as_pg "$PG_BIN/pg_ctl" -D "$pdir" -l "$pdir/restore.log" -w -t 600 -o "-p 55434 -k $pdir -c listen_addresses=''" start >/dev/null
-  until [ "$(psql -X -At -h "$pdir" -p 55434 -d postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do sleep 0.1; done
-  as_pg "$PG_BIN/pg_ctl" -D "$pdir" -m fast -w stop >/dev/null
+  pdir="$BENCH_WORK/pgbr-drill-$i"
+  bench_pgbr_recover "$pdir"
   t3=$(now)
   rm -rf "$dir" "$pdir"
   python3 - "$RES/drill-$i.json" "$i" "$t0" "$t1" "$t2" "$t3" >>"$RES/pairs.txt" <<'PY'

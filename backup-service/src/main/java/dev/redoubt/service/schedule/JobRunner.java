@@ -76,14 +76,15 @@ public class JobRunner {
 		log.info("{} of {} starting (fire {})", type.label(), source, fireKey);
 		long started = System.nanoTime();
 		try {
+			if (type != JobType.LOGICAL_BACKUP && type != JobType.BASE_BACKUP) {
+				// a backup fire is fenced first: it abandons earlier runs once it holds a
+				// newer token
+				abandonEarlierRuns(fireKey, allJobs());
+			}
 			switch (type) {
 				case LOGICAL_BACKUP, BASE_BACKUP -> backup(type, source, fireKey, owner);
-				case VERIFY -> {
-					abandonEarlierRuns(fireKey, allJobs());
-					verify(source, "latest", fireKey);
-				}
+				case VERIFY -> verify(source, "latest", fireKey);
 				case REPO_CHECK -> {
-					abandonEarlierRuns(fireKey, allJobs());
 					JobExecution execution = this.serviceJobs.run(ServiceJobConfiguration.REPO_CHECK, source, null,
 							fireKey);
 					int problems = execution.getExecutionContext().getInt("problems", 0);
@@ -93,7 +94,6 @@ public class JobRunner {
 					}
 				}
 				case DRILL -> {
-					abandonEarlierRuns(fireKey, allJobs());
 					JobExecution execution = this.serviceJobs.run(ServiceJobConfiguration.DRILL, source, null, fireKey);
 					String verdict = execution.getExecutionContext().getString("verdict", "FAIL");
 					if (!"PASS".equals(verdict)) {
@@ -103,10 +103,7 @@ public class JobRunner {
 										+ execution.getExecutionContext().getString("reasons", ""));
 					}
 				}
-				case RETENTION -> {
-					abandonEarlierRuns(fireKey, allJobs());
-					this.serviceJobs.run(ServiceJobConfiguration.RETENTION, source, null, fireKey);
-				}
+				case RETENTION -> this.serviceJobs.run(ServiceJobConfiguration.RETENTION, source, null, fireKey);
 			}
 			this.metrics.succeeded(type, source);
 			log.info("{} of {} done in {} ms", type.label(), source, (System.nanoTime() - started) / 1_000_000);

@@ -477,21 +477,15 @@ class DrillIT {
 		return ManifestCodec.json().readTree(text);
 	}
 
-	private interface Condition {
-
-		boolean met() throws Exception;
-
-	}
-
-	private static void awaitUntil(Condition condition, String what) throws Exception {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-		while (!condition.met()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("timed out waiting until " + what + "; archiver log:\n"
-						+ Files.readString(work.resolve("archiver.log")));
+	private static void awaitUntil(Await.Condition condition, String what) throws Exception {
+		Await.until(Duration.ofSeconds(240), condition, what, () -> {
+			try {
+				return "archiver log:\n" + Files.readString(work.resolve("archiver.log"));
 			}
-			Thread.sleep(100);
-		}
+			catch (java.io.IOException ex) {
+				return "no archiver log: " + ex.getMessage();
+			}
+		});
 	}
 
 }

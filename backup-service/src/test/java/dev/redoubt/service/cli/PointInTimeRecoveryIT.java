@@ -9,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -665,27 +666,18 @@ class PointInTimeRecoveryIT {
 		}
 	}
 
-	private interface Condition {
-
-		boolean met() throws Exception;
-
-	}
-
-	private static void awaitUntil(Condition condition, String what) throws Exception {
+	private static void awaitUntil(Await.Condition condition, String what) throws Exception {
 		// generous: after three failures PostgreSQL's archiver retries a minute later,
-		// unless
-		// a new segment wakes it; a loaded 2-core machine is slower still
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-		while (!condition.met()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("timed out waiting until " + what + "; archiver log:\n"
-						+ Files.readString(work.resolve("archiver.log")).lines().reduce("", (a, b) -> {
-							String joined = a + "\n" + b;
-							return joined.length() > 4000 ? joined.substring(joined.length() - 4000) : joined;
-						}));
+		// unless a new segment wakes it; a loaded 2-core machine is slower still
+		Await.until(Duration.ofSeconds(240), condition, what, () -> {
+			try {
+				String log = Files.readString(work.resolve("archiver.log"));
+				return "archiver log:\n" + log.substring(Math.max(0, log.length() - 4000));
 			}
-			Thread.sleep(100);
-		}
+			catch (IOException ex) {
+				return "no archiver log: " + ex.getMessage();
+			}
+		});
 	}
 
 	/**
