@@ -362,9 +362,8 @@ class VerifyCliIT {
 
 	/** Starts a verification in the background, its log on a pipe we read. */
 	private static Process startVerify(String... options) throws IOException {
-		List<String> command = new ArrayList<>(CliProcess.JVM);
-		command.addAll(List.of("-jar", Path.of("target", "redoubt.jar").toAbsolutePath().toString(), "--config",
-				config.toString(), "verify", "--source", "shop", "--backup", "latest"));
+		List<String> command = new ArrayList<>(
+				CliProcess.command(config, List.of(), "verify", "--source", "shop", "--backup", "latest"));
 		command.addAll(List.of(options));
 		ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
 		builder.environment().putAll(DockerEngine.ENVIRONMENT);
