@@ -30,6 +30,7 @@ import dev.redoubt.core.codec.ChunkEncoder;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.BaseBackupManifest;
+import dev.redoubt.core.manifest.BaseBackupManifest.TarMember;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.manifest.Manifest;
 import dev.redoubt.core.manifest.ManifestCodec;
@@ -95,6 +96,7 @@ public final class BaseBackup {
 		writer.crashPoint(CrashPoint.fromSystemProperty());
 		log.info("base backup {} of source {} (PostgreSQL {}, system {}) started", writer.id(), this.source,
 				cluster.version(), cluster.systemIdentifier());
+		ClusterRelations.Taken before = relations(cluster);
 		List<String> command = new ArrayList<>(List.of(pgBasebackup.toString(), "--pgdata=-", "--format=tar",
 				"--wal-method=fetch", "--checkpoint=fast", "--no-password", "--label=redoubt " + writer.id()));
 		Streamed streamed;
@@ -130,6 +132,8 @@ public final class BaseBackup {
 					"pg_basebackup's output holds no backup_label or backup_manifest; the backup is not usable");
 		}
 		Instant stopTime = serverNow();
+		ClusterRelations.Taken after = relations(cluster);
+		ClusterRelations.Taken stable = (before == null || after == null) ? null : before.stableWith(after);
 		BaseBackupManifest manifest = new BaseBackupManifest(Manifest.FORMAT_VERSION, writer.id().value(),
 				BaseBackupManifest.TYPE, started, this.clock.instant(),
 				new Manifest.SourceIdentity(this.source, cluster.systemIdentifier(), cluster.version().toString(),
@@ -137,7 +141,9 @@ public final class BaseBackup {
 				streamed.timeline(), streamed.startLsn(), streamed.stopLsn(), stopTime, cluster.walSegmentBytes(),
 				cluster.superuser(), writer.wrappedDataKey(), streamed.bytes(), streamed.chunks(),
 				PgTools.version(pgBasebackup).toString(),
-				this.repository.nextSequence(BaseBackupManifest.area(this.source), BaseBackupManifest.class));
+				this.repository.nextSequence(BaseBackupManifest.area(this.source), BaseBackupManifest.class),
+				streamed.members(), (stable == null) ? null : stable.databases(),
+				(stable == null) ? null : stable.relations());
 		writer.commitEncoded(ManifestCodec.encodeRecord(manifest, this.repository.keys().signingKey()),
 				manifest.chunks());
 		Duration took = Duration.between(started, this.clock.instant());
@@ -188,6 +194,21 @@ public final class BaseBackup {
 		}
 	}
 
+	/**
+	 * Which table each relation file serves, or {@code null} if the catalogs cannot be
+	 * read: the backup does not depend on it, only selective restores' savings do.
+	 */
+	private ClusterRelations.Taken relations(Cluster cluster) {
+		try {
+			return ClusterRelations.take(this.connection, cluster.version());
+		}
+		catch (RuntimeException | SQLException ex) {
+			log.warn("cannot read which table each file of source {} serves ({}); restores of single tables "
+					+ "from this base backup fetch every file", this.source, ex.getMessage());
+			return null;
+		}
+	}
+
 	private Instant serverNow() {
 		try (Connection db = this.connection.open("redoubt base backup");
 				Statement statement = db.createStatement();
@@ -201,7 +222,8 @@ public final class BaseBackup {
 		}
 	}
 
-	private record Streamed(long bytes, List<ChunkRef> chunks, int timeline, String startLsn, String stopLsn) {
+	private record Streamed(long bytes, List<ChunkRef> chunks, int timeline, String startLsn, String stopLsn,
+			List<TarMember> members) {
 	}
 
 	/**
@@ -238,13 +260,14 @@ public final class BaseBackup {
 				}));
 				progress.advance(1, length, 0);
 			});
-			Label label = readLabelAndManifest(cutter);
+			Label label = readMembers(cutter);
 			cutter.drain();
 			List<ChunkRef> refs = new ArrayList<>();
 			for (Future<ChunkRef> chunk : chunks) {
 				refs.add(join(chunk));
 			}
-			return new Streamed(cutter.total(), refs, label.timeline(), label.startLsn(), label.stopLsn());
+			return new Streamed(cutter.total(), refs, label.timeline(), label.startLsn(), label.stopLsn(),
+					label.members());
 		}
 		finally {
 			progress.finish();
@@ -252,16 +275,34 @@ public final class BaseBackup {
 		}
 	}
 
-	private record Label(int timeline, String startLsn, String stopLsn) {
+	record Label(int timeline, String startLsn, String stopLsn, List<TarMember> members) {
 	}
 
-	private static Label readLabelAndManifest(InputStream stream) throws IOException {
+	/**
+	 * Reads the tar stream's members as it passes: where each starts (for restores of a
+	 * subset), and {@code backup_label} and {@code backup_manifest}.
+	 */
+	static Label readMembers(Cutter stream) throws IOException {
 		int timeline = 0;
 		String start = null;
 		String stop = null;
+		List<TarMember> members = new ArrayList<>();
 		TarArchiveInputStream tar = new TarArchiveInputStream(stream);
+		long next = 0;
 		TarArchiveEntry entry;
 		while ((entry = tar.getNextEntry()) != null) {
+			long data = stream.total();
+			if (data - next < 512 || data % 512 != 0) {
+				throw new IOException("the tar stream's member " + entry.getName() + " starts at " + next
+						+ " and its data at " + data + ", which is not a tar layout");
+			}
+			members.add(new TarMember(entry.getName(), next, entry.getSize()));
+			long end = data + (entry.getSize() + 511) / 512 * 512;
+			if (entry.getSize() >= stream.ownChunkBytes()) {
+				stream.cutBefore(next);
+				stream.cutWhenReaching(end);
+			}
+			next = end;
 			if (entry.getName().equals("backup_label")) {
 				for (String line : new String(tar.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
 					if (line.startsWith("START WAL LOCATION: ")) {
@@ -280,7 +321,7 @@ public final class BaseBackup {
 				}
 			}
 		}
-		return new Label(timeline, start, stop);
+		return new Label(timeline, start, stop, List.copyOf(members));
 	}
 
 	private static ChunkEncoder take(BlockingQueue<ChunkEncoder> idle) {
@@ -312,8 +353,11 @@ public final class BaseBackup {
 	/**
 	 * Passes the stream through to its reader while copying every byte into chunk-sized
 	 * buffers, each handed on when full; skipping reads too, so no byte escapes a chunk.
+	 * A chunk also ends where the reader says (before and after a large member of the
+	 * tar), so that a large file shares no chunk with another and a restore of some files
+	 * fetches little else.
 	 */
-	private static final class Cutter extends InputStream {
+	static final class Cutter extends InputStream {
 
 		interface Full {
 
@@ -333,11 +377,22 @@ public final class BaseBackup {
 
 		private long total;
 
+		/** Where in the stream the buffer's first byte is. */
+		private long chunkStart;
+
+		/** A position ahead where the current chunk is to end, or -1. */
+		private long endAt = -1;
+
 		Cutter(InputStream in, int chunkBytes, Full full) {
 			this.in = in;
 			this.chunkBytes = chunkBytes;
 			this.full = full;
 			this.buffer = new byte[chunkBytes];
+		}
+
+		/** Members this large get chunks of their own. */
+		long ownChunkBytes() {
+			return Math.min(1 << 20, Math.max(4096, this.chunkBytes / 4));
 		}
 
 		@Override
@@ -363,22 +418,58 @@ public final class BaseBackup {
 			return Math.max(n, 0);
 		}
 
+		/**
+		 * Ends the current chunk at {@code position}, a place already read (the start of
+		 * a member whose headers were just read); the bytes after it begin the next one.
+		 */
+		void cutBefore(long position) {
+			if (position <= this.chunkStart || position > this.total) {
+				return;
+			}
+			int keep = (int) (position - this.chunkStart);
+			byte[] rest = java.util.Arrays.copyOfRange(this.buffer, keep, this.filled);
+			this.filled = keep;
+			handOn();
+			System.arraycopy(rest, 0, this.buffer, 0, rest.length);
+			this.filled = rest.length;
+			this.chunkStart = position;
+		}
+
+		/** Ends the chunk that will hold the byte before {@code position}, once read. */
+		void cutWhenReaching(long position) {
+			this.endAt = position;
+		}
+
+		/**
+		 * A full chunk is handed on when the next byte comes, not before: until then the
+		 * reader may still cut it before the member whose headers it ends with.
+		 */
 		private void copy(byte[] bytes, int offset, int length) {
-			this.total += length;
 			while (length > 0) {
+				if (this.filled == this.chunkBytes || this.total == this.endAt) {
+					if (this.total == this.endAt) {
+						this.endAt = -1;
+					}
+					handOn();
+					this.chunkStart = this.total;
+				}
 				int room = this.chunkBytes - this.filled;
+				if (this.endAt > this.total) {
+					room = (int) Math.min(room, this.endAt - this.total);
+				}
 				int take = Math.min(room, length);
 				System.arraycopy(bytes, offset, this.buffer, this.filled, take);
 				this.filled += take;
+				this.total += take;
 				offset += take;
 				length -= take;
-				if (this.filled == this.chunkBytes) {
-					handOn();
-				}
 			}
 		}
 
 		private void handOn() {
+			if (this.filled == 0) {
+				return;
+			}
 			this.full.chunk(this.buffer, this.filled);
 			this.buffer = new byte[this.chunkBytes];
 			this.filled = 0;
@@ -392,9 +483,7 @@ public final class BaseBackup {
 			while (read(scratch, 0, scratch.length) != -1) {
 				// copied by read
 			}
-			if (this.filled > 0) {
-				handOn();
-			}
+			handOn();
 		}
 
 		long total() {

@@ -46,9 +46,26 @@ public final class LogicalBackup {
 
 	private final Clock clock;
 
+	private final java.util.function.Predicate<TableSource> include;
+
 	public LogicalBackup(Repository repository, Clock clock) {
+		this(repository, clock, (table) -> true);
+	}
+
+	private LogicalBackup(Repository repository, Clock clock, java.util.function.Predicate<TableSource> include) {
 		this.repository = repository;
 		this.clock = clock;
+		this.include = include;
+	}
+
+	/**
+	 * The same backup of the rows of these tables only (by OID); the schema archive still
+	 * holds every object. For a table restore as of a time, whose throwaway cluster holds
+	 * the other tables' files zero-filled.
+	 */
+	public LogicalBackup onlyTables(java.util.Set<Long> oids) {
+		java.util.Set<Long> only = java.util.Set.copyOf(oids);
+		return new LogicalBackup(this.repository, this.clock, (table) -> only.contains(table.oid()));
 	}
 
 	public BackupResult run(String sourceName, ConnectionSpec source, BackupSettings settings) {
@@ -56,7 +73,7 @@ public final class LogicalBackup {
 		try (SourceLease lease = this.repository.acquireLease(sourceName, "logical backup");
 				SourceSnapshot coordinator = SourceSnapshot.open(sourceName, source)) {
 			Path pgDump = SchemaDumper.pgDump(settings.pgDump(), coordinator.version());
-			coordinator.lockAndExport(settings.lockTimeout());
+			coordinator.lockAndExport(settings.lockTimeout(), this.include);
 			BackupWriter writer = this.repository.beginBackup(sourceName, started, lease);
 			writer.crashPoint(CrashPoint.fromSystemProperty());
 			log.info("backup {} of source {} ({}): snapshot at {}, {} tables", writer.id(), sourceName,

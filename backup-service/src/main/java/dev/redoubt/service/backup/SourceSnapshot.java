@@ -82,10 +82,12 @@ final class SourceSnapshot implements AutoCloseable {
 	 * Locks the tables, exports the snapshot and lists, as of the snapshot, the tables to
 	 * back up. A table created between listing and locking is locked too; one dropped in
 	 * that window makes the lock fail and the listing is retried once.
+	 * @param include the tables to back up (every one, or those a restore as of a time
+	 * asked for)
 	 */
-	void lockAndExport(Duration lockTimeout) {
+	void lockAndExport(Duration lockTimeout, java.util.function.Predicate<TableSource> include) {
 		try {
-			List<TableSource> listed = SourceCatalog.tables(this.connection);
+			List<TableSource> listed = SourceCatalog.tables(this.connection).stream().filter(include).toList();
 			this.connection.setAutoCommit(false);
 			this.connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
 			try (Statement statement = this.connection.createStatement()) {
@@ -100,7 +102,7 @@ final class SourceSnapshot implements AutoCloseable {
 				rows.next();
 				this.snapshotId = rows.getString(1);
 				this.snapshot = new Snapshot(rows.getString(2), rows.getTimestamp(3).toInstant());
-				this.tables = SourceCatalog.tables(this.connection);
+				this.tables = SourceCatalog.tables(this.connection).stream().filter(include).toList();
 				List<TableSource> unlocked = new ArrayList<>(this.tables);
 				unlocked.removeIf((t) -> listed.stream().anyMatch((l) -> l.oid() == t.oid()));
 				if (!unlocked.isEmpty()) {

@@ -24,6 +24,10 @@ import dev.redoubt.core.store.local.LocalStore;
 import dev.redoubt.restore.TableRestore;
 import dev.redoubt.restore.TableRestoreRequest;
 import dev.redoubt.restore.TableRestoreResult;
+import dev.redoubt.core.manifest.BaseBackupManifest;
+import dev.redoubt.restore.physical.AsOfTables;
+import dev.redoubt.restore.physical.BaseBackups;
+import dev.redoubt.restore.physical.FileSelection;
 import dev.redoubt.restore.physical.PointInTimeRecovery;
 import dev.redoubt.restore.physical.RecoveryTarget;
 import dev.redoubt.restore.sandbox.SandboxKind;
@@ -92,31 +96,62 @@ final class PointInTimeRestore {
 	}
 
 	/**
+	 * A table restore as of a time: the restore, and the recovery it read from.
+	 *
+	 * @param restored the table restore from the recovered cluster
+	 * @param recovery the recovery
+	 */
+	record AsOfResult(TableRestoreResult restored, Recovery recovery) {
+	}
+
+	/**
+	 * The throwaway recovery of a table restore as of a time, and where its time went.
+	 *
+	 * @param baseBackupId the base backup recovered
+	 * @param files which of its files were fetched
+	 * @param recoveredTwice whether the first recovery left out a file a table uses as of
+	 * the target, so every file was fetched in a second one
+	 * @param tarBytes bytes of the base backup's tar stream unpacked
+	 * @param fetchedBytes bytes of it read from the repository, as stored
+	 * @param leftOutFiles files left out (zero-filled)
+	 * @param leftOutBytes their size
+	 * @param diskBytes disk the recovered cluster took
+	 * @param walSegments WAL segments replayed
+	 * @param unpackMs fetching and unpacking the base backup
+	 * @param replayMs replay to the target and promotion
+	 * @param copyMs taking the tables from the recovered cluster
+	 * @param restoreMs the table restore from that copy
+	 */
+	record Recovery(String baseBackupId, String files, boolean recoveredTwice, long tarBytes, long fetchedBytes,
+			int leftOutFiles, long leftOutBytes, long diskBytes, int walSegments, long unpackMs, long replayMs,
+			long copyMs, long restoreMs) {
+	}
+
+	/**
 	 * The table restore {@code request} (whose target defaults to the source database),
 	 * as of {@code time}.
 	 */
-	TableRestoreResult table(String source, String backup, RecoveryTarget time, TableRestoreRequest request,
+	AsOfResult table(String source, String backup, RecoveryTarget time, TableRestoreRequest request,
 			SandboxKind sandboxKind, Path sandboxRoot, int jobs) {
 		ConnectionSpec live = this.fleet.source(source);
 		Path work = DirectoryTree.createPrivateTemp("redoubt-as-of-");
 		try (Repository repository = this.fleet.openRepository(source)) {
 			Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-			try (PointInTimeRecovery.Recovered recovered = PointInTimeRecovery.recover(repository,
-					new PointInTimeRecovery.Request(source, backup, time, work.resolve("cluster"), jobs, true))) {
-				ConnectionSpec asOf = recovered.connection(live.database());
-				log.info("source {} recovered to {}; taking its database {} into a temporary repository", source, time,
-						live.database());
-				Path keyFile = work.resolve("as-of.key");
-				RepositoryKeys.generateKeyFile(keyFile);
-				try (Repository temporary = new Repository(
-						new MultiRegionStore(List.of(new LocalStore("as-of", work.resolve("repository")))),
-						RepositoryKeys.fromKeyFile(keyFile))) {
-					BackupSettings defaults = this.fleet.backupSettings(source);
-					BackupResult taken = new LogicalBackup(temporary, this.clock).run(source, asOf, defaults);
-					TableRestoreRequest withTarget = (request.target() != null || request.toFile() != null) ? request
-							: request.withTarget(live);
-					return new TableRestore(temporary, this.clock, sandboxKind, sandboxRoot).run(source,
-							BackupId.parse(taken.backupId()), withTarget);
+			BaseBackupManifest base = BaseBackups.choose(repository, source, backup, time);
+			PointInTimeRecovery.Request recovery = new PointInTimeRecovery.Request(source, base.backupId(), time,
+					work.resolve("cluster"), jobs, true);
+			FileSelection files = FileSelection.forTables(base, live.database(), request.tables(), request.schemas());
+			try (AsOf asOf = recover(repository, recovery.throwaway(files), live, request)) {
+				if (asOf == null) {
+					log.info("a table read as of {} uses a file the selection left out (renamed since the backup?); "
+							+ "recovering again with every file", time);
+					DirectoryTree.delete(work.resolve("cluster"));
+				}
+				try (AsOf whole = (asOf != null) ? null
+						: recover(repository, recovery.throwaway(FileSelection.all()), live, request)) {
+					AsOf recovered = (asOf != null) ? asOf : whole;
+					return restoreFrom(recovered, asOf == null, source, time, live, request, sandboxKind, sandboxRoot,
+							work);
 				}
 			}
 		}
@@ -126,6 +161,72 @@ final class PointInTimeRestore {
 		}
 		finally {
 			DirectoryTree.delete(work);
+		}
+	}
+
+	/** A recovered throwaway cluster and the tables to read from it. */
+	private record AsOf(PointInTimeRecovery.Recovered cluster, AsOfTables tables, FileSelection files,
+			long diskBytes) implements AutoCloseable {
+
+		@Override
+		public void close() {
+			this.cluster.close();
+		}
+
+	}
+
+	/**
+	 * Recovers with {@code recovery}'s files; {@code null} (the cluster stopped) if a
+	 * file the tables are read from was left out.
+	 */
+	private static AsOf recover(Repository repository, PointInTimeRecovery.Request recovery, ConnectionSpec live,
+			TableRestoreRequest request) {
+		PointInTimeRecovery.Recovered recovered = PointInTimeRecovery.recover(repository, recovery);
+		try {
+			AsOfTables tables = AsOfTables.read(recovered.connection(live.database()), request.tables(),
+					request.schemas());
+			if (!tables.completeUnder(recovery.files(), recovered.filesWithInvalidPages(tables.database()))) {
+				recovered.close();
+				return null;
+			}
+			return new AsOf(recovered, tables, recovery.files(), recovered.diskBytes());
+		}
+		catch (RuntimeException ex) {
+			recovered.close();
+			throw ex;
+		}
+	}
+
+	/**
+	 * Takes the tables' rows (and the database's schema) from the recovered cluster into
+	 * a private temporary repository, and runs the ordinary table restore from it.
+	 */
+	private AsOfResult restoreFrom(AsOf recovered, boolean recoveredTwice, String source, RecoveryTarget time,
+			ConnectionSpec live, TableRestoreRequest request, SandboxKind sandboxKind, Path sandboxRoot, Path work)
+			throws IOException {
+		ConnectionSpec asOf = recovered.cluster().connection(live.database());
+		log.info("source {} recovered to {}; taking {} tables of its database {} into a temporary repository", source,
+				time, recovered.tables().tables().size(), live.database());
+		Path keyFile = work.resolve("as-of.key");
+		RepositoryKeys.generateKeyFile(keyFile);
+		try (Repository temporary = new Repository(
+				new MultiRegionStore(List.of(new LocalStore("as-of", work.resolve("repository")))),
+				RepositoryKeys.fromKeyFile(keyFile))) {
+			BackupSettings defaults = this.fleet.backupSettings(source);
+			long copyStarted = System.nanoTime();
+			BackupResult taken = new LogicalBackup(temporary, this.clock).onlyTables(recovered.tables().tables())
+				.run(source, asOf, defaults);
+			long copied = System.nanoTime();
+			TableRestoreRequest withTarget = (request.target() != null || request.toFile() != null) ? request
+					: request.withTarget(live);
+			TableRestoreResult restored = new TableRestore(temporary, this.clock, sandboxKind, sandboxRoot).run(source,
+					BackupId.parse(taken.backupId()), withTarget);
+			PointInTimeRecovery.Result result = recovered.cluster().result();
+			return new AsOfResult(restored,
+					new Recovery(result.backupId(), recovered.files().toString(), recoveredTwice, result.tarBytes(),
+							result.fetchedBytes(), result.leftOutFiles(), result.leftOutBytes(), recovered.diskBytes(),
+							result.walFiles(), result.unpackTime().toMillis(), result.replayTime().toMillis(),
+							(copied - copyStarted) / 1_000_000, (System.nanoTime() - copied) / 1_000_000));
 		}
 	}
 

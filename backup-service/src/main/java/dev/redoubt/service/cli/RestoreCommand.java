@@ -211,17 +211,14 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 				this.dryRun, this.fleet.restoreOptions(this.jobs, false, false).jobs(),
 				this.intoExisting ? ConflictMode.parse(this.conflict) : null, this.allowDroppedColumns,
 				this.disableTriggers, this.schemas, this.withForeignKeys);
-		TableRestoreResult result;
 		log.debug("restore command started");
 		if (this.pointInTime.asOf != null) {
-			result = new PointInTimeRestore(this.fleet, this.clock).table(this.source, this.backup,
-					RecoveryTarget.time(this.pointInTime.asOf), request,
+			PointInTimeRestore.AsOfResult asOf = new PointInTimeRestore(this.fleet, this.clock).table(this.source,
+					this.backup, RecoveryTarget.time(this.pointInTime.asOf), request,
 					this.fleet.sandboxKind(this.source, this.sandbox), this.fleet.sandboxRoot(), request.jobs());
+			return printTables(asOf.restored(), asOf.recovery());
 		}
-		else {
-			result = restoreTablesFromBackup(request);
-		}
-		return printTables(result);
+		return printTables(restoreTablesFromBackup(request), null);
 	}
 
 	private TableRestoreResult restoreTablesFromBackup(TableRestoreRequest request) {
@@ -236,7 +233,11 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 		return result;
 	}
 
-	private int printTables(TableRestoreResult result) {
+	/**
+	 * @param recovery for a restore as of a time, the recovery it read from; else
+	 * {@code null}
+	 */
+	private int printTables(TableRestoreResult result, PointInTimeRestore.Recovery recovery) {
 		PrintWriter out = this.spec.commandLine().getOut();
 		if (json()) {
 			Map<String, Object> document = new LinkedHashMap<>();
@@ -246,8 +247,22 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			document.put("dryRun", this.dryRun);
 			document.put("tables", result.tables());
 			document.put("durationMs", result.duration().toMillis());
+			if (recovery != null) {
+				document.put("recovery", recovery);
+			}
 			Output.printJson(out, document);
 			return 0;
+		}
+		if (recovery != null) {
+			out.printf(
+					"recovered base backup %s as of %s: %s; fetched %s (%s of %s tar unpacked, %d files zero-filled), "
+							+ "%d WAL segments replayed; %s on disk; unpack %.1f s, replay %.1f s, copy %.1f s%s%n",
+					recovery.baseBackupId(), this.pointInTime.asOf, recovery.files(),
+					Output.bytes(recovery.fetchedBytes()), Output.bytes(recovery.tarBytes()),
+					Output.bytes(recovery.tarBytes() + recovery.leftOutBytes()), recovery.leftOutFiles(),
+					recovery.walSegments(), Output.bytes(recovery.diskBytes()), recovery.unpackMs() / 1000.0,
+					recovery.replayMs() / 1000.0, recovery.copyMs() / 1000.0,
+					recovery.recoveredTwice() ? " (recovered twice: a table uses a file the first one left out)" : "");
 		}
 		out.printf("%s from backup %s of source %s into %s in %.1f s%n", this.dryRun ? "plan" : "restored",
 				result.backupId(), this.source, result.destination(), result.duration().toMillis() / 1000.0);

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.io.input.BoundedInputStream;
 
 import dev.redoubt.core.codec.ChunkDecoder;
 import dev.redoubt.core.codec.CorruptDataException;
@@ -43,26 +44,77 @@ final class BaseBackupExtractor {
 	}
 
 	/**
-	 * @return bytes of the tar stream
+	 * What an extraction wrote.
+	 *
+	 * @param tarBytes bytes of the tar stream unpacked (all of it, or the members
+	 * selected)
+	 * @param storedBytes bytes read from the repository (the chunks, as stored)
+	 * @param leftOutFiles files written zero-filled instead of fetched
+	 * @param leftOutBytes their size
 	 */
-	static long extract(Repository repository, BaseBackupManifest manifest, Path dataDirectory, int jobs) {
+	record Extracted(long tarBytes, long storedBytes, int leftOutFiles, long leftOutBytes) {
+	}
+
+	/** Every file of the base backup. */
+	static Extracted extract(Repository repository, BaseBackupManifest manifest, Path dataDirectory, int jobs) {
+		return extract(repository, manifest, dataDirectory, jobs, FileSelection.all());
+	}
+
+	/**
+	 * The files {@code selection} fetches, read through the manifest's member index (only
+	 * the chunks that hold them); every other one as a zero-filled (sparse) file of its
+	 * size. A manifest without the index, or a selection of every file, reads the whole
+	 * stream.
+	 */
+	static Extracted extract(Repository repository, BaseBackupManifest manifest, Path dataDirectory, int jobs,
+			FileSelection selection) {
 		byte[] dataKey = repository.keys().keyEncryptionKey().unwrap(manifest.dataKey(), manifest.backupId());
+		boolean partial = selection.isPartial() && manifest.files() != null;
+		List<Range> ranges = partial ? Range.plan(manifest, selection) : List.of(new Range(0, manifest.tarBytes()));
+		List<ChunkRef> chunks = ranges.stream().flatMap((range) -> range.chunks(manifest).stream()).distinct().toList();
 		ExecutorService fetchers = Executors.newFixedThreadPool(Math.max(1, jobs), (task) -> {
 			Thread thread = new Thread(task, "redoubt-base-fetch");
 			thread.setDaemon(true);
 			return thread;
 		});
-		Progress progress = Progress.start("restore base backup " + manifest.backupId(), manifest.chunks().size(),
-				manifest.tarBytes());
-		try (InputStream tar = new ChunkStream(repository, manifest.chunks(), dataKey, fetchers, Math.max(1, jobs),
-				progress); TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
-			unpack(entries, dataDirectory, "base backup " + manifest.backupId());
-			tar.transferTo(OutputStream.nullOutputStream());
-			return manifest.tarBytes();
+		Progress progress = Progress.start("restore base backup " + manifest.backupId(), chunks.size(),
+				chunks.stream().mapToLong(ChunkRef::plainBytes).sum());
+		String what = "base backup " + manifest.backupId();
+		// the chunk a range ends in is often the one the next starts in: fetched once
+		RecentChunks recent = new RecentChunks(Math.max(2, jobs + 1));
+		try {
+			long unpacked = 0;
+			for (Range range : ranges) {
+				List<ChunkRef> covering = range.chunks(manifest);
+				long skip = range.start() - range.chunkStart(manifest);
+				try (InputStream chunkStream = new ChunkStream(repository, covering, dataKey, fetchers,
+						Math.max(1, jobs), progress, recent);
+						InputStream tar = BoundedInputStream.builder()
+							.setInputStream(chunkStream)
+							.setMaxCount(skip + range.length())
+							.get();
+						TarArchiveInputStream entries = new TarArchiveInputStream(tar)) {
+					tar.skipNBytes(skip);
+					unpack(entries, dataDirectory, what);
+					tar.transferTo(OutputStream.nullOutputStream());
+				}
+				unpacked += range.length();
+			}
+			long leftOutBytes = 0;
+			int leftOutFiles = 0;
+			if (partial) {
+				for (BaseBackupManifest.TarMember member : manifest.files()) {
+					if (!selection.fetches(member.path())) {
+						writeZeroFilled(dataDirectory, member, what);
+						leftOutFiles++;
+						leftOutBytes += member.size();
+					}
+				}
+			}
+			return new Extracted(unpacked, recent.fetchedBytes(), leftOutFiles, leftOutBytes);
 		}
 		catch (CorruptDataException ex) {
-			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT,
-					"base backup " + manifest.backupId() + " is corrupt: " + ex.getMessage(), ex);
+			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, what + " is corrupt: " + ex.getMessage(), ex);
 		}
 		catch (IOException ex) {
 			if (ex.getCause() instanceof RedoubtException redoubt) {
@@ -75,6 +127,90 @@ final class BaseBackupExtractor {
 			progress.finish();
 			fetchers.shutdownNow();
 		}
+	}
+
+	/**
+	 * A file left out: zero-filled (sparse, so it takes no disk) at its size, where the
+	 * manifest's index puts it, inside the data directory and through no link.
+	 */
+	private static void writeZeroFilled(Path dataDirectory, BaseBackupManifest.TarMember member, String what)
+			throws IOException {
+		Path root = dataDirectory.toAbsolutePath().normalize();
+		Path target = root.resolve(member.path()).normalize();
+		TarArchiveEntry entry = new TarArchiveEntry(member.path());
+		if (!target.startsWith(root) || target.equals(root) || member.path().startsWith("/") || member.size() < 0) {
+			throw refused(what, entry, "it lies outside the data directory");
+		}
+		requireNoLinkOnTheWay(root, target, what, entry);
+		Files.createDirectories(target.getParent());
+		try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(target,
+				StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+			if (member.size() > 0) {
+				file.write(java.nio.ByteBuffer.allocate(1), member.size() - 1);
+			}
+		}
+		catch (java.nio.file.FileAlreadyExistsException ex) {
+			throw refused(what, entry, "an entry of that name was written before");
+		}
+		Files.setPosixFilePermissions(target, permissions(0600));
+		ToolProcess.handToServerUser(target);
+	}
+
+	/**
+	 * A run of consecutive tar members to fetch, from the first one's headers to where
+	 * the member after the last one starts (or the stream ends).
+	 */
+	record Range(long start, long end) {
+
+		long length() {
+			return this.end - this.start;
+		}
+
+		static List<Range> plan(BaseBackupManifest manifest, FileSelection selection) {
+			List<BaseBackupManifest.TarMember> members = manifest.files();
+			List<Range> ranges = new java.util.ArrayList<>();
+			int i = 0;
+			while (i < members.size()) {
+				if (!selection.fetches(members.get(i).path())) {
+					i++;
+					continue;
+				}
+				long start = members.get(i).offset();
+				while (i < members.size() && selection.fetches(members.get(i).path())) {
+					i++;
+				}
+				long end = (i < members.size()) ? members.get(i).offset() : manifest.tarBytes();
+				ranges.add(new Range(start, end));
+			}
+			return ranges;
+		}
+
+		/** The chunks that hold any byte of the range, in order. */
+		List<ChunkRef> chunks(BaseBackupManifest manifest) {
+			List<ChunkRef> covering = new java.util.ArrayList<>();
+			long at = 0;
+			for (ChunkRef chunk : manifest.chunks()) {
+				long next = at + chunk.plainBytes();
+				if (next > this.start && at < this.end) {
+					covering.add(chunk);
+				}
+				at = next;
+			}
+			return covering;
+		}
+
+		/** Where the first chunk of the range starts in the stream. */
+		long chunkStart(BaseBackupManifest manifest) {
+			long at = 0;
+			for (ChunkRef chunk : manifest.chunks()) {
+				if (at + chunk.plainBytes() > this.start) {
+					return at;
+				}
+				at += chunk.plainBytes();
+			}
+			return at;
+		}
+
 	}
 
 	/**
@@ -168,6 +304,50 @@ final class BaseBackupExtractor {
 		return permissions;
 	}
 
+	/**
+	 * The chunks fetched last (as stored, verified when decoded), so that consecutive
+	 * ranges sharing a chunk fetch it once; and the bytes fetched.
+	 */
+	private static final class RecentChunks {
+
+		private final int keep;
+
+		private final java.util.LinkedHashMap<String, CompletableFuture<byte[]>> chunks = new java.util.LinkedHashMap<>();
+
+		private final Set<String> used = new java.util.HashSet<>();
+
+		private long fetchedBytes;
+
+		RecentChunks(int keep) {
+			this.keep = keep;
+		}
+
+		synchronized CompletableFuture<byte[]> get(ChunkRef chunk,
+				java.util.function.Supplier<CompletableFuture<byte[]>> fetch) {
+			CompletableFuture<byte[]> known = this.chunks.get(chunk.key());
+			if (known != null) {
+				return known;
+			}
+			CompletableFuture<byte[]> fetched = fetch.get();
+			this.fetchedBytes += chunk.storedBytes();
+			this.chunks.put(chunk.key(), fetched);
+			if (this.chunks.size() > this.keep) {
+				this.chunks.remove(this.chunks.keySet().iterator().next());
+			}
+			return fetched;
+		}
+
+		/** Whether this is the first time the chunk is read (for progress). */
+		synchronized boolean firstUse(ChunkRef chunk) {
+			return this.used.add(chunk.key());
+		}
+
+		synchronized long fetchedBytes() {
+			return this.fetchedBytes;
+		}
+
+	}
+
 	/** The decoded chunks one after the other, fetched ahead. */
 	private static final class ChunkStream extends InputStream {
 
@@ -187,16 +367,19 @@ final class BaseBackupExtractor {
 
 		private final Deque<ChunkRef> inOrder = new ArrayDeque<>();
 
+		private final RecentChunks recent;
+
 		private InputStream current = InputStream.nullInputStream();
 
 		ChunkStream(Repository repository, List<ChunkRef> chunks, byte[] dataKey, ExecutorService fetchers, int ahead,
-				Progress progress) {
+				Progress progress, RecentChunks recent) {
 			this.repository = repository;
 			this.pending = chunks.iterator();
 			this.dataKey = dataKey;
 			this.fetchers = fetchers;
 			this.ahead = ahead;
 			this.progress = progress;
+			this.recent = recent;
 			fill();
 		}
 
@@ -204,7 +387,8 @@ final class BaseBackupExtractor {
 			while (this.fetched.size() < this.ahead && this.pending.hasNext()) {
 				ChunkRef chunk = this.pending.next();
 				this.inOrder.add(chunk);
-				this.fetched.add(CompletableFuture.supplyAsync(() -> this.repository.readChunk(chunk), this.fetchers));
+				this.fetched.add(this.recent.get(chunk,
+						() -> CompletableFuture.supplyAsync(() -> this.repository.readChunk(chunk), this.fetchers)));
 			}
 		}
 
@@ -233,7 +417,7 @@ final class BaseBackupExtractor {
 					throw new IOException(ex.getCause().getMessage(), ex.getCause());
 				}
 				fill();
-				this.progress.advance(1, chunk.plainBytes(), 0);
+				this.progress.advance(this.recent.firstUse(chunk) ? 1 : 0, chunk.plainBytes(), 0);
 				this.current = ChunkDecoder.open(stored, this.dataKey, this.repository.keys().chunkIdKey(), chunk.id());
 			}
 		}

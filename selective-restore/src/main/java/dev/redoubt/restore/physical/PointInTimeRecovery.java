@@ -57,13 +57,35 @@ public final class PointInTimeRecovery {
 	 * @param server where the server replays: {@code LOCAL} (this machine's binaries of
 	 * the backup's major version) or {@code TESTCONTAINERS} (a {@code postgres:<major>}
 	 * container)
+	 * @param files which files of the base backup to fetch (the others zero-filled); only
+	 * for a throwaway recovery
+	 * @param throwaway the cluster is read and thrown away: replay runs without fsync,
+	 * with larger buffers and no autovacuum, and the files left out by {@code files} are
+	 * tolerated ({@code ignore_invalid_pages})
 	 */
 	public record Request(String source, String backupId, RecoveryTarget target, Path dataDirectory, int jobs,
-			boolean readable, SandboxKind server) {
+			boolean readable, SandboxKind server, FileSelection files, boolean throwaway) {
+
+		public Request {
+			if (files.isPartial() && !throwaway) {
+				throw new IllegalArgumentException("only a throwaway recovery may leave files out");
+			}
+		}
+
+		public Request(String source, String backupId, RecoveryTarget target, Path dataDirectory, int jobs,
+				boolean readable, SandboxKind server) {
+			this(source, backupId, target, dataDirectory, jobs, readable, server, FileSelection.all(), false);
+		}
 
 		public Request(String source, String backupId, RecoveryTarget target, Path dataDirectory, int jobs,
 				boolean readable) {
 			this(source, backupId, target, dataDirectory, jobs, readable, SandboxKind.LOCAL);
+		}
+
+		/** The same recovery, thrown away once read, fetching {@code selection}. */
+		public Request throwaway(FileSelection selection) {
+			return new Request(this.source, this.backupId, this.target, this.dataDirectory, this.jobs, this.readable,
+					this.server, selection, true);
 		}
 
 	}
@@ -72,10 +94,15 @@ public final class PointInTimeRecovery {
 	 * @param backupId the base backup used
 	 * @param stoppedAt what PostgreSQL reported where it stopped
 	 * @param timeline the new timeline after promotion
-	 * @param walFiles WAL files PostgreSQL asked for and got
+	 * @param walFiles WAL segments replayed, from the backup's start to where redo ended
+	 * @param tarBytes bytes of the base backup's tar stream unpacked
+	 * @param fetchedBytes bytes of the base backup read from the repository, as stored
+	 * @param leftOutFiles files of the base backup left out (zero-filled)
+	 * @param leftOutBytes their size
 	 */
 	public record Result(String backupId, RecoveryTarget target, Path dataDirectory, long tarBytes, int walFiles,
-			Duration unpackTime, Duration replayTime, List<String> stoppedAt, int timeline) {
+			Duration unpackTime, Duration replayTime, List<String> stoppedAt, int timeline, long fetchedBytes,
+			int leftOutFiles, long leftOutBytes) {
 	}
 
 	private PointInTimeRecovery() {
@@ -107,9 +134,12 @@ public final class PointInTimeRecovery {
 		try {
 			long started = System.nanoTime();
 			createDataDirectory(data);
-			long tarBytes = BaseBackupExtractor.extract(repository, manifest, data, request.jobs());
+			BaseBackupExtractor.Extracted extracted = BaseBackupExtractor.extract(repository, manifest, data,
+					request.jobs(), request.files());
 			Duration unpack = Duration.ofNanos(System.nanoTime() - started);
-			log.info("base backup {} unpacked into {} in {} ms", manifest.backupId(), data, unpack.toMillis());
+			log.info("base backup {} unpacked into {} in {} ms ({}: {} bytes fetched, {} files zero-filled)",
+					manifest.backupId(), data, unpack.toMillis(), request.files(), extracted.storedBytes(),
+					extracted.leftOutFiles());
 			prepare(data);
 			WalSpool spool = new WalSpool(work.resolve("spool")).create();
 			Path client = installClient(work);
@@ -129,6 +159,10 @@ public final class PointInTimeRecovery {
 			request.target()
 				.settings(Integer.toString(followed))
 				.forEach((name, value) -> command.addAll(List.of("-c", name + "=" + value)));
+			if (request.throwaway()) {
+				throwawaySettings(version, request.files())
+					.forEach((name, value) -> command.addAll(List.of("-c", name + "=" + value)));
+			}
 			if (request.readable()) {
 				Path hba = Files.writeString(work.resolve("pg_hba.conf"),
 						"local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n");
@@ -162,13 +196,16 @@ public final class PointInTimeRecovery {
 				if (request.readable()) {
 					recovered.password = dev.redoubt.core.secret.Secret
 						.of(java.util.HexFormat.of().formatHex(dev.redoubt.core.key.RepositoryKeys.newDataKey()));
-					recovered.psql("postgres", "ALTER ROLE \"" + manifest.superuser().replace("\"", "\"\"")
-							+ "\" PASSWORD '" + recovered.password.reveal() + "'");
+					recovered.psql(request.files().database().orElse("postgres"),
+							"ALTER ROLE \"" + manifest.superuser().replace("\"", "\"\"") + "\" PASSWORD '"
+									+ recovered.password.reveal() + "'");
 				}
-				recovered.result = new Result(manifest.backupId(), request.target(), data, tarBytes,
-						fetcher.delivered(), unpack, replay, stopped, timeline);
-				log.info("recovered to {} in {} ms of replay ({} WAL files): {}", request.target(), replay.toMillis(),
-						fetcher.delivered(), String.join(" | ", stopped));
+				int replayed = segmentsReplayed(manifest, stopped);
+				recovered.result = new Result(manifest.backupId(), request.target(), data, extracted.tarBytes(),
+						replayed, unpack, replay, stopped, timeline, extracted.storedBytes(), extracted.leftOutFiles(),
+						extracted.leftOutBytes());
+				log.info("recovered to {} in {} ms of replay ({} WAL segments): {}", request.target(),
+						replay.toMillis(), replayed, String.join(" | ", stopped));
 				done = true;
 				return recovered;
 			}
@@ -242,6 +279,51 @@ public final class PointInTimeRecovery {
 			return this.superuser;
 		}
 
+		/**
+		 * The files of {@code base/<database>/} whose pages PostgreSQL reported
+		 * uninitialized during replay (WAL that referred to a page of a zero-filled file;
+		 * tolerated with {@code ignore_invalid_pages}), by file number.
+		 */
+		public java.util.Set<Long> filesWithInvalidPages(long database) {
+			java.util.regex.Pattern relation = java.util.regex.Pattern
+				.compile("relation base/" + database + "/([0-9]+)(?:_[a-z]+)?\\b");
+			java.util.Set<Long> files = new java.util.HashSet<>();
+			try {
+				for (String line : Files.readAllLines(this.logFile, StandardCharsets.UTF_8)) {
+					java.util.regex.Matcher matcher = relation.matcher(line);
+					if ((line.contains("uninitialized") || line.contains("invalid page")) && matcher.find()) {
+						files.add(Long.parseLong(matcher.group(1)));
+					}
+				}
+			}
+			catch (IOException ex) {
+				throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
+						"cannot read the recovery's log " + this.logFile + ": " + ex.getMessage(), ex);
+			}
+			return files;
+		}
+
+		/**
+		 * Disk the recovered data directory takes (blocks allocated, as {@code du}
+		 * counts: zero-filled files left out take none), or -1 if it cannot be measured.
+		 */
+		public long diskBytes() {
+			try {
+				Process du = new ProcessBuilder("du", "-s", "--block-size=1", this.data.toString())
+					.redirectError(ProcessBuilder.Redirect.DISCARD)
+					.start();
+				String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+				return (du.waitFor() == 0) ? Long.parseLong(out.trim().split("\\s+")[0]) : -1;
+			}
+			catch (IOException | NumberFormatException ex) {
+				return -1;
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return -1;
+			}
+		}
+
 		/** Where the server ran: {@code local} or {@code testcontainers}. */
 		public String serverKind() {
 			return this.server.kind();
@@ -294,6 +376,46 @@ public final class PointInTimeRecovery {
 			}
 		}
 
+	}
+
+	/**
+	 * The settings of a recovery whose cluster is read and thrown away: nothing is made
+	 * durable (a crash loses only the copy), more pages stay in memory, WAL is read ahead
+	 * of replay, no restartpoint interrupts it and autovacuum never starts. With files
+	 * left out, PostgreSQL must also tolerate WAL that refers to their zeroed pages.
+	 */
+	static Map<String, String> throwawaySettings(ServerVersion version, FileSelection files) {
+		Map<String, String> settings = new java.util.LinkedHashMap<>();
+		settings.put("fsync", "off");
+		settings.put("synchronous_commit", "off");
+		settings.put("full_page_writes", "off");
+		settings.put("autovacuum", "off");
+		settings.put("shared_buffers", "256MB");
+		settings.put("max_wal_size", "16GB");
+		settings.put("checkpoint_timeout", "1d");
+		settings.put("maintenance_io_concurrency", "32");
+		if (version.major() >= 15) {
+			settings.put("recovery_prefetch", "try");
+			settings.put("wal_decode_buffer_size", "4MB");
+		}
+		if (files.isPartial()) {
+			settings.put("ignore_invalid_pages", "on");
+		}
+		return settings;
+	}
+
+	/**
+	 * WAL segments replay went through: from the backup's start to where PostgreSQL says
+	 * redo ended (every one, whether the server asked for it or it was fetched ahead).
+	 */
+	static int segmentsReplayed(BaseBackupManifest manifest, List<String> stoppedAt) {
+		long start = WalNames.parseLsn(manifest.startLsn()) / manifest.walSegmentBytes();
+		return stoppedAt.stream()
+			.filter((line) -> line.startsWith("redo done at "))
+			.map((line) -> line.substring("redo done at ".length()).split(" ")[0])
+			.map((lsn) -> (int) (WalNames.parseLsn(lsn) / manifest.walSegmentBytes() - start + 1))
+			.reduce((a, b) -> b)
+			.orElse(0);
 	}
 
 	private static void awaitPromotion(Recovered recovered, RecoveryTarget target) throws IOException {
