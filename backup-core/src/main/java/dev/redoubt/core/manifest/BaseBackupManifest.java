@@ -84,9 +84,11 @@ public record BaseBackupManifest(int formatVersion, String backupId, String type
 	 * @param rootSchema the schema of the partitioned table at the root of its tree, or
 	 * {@code null}
 	 * @param rootTable that table's name, or {@code null}
+	 * @param kind the file's relation: {@code r} the table itself, {@code m} a
+	 * materialized view, {@code t} its TOAST table, {@code i} an index of either
 	 */
 	public record RelationFile(long database, long filenode, String schema, String table, String rootSchema,
-			String rootTable) {
+			String rootTable, String kind) {
 	}
 
 	public static final String TYPE = "base";

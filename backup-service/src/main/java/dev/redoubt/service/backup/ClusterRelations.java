@@ -32,8 +32,8 @@ final class ClusterRelations {
 	private static final Logger log = LoggerFactory.getLogger(ClusterRelations.class);
 
 	/** The database of each file and the table it serves, and its partition root. */
-	private static final String RELATION_FILES = "SELECT c.relfilenode, tn.nspname, t.relname, rn.nspname, r.relname"
-			+ " FROM pg_class c" + " JOIN LATERAL (SELECT CASE WHEN c.relkind IN ('r', 'm') THEN c.oid"
+	private static final String RELATION_FILES = "SELECT c.relfilenode, tn.nspname, t.relname, rn.nspname, r.relname,"
+			+ " c.relkind" + " FROM pg_class c" + " JOIN LATERAL (SELECT CASE WHEN c.relkind IN ('r', 'm') THEN c.oid"
 			+ "   WHEN c.relkind = 't' THEN (SELECT o.oid FROM pg_class o WHERE o.reltoastrelid = c.oid)"
 			+ "   WHEN c.relkind = 'i' THEN (SELECT CASE WHEN ic.relkind = 't'"
 			+ "     THEN (SELECT o.oid FROM pg_class o WHERE o.reltoastrelid = ic.oid) ELSE ic.oid END"
@@ -92,7 +92,7 @@ final class ClusterRelations {
 					ResultSet rows = statement.executeQuery()) {
 				while (rows.next()) {
 					relations.add(new RelationFile(database.oid(), rows.getLong(1), rows.getString(2),
-							rows.getString(3), rows.getString(4), rows.getString(5)));
+							rows.getString(3), rows.getString(4), rows.getString(5), rows.getString(6)));
 				}
 			}
 			catch (RuntimeException | SQLException ex) {

@@ -10,7 +10,8 @@ import dev.redoubt.restore.physical.RecoveryTarget;
 import picocli.CommandLine.Option;
 
 /**
- * The options of {@code restore --type physical} and of a table restore {@code --as-of}.
+ * The options of {@code restore --type physical} and of a table restore as of a point in
+ * time ({@code --as-of}, or any target option with {@code --table}).
  */
 public class RecoveryTargetOptions {
 
@@ -32,6 +33,11 @@ public class RecoveryTargetOptions {
 
 	@Option(names = "--to-xid", paramLabel = "XID", description = "Recover to the commit of this transaction.")
 	String toXid;
+
+	@Option(names = "--before-xid", paramLabel = "XID",
+			description = "Recover to just before this transaction: every transaction that committed before it, "
+					+ "not it (redoubt incident lists the ones that touched a table).")
+	String beforeXid;
 
 	@Option(names = "--to-name", paramLabel = "NAME",
 			description = "Recover to this restore point (pg_create_restore_point).")
@@ -65,25 +71,31 @@ public class RecoveryTargetOptions {
 		if (this.toXid != null) {
 			given.add(RecoveryTarget.xid(this.toXid));
 		}
+		if (this.beforeXid != null) {
+			given.add(RecoveryTarget.beforeXid(this.beforeXid));
+		}
 		if (this.toName != null) {
 			given.add(RecoveryTarget.name(this.toName));
 		}
 		if (this.latest) {
 			given.add(RecoveryTarget.latest());
 		}
+		if (this.asOf != null) {
+			given.add(RecoveryTarget.time(this.asOf));
+		}
 		if (given.size() > 1) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-					"give one of --to-time, --to-lsn, --to-xid, --to-name, --latest, not " + given.size());
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "give one of --as-of, --to-time, --to-lsn, --to-xid, "
+					+ "--before-xid, --to-name, --latest, not " + given.size());
 		}
 		return given.isEmpty() ? RecoveryTarget.latest() : given.get(0);
 	}
 
 	/**
-	 * Whether any point-in-time option was given (they need --type physical or --as-of).
+	 * Whether any point-in-time target was given (a table restore then recovers to it).
 	 */
 	boolean anyTarget() {
-		return this.toTime != null || this.toLsn != null || this.toXid != null || this.toName != null || this.latest
-				|| this.dataDirectory != null;
+		return this.toTime != null || this.toLsn != null || this.toXid != null || this.beforeXid != null
+				|| this.toName != null || this.latest || this.asOf != null;
 	}
 
 }

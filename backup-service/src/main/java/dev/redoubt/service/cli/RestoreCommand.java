@@ -165,20 +165,23 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 						"--type physical restores the whole cluster into --data-dir; --table, --schema and --target "
 								+ "do not apply (for a table as of a time: --table T --as-of TIME)");
 			}
+			if (this.pointInTime.asOf != null) {
+				throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+						"--as-of is for a table (--table T --as-of TIME); the whole cluster: --type physical --to-time");
+			}
 			return new PointInTimeRestore(this.fleet, this.clock).cluster(this.source, this.backup,
 					this.pointInTime.target(), this.pointInTime.dataDirectory, effectiveJobs, json(),
 					this.spec.commandLine().getOut());
 		}
-		if (this.pointInTime.anyTarget()) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-					"--data-dir, --to-time, --to-lsn, --to-xid, --to-name and --latest need --type physical; "
-							+ "for a table as of a time use --table T --as-of TIME");
+		if (this.pointInTime.dataDirectory != null) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "--data-dir needs --type physical");
 		}
-		if (this.pointInTime.asOf != null && this.tables.isEmpty() && this.schemas.isEmpty()) {
+		if (this.pointInTime.anyTarget() && this.tables.isEmpty() && this.schemas.isEmpty()) {
 			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-					"--as-of needs --table or --schema (a whole cluster as of a time: --type physical --to-time)");
+					"a point-in-time target (--as-of, --to-time, --to-lsn, --to-xid, --before-xid, --to-name, --latest) "
+							+ "needs --table or --schema, or --type physical for the whole cluster");
 		}
-		if (this.pointInTime.asOf == null && !"latest".equals(this.backup)) {
+		if (!this.pointInTime.anyTarget() && !"latest".equals(this.backup)) {
 			BackupId.parse(this.backup);
 		}
 		if (this.jobs != null && this.jobs < 1) {
@@ -212,10 +215,10 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 				this.intoExisting ? ConflictMode.parse(this.conflict) : null, this.allowDroppedColumns,
 				this.disableTriggers, this.schemas, this.withForeignKeys);
 		log.debug("restore command started");
-		if (this.pointInTime.asOf != null) {
+		if (this.pointInTime.anyTarget()) {
 			PointInTimeRestore.AsOfResult asOf = new PointInTimeRestore(this.fleet, this.clock).table(this.source,
-					this.backup, RecoveryTarget.time(this.pointInTime.asOf), request,
-					this.fleet.sandboxKind(this.source, this.sandbox), this.fleet.sandboxRoot(), request.jobs());
+					this.backup, this.pointInTime.target(), request, this.fleet.sandboxKind(this.source, this.sandbox),
+					this.fleet.sandboxRoot(), request.jobs());
 			return printTables(asOf.restored(), asOf.recovery());
 		}
 		return printTables(restoreTablesFromBackup(request), null);
@@ -257,7 +260,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			out.printf(
 					"recovered base backup %s as of %s: %s; fetched %s (%s of %s tar unpacked, %d files zero-filled), "
 							+ "%d WAL segments replayed; %s on disk; unpack %.1f s, replay %.1f s, copy %.1f s%s%n",
-					recovery.baseBackupId(), this.pointInTime.asOf, recovery.files(),
+					recovery.baseBackupId(), this.pointInTime.target(), recovery.files(),
 					Output.bytes(recovery.fetchedBytes()), Output.bytes(recovery.tarBytes()),
 					Output.bytes(recovery.tarBytes() + recovery.leftOutBytes()), recovery.leftOutFiles(),
 					recovery.walSegments(), Output.bytes(recovery.diskBytes()), recovery.unpackMs() / 1000.0,

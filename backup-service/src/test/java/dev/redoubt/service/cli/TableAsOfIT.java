@@ -192,16 +192,94 @@ class TableAsOfIT {
 			.isGreaterThan(4 * ordersBytes);
 	}
 
+	@Test
+	@Order(5)
+	void theIncidentFinderNamesTheBadDeleteTheTruncateAndTheDropAndEachIsUndoneToTheTransaction() throws Exception {
+		traffic(200);
+		String beforeDelete = shop.fingerprint("orders");
+		String[] deleted = shop
+			.scalar("WITH d AS (DELETE FROM orders WHERE customer % 7 = 0 RETURNING 1) "
+					+ "SELECT count(*) || ' ' || txid_current() FROM d")
+			.split(" ");
+		traffic(200);
+		String beforeTruncate = shop.fingerprint("orders");
+		long truncate = inTransaction("TRUNCATE orders");
+		String events = shop.fingerprint("events");
+		long drop = inTransaction("DROP TABLE events");
+		shop.switchAndAwaitArchived();
+		String liveOrders = shop.fingerprint("orders");
+
+		JsonNode orders = incident("orders");
+		assertThat(orders.path("changes").toString()).as("the delete, with its rows")
+			.contains("\"xid\":" + deleted[1] + ",")
+			.contains("\"kind\":\"delete\",\"rowsDeleted\":" + deleted[0] + ",")
+			.contains("\"xid\":" + truncate + ",")
+			.contains("\"kind\":\"truncate\"");
+		assertThat(orders.path("restore").asString()).endsWith("--before-xid " + truncate);
+		JsonNode dropped = incident("events");
+		assertThat(dropped.path("changes").toString()).contains("\"xid\":" + drop + ",\"committedAt\"")
+			.contains("\"kind\":\"drop\"");
+
+		assertThat(shop.fingerprint(restoredAs(restore("orders", "--before-xid", deleted[1]))))
+			.as("orders just before the delete")
+			.isEqualTo(beforeDelete);
+		assertThat(shop.fingerprint(restoredAs(restore("orders", "--before-xid", Long.toString(truncate)))))
+			.as("orders just before the truncate")
+			.isEqualTo(beforeTruncate);
+		assertThat(shop.fingerprint(restoredAs(restore("events", "--before-xid", Long.toString(drop)))))
+			.as("events just before it was dropped")
+			.isEqualTo(events);
+		assertThat(shop.fingerprint("orders")).as("the live table is untouched").isEqualTo(liveOrders);
+	}
+
+	@Test
+	@Order(6)
+	void aWindowBeforeTheOldestBaseBackupIsRefusedNamingTheWindow() throws Exception {
+		CliProcess.Run run = CliProcess.run(shop.config(), "incident", "--source", "shop", "--table", "orders",
+				"--since", "2001-01-01T00:00:00Z");
+
+		assertThat(run.exit()).as(run.all()).isEqualTo(dev.redoubt.core.error.ErrorCode.WAL_GAP.exitCode());
+		assertThat(run.err()).contains("before the recoverable window, which starts at");
+	}
+
+	private static JsonNode incident(String table) throws Exception {
+		CliProcess.Run run = CliProcess.run(shop.config(), "incident", "--source", "shop", "--table", table, "--output",
+				"json");
+		assertThat(run.exit()).as(run.all()).isZero();
+		return ManifestCodec.json().readTree(run.out());
+	}
+
+	private static JsonNode restore(String table, String... target) throws Exception {
+		java.util.List<String> args = new java.util.ArrayList<>(
+				List.of("restore", "--source", "shop", "--table", table, "--output", "json"));
+		args.addAll(List.of(target));
+		CliProcess.Run run = CliProcess.run(shop.config(), args.toArray(String[]::new));
+		assertThat(run.exit()).as(run.all()).isZero();
+		return ManifestCodec.json().readTree(run.out());
+	}
+
+	/** Runs the statement in a transaction of its own and gives that transaction's id. */
+	private static long inTransaction(String sql) throws Exception {
+		try (java.sql.Connection connection = pg.connection("shop").open("test");
+				java.sql.Statement statement = connection.createStatement()) {
+			connection.setAutoCommit(false);
+			statement.execute(sql);
+			try (java.sql.ResultSet row = statement.executeQuery("SELECT txid_current()")) {
+				row.next();
+				long xid = row.getLong(1);
+				connection.commit();
+				return xid;
+			}
+		}
+	}
+
 	private static void baseBackup() throws Exception {
 		CliProcess.Run backup = CliProcess.run(shop.config(), "backup", "--source", "shop", "--type", "base");
 		assertThat(backup.exit()).as(backup.all()).isZero();
 	}
 
 	private static JsonNode restoreAsOf(String table, String time) throws Exception {
-		CliProcess.Run run = CliProcess.run(shop.config(), "restore", "--source", "shop", "--table", table, "--as-of",
-				time, "--output", "json");
-		assertThat(run.exit()).as(run.all()).isZero();
-		return ManifestCodec.json().readTree(run.out());
+		return restore(table, "--as-of", time);
 	}
 
 	private static String restoredAs(JsonNode restore) {

@@ -17,14 +17,19 @@ import dev.redoubt.core.wal.WalNames;
 /**
  * Where recovery stops: a time, an LSN, a transaction, a named restore point, or the end
  * of the archive. Recovery stops just after the target (inclusive, as PostgreSQL's
- * default) and promotes.
+ * default), or just before a transaction ({@link #beforeXid}), and promotes.
  *
  * @param kind what the target is
  * @param value its value in PostgreSQL's syntax; {@code null} for {@link Kind#LATEST}
  * @param time the instant of a {@link Kind#TIME} target, else {@code null}
  * @param lsn the position of an {@link Kind#LSN} target, else -1
+ * @param inclusive whether the target itself is replayed
  */
-public record RecoveryTarget(Kind kind, String value, Instant time, long lsn) {
+public record RecoveryTarget(Kind kind, String value, Instant time, long lsn, boolean inclusive) {
+
+	public RecoveryTarget(Kind kind, String value, Instant time, long lsn) {
+		this(kind, value, time, lsn, true);
+	}
 
 	public enum Kind {
 
@@ -88,6 +93,18 @@ public record RecoveryTarget(Kind kind, String value, Instant time, long lsn) {
 		return new RecoveryTarget(Kind.XID, text.trim(), null, -1);
 	}
 
+	/**
+	 * Just before a transaction: every transaction that committed before it, and not it
+	 * (what undoes a bad DELETE found by {@code redoubt incident}).
+	 */
+	public static RecoveryTarget beforeXid(String text) {
+		if (!text.trim().matches("[0-9]{1,20}")) {
+			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
+					"--before-xid '" + text + "' is not a transaction id (a number, as redoubt incident lists them)");
+		}
+		return new RecoveryTarget(Kind.XID, text.trim(), null, -1, false);
+	}
+
 	public static RecoveryTarget name(String text) {
 		if (text.isBlank() || text.length() > 63 || text.chars().anyMatch((c) -> c < 0x20)) {
 			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
@@ -121,7 +138,7 @@ public record RecoveryTarget(Kind kind, String value, Instant time, long lsn) {
 		if (this.kind.setting != null) {
 			settings.put(this.kind.setting, this.value);
 		}
-		settings.put("recovery_target_inclusive", "on");
+		settings.put("recovery_target_inclusive", this.inclusive ? "on" : "off");
 		settings.put("recovery_target_timeline", timeline);
 		settings.put("recovery_target_action", "promote");
 		return settings;
@@ -129,8 +146,9 @@ public record RecoveryTarget(Kind kind, String value, Instant time, long lsn) {
 
 	@Override
 	public String toString() {
-		return (this.kind == Kind.LATEST) ? "the end of the archive" : (this.kind == Kind.IMMEDIATE)
-				? "the end of the base backup" : this.kind.name().toLowerCase(java.util.Locale.ROOT) + " " + this.value;
+		return (this.kind == Kind.LATEST) ? "the end of the archive"
+				: (this.kind == Kind.IMMEDIATE) ? "the end of the base backup" : (this.inclusive ? "" : "before ")
+						+ this.kind.name().toLowerCase(java.util.Locale.ROOT) + " " + this.value;
 	}
 
 }
