@@ -3,14 +3,11 @@ package dev.redoubt.service.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
-import org.springframework.boot.convert.DurationStyle;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
@@ -127,10 +124,10 @@ public class DrillCommand implements Callable<Integer>, JsonOutput {
 					"--canary applies to physical drills: a logical backup holds nothing written after it");
 		}
 		DrillRequest request = new DrillRequest(this.source, drillType, this.loseRegion, target,
-				duration("--rto", this.rto), duration("--rpo", this.rpo),
+				Output.duration("--rto", this.rto), Output.duration("--rpo", this.rpo),
 				this.fleet.sandboxKind(this.source, this.sandbox), this.fleet.sandboxRoot(),
 				this.fleet.verifySettings(this.source, this.jobs), this.fleet.source(this.source),
-				duration("--keep-on-failure", this.keepOnFailure), this.canary);
+				Output.duration("--keep-on-failure", this.keepOnFailure), this.canary);
 		if (this.plan) {
 			return plan(request);
 		}
@@ -188,23 +185,6 @@ public class DrillCommand implements Callable<Integer>, JsonOutput {
 		}
 		out.flush();
 		return 0;
-	}
-
-	private static Duration duration(String option, String text) {
-		if (text == null) {
-			return null;
-		}
-		try {
-			Duration duration = DurationStyle.SIMPLE.parse(text.trim());
-			if (duration.isNegative() || duration.isZero()) {
-				throw new IllegalArgumentException("not positive");
-			}
-			return duration;
-		}
-		catch (IllegalArgumentException ex) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-					option + " '" + text + "' is not a duration such as 90s, 15m or 1h");
-		}
 	}
 
 	private static void print(PrintWriter out, Drill.Run run, List<Path> written) {

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.ManifestCodec;
 
@@ -41,6 +42,27 @@ final class Output {
 			unit++;
 		}
 		return String.format("%.1f %s", value, units[unit]);
+	}
+
+	/**
+	 * A positive duration such as 90s, 15m or 1h given for {@code option}, or
+	 * {@code null} for {@code null}.
+	 */
+	static java.time.Duration duration(String option, String text) {
+		if (text == null) {
+			return null;
+		}
+		try {
+			java.time.Duration duration = org.springframework.boot.convert.DurationStyle.SIMPLE.parse(text.trim());
+			if (duration.isNegative() || duration.isZero()) {
+				throw new IllegalArgumentException("not positive");
+			}
+			return duration;
+		}
+		catch (IllegalArgumentException ex) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+					option + " '" + text + "' is not a duration such as 90s, 15m or 1h");
+		}
 	}
 
 }

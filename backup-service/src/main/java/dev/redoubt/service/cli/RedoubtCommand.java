@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 				RepoCheckCommand.class, WalArchiverCommand.class, WalPushCommand.class, WalFetchCommand.class,
 				ExpireCommand.class, dev.redoubt.service.schedule.ServeCommand.class,
 				dev.redoubt.service.catalog.CatalogCommand.class, DemoCommand.class, KeyGenerateCommand.class,
-				WarmupCommand.class, DrillCommand.class, IncidentCommand.class },
+				WarmupCommand.class, DrillCommand.class, IncidentCommand.class, TimeTravelCommand.class },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class RedoubtCommand implements Runnable {
 

@@ -1,5 +1,8 @@
 package dev.redoubt.service.cli;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,6 +22,7 @@ import dev.redoubt.testing.S3RegionsExtension;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * One table back as of a moment, at a cost that grows with the table: the recovery behind
@@ -240,6 +244,63 @@ class TableAsOfIT {
 
 		assertThat(run.exit()).as(run.all()).isEqualTo(dev.redoubt.core.error.ErrorCode.WAL_GAP.exitCode());
 		assertThat(run.err()).contains("before the recoverable window, which starts at");
+	}
+
+	@Test
+	@Order(7)
+	void timeTravelPausesAReadOnlyCopyAtTheMomentUntilStoppedOrExpired() throws Exception {
+		pg.sql("shop", "INSERT INTO orders (customer, amount, note) SELECT 1 + g % 50, 1, 'late' FROM "
+				+ "generate_series(1, 500) g");
+		String moment = shop.now();
+		String orders = shop.fingerprint("orders");
+		pg.sql("shop", "DELETE FROM orders WHERE note = 'late'");
+		shop.switchAndAwaitArchived();
+
+		JsonNode travel = timeTravel("--as-of", moment, "--table", "orders", "--ttl", "1h");
+		String id = travel.path("id").asString();
+		assertThat(psql(travel, "SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '')"
+				+ " FROM orders t"))
+			.as("orders as of the moment")
+			.isEqualTo(orders);
+		assertThatThrownBy(() -> psql(travel, "CREATE TABLE written (id int)")).as("read-only")
+			.hasMessageContaining("read-only");
+		assertThat(list()).contains(id);
+
+		CliProcess.Run stop = CliProcess.run(shop.config(), "timetravel", "stop", id);
+		assertThat(stop.exit()).as(stop.all()).isZero();
+		assertThat(list()).doesNotContain(id);
+		assertThat(Path.of(travel.path("socketDirectory").asString())).as("its sandbox is gone").doesNotExist();
+
+		JsonNode brief = timeTravel("--as-of", moment, "--ttl", "2s");
+		Instant expires = Instant.parse(brief.path("expiresAt").asString());
+		Await.until(Duration.ofMinutes(1), () -> Instant.now().isAfter(expires), "the time travel's TTL passes",
+				() -> "");
+		assertThat(list()).as("an expired time travel is removed").doesNotContain(brief.path("id").asString());
+		assertThat(Path.of(brief.path("socketDirectory").asString())).doesNotExist();
+	}
+
+	private static JsonNode timeTravel(String... args) throws Exception {
+		java.util.List<String> all = new java.util.ArrayList<>(
+				List.of("timetravel", "--source", "shop", "--output", "json"));
+		all.addAll(List.of(args));
+		CliProcess.Run run = CliProcess.run(shop.config(), all.toArray(String[]::new));
+		assertThat(run.exit()).as(run.all()).isZero();
+		return ManifestCodec.json().readTree(run.out());
+	}
+
+	private static String list() throws Exception {
+		CliProcess.Run run = CliProcess.run(shop.config(), "timetravel", "list");
+		assertThat(run.exit()).as(run.all()).isZero();
+		return run.out();
+	}
+
+	/** psql on the time travel's socket, as its printed command line connects. */
+	private static String psql(JsonNode travel, String sql) {
+		return dev.redoubt.core.pg.ToolProcess.run(List.of(dev.redoubt.core.pg.PgTools.find("psql", 10).toString(),
+				"-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", travel.path("socketDirectory").asString(), "-p",
+				Integer.toString(travel.path("port").asInt()), "-U", travel.path("user").asString(), "-d",
+				travel.path("database").asString(), "-c", sql), java.util.Map.of(), "psql")
+			.trim();
 	}
 
 	private static JsonNode incident(String table) throws Exception {

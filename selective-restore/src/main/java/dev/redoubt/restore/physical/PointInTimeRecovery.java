@@ -64,17 +64,31 @@ public final class PointInTimeRecovery {
 	 * tolerated ({@code ignore_invalid_pages})
 	 */
 	public record Request(String source, String backupId, RecoveryTarget target, Path dataDirectory, int jobs,
-			boolean readable, SandboxKind server, FileSelection files, boolean throwaway) {
+			boolean readable, SandboxKind server, FileSelection files, boolean throwaway, Path pausedIn) {
 
 		public Request {
 			if (files.isPartial() && !throwaway) {
 				throw new IllegalArgumentException("only a throwaway recovery may leave files out");
 			}
+			if (pausedIn != null && (readable || target.kind() == RecoveryTarget.Kind.LATEST)) {
+				throw new IllegalArgumentException("a paused recovery needs a target and is read on its socket");
+			}
 		}
 
 		public Request(String source, String backupId, RecoveryTarget target, Path dataDirectory, int jobs,
 				boolean readable, SandboxKind server) {
-			this(source, backupId, target, dataDirectory, jobs, readable, server, FileSelection.all(), false);
+			this(source, backupId, target, dataDirectory, jobs, readable, server, FileSelection.all(), false, null);
+		}
+
+		/**
+		 * The same recovery, left paused at the target: read-only, on a Unix socket in
+		 * {@code work} that only the server's user (and root) can reach, with trust
+		 * authentication there and no TCP listener; the server outlives this process
+		 * ({@link Recovered#detach}). For time travel.
+		 */
+		public Request pausedIn(Path work) {
+			return new Request(this.source, this.backupId, this.target, this.dataDirectory, this.jobs, false,
+					this.server, this.files, this.throwaway, work);
 		}
 
 		public Request(String source, String backupId, RecoveryTarget target, Path dataDirectory, int jobs,
@@ -85,7 +99,7 @@ public final class PointInTimeRecovery {
 		/** The same recovery, thrown away once read, fetching {@code selection}. */
 		public Request throwaway(FileSelection selection) {
 			return new Request(this.source, this.backupId, this.target, this.dataDirectory, this.jobs, this.readable,
-					this.server, selection, true);
+					this.server, selection, true, this.pausedIn);
 		}
 
 	}
@@ -129,7 +143,7 @@ public final class PointInTimeRecovery {
 		ServerVersion version = new ServerVersion(manifest.source().serverVersionNum());
 		boolean container = request.server() == SandboxKind.TESTCONTAINERS;
 		Path postgres = container ? Path.of("postgres") : PgTools.findExact("postgres", version.major());
-		Path work = workDirectory();
+		Path work = (request.pausedIn() != null) ? workDirectory(request.pausedIn()) : workDirectory();
 		boolean done = false;
 		try {
 			long started = System.nanoTime();
@@ -163,6 +177,13 @@ public final class PointInTimeRecovery {
 				throwawaySettings(version, request.files())
 					.forEach((name, value) -> command.addAll(List.of("-c", name + "=" + value)));
 			}
+			if (request.pausedIn() != null) {
+				Path hba = Files.writeString(work.resolve("pg_hba.conf"), "local all all trust\n");
+				ToolProcess.handToServerUser(hba);
+				Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rwx------"));
+				ToolProcess.handToServerUser(socket);
+				command.addAll(List.of("-c", "hba_file=" + hba, "-c", "recovery_target_action=pause"));
+			}
 			if (request.readable()) {
 				Path hba = Files.writeString(work.resolve("pg_hba.conf"),
 						"local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n");
@@ -183,7 +204,12 @@ public final class PointInTimeRecovery {
 			try {
 				dev.redoubt.core.repository.CrashPoint.fromSystemProperty()
 					.reached(dev.redoubt.core.repository.CrashPoint.DURING_REPLAY);
-				awaitPromotion(recovered, request.target());
+				if (request.pausedIn() != null) {
+					awaitPause(recovered, request.target());
+				}
+				else {
+					awaitPromotion(recovered, request.target());
+				}
 				Duration replay = Duration.ofNanos(System.nanoTime() - replayStarted);
 				List<String> stopped = grep(logFile, "recovery stopping", "redo done at", "last completed transaction",
 						"selected new timeline ID", "consistent recovery state reached");
@@ -354,6 +380,20 @@ public final class PointInTimeRecovery {
 		}
 
 		/**
+		 * Leaves the server running (a paused recovery that outlives this process): stops
+		 * fetching WAL and forgets it. The caller stops it later by its data directory.
+		 */
+		public void detach() {
+			this.closed = true;
+			this.fetcher.close();
+		}
+
+		/** The recovered data directory. */
+		public Path dataDirectory() {
+			return this.data;
+		}
+
+		/**
 		 * Stops the server (fast shutdown, with a checkpoint) and marks new history files
 		 * for archiving.
 		 */
@@ -416,6 +456,23 @@ public final class PointInTimeRecovery {
 			.map((lsn) -> (int) (WalNames.parseLsn(lsn) / manifest.walSegmentBytes() - start + 1))
 			.reduce((a, b) -> b)
 			.orElse(0);
+	}
+
+	/** Paused at the target, read-only (the target was reached). */
+	private static void awaitPause(Recovered recovered, RecoveryTarget target) throws IOException {
+		while (!Files.readString(recovered.logFile, StandardCharsets.UTF_8)
+			.contains("pausing at the end of recovery")) {
+			if (!recovered.server.isAlive()) {
+				throw failed(recovered, target);
+			}
+			try {
+				Thread.sleep(50);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new RedoubtException(ErrorCode.INTERRUPTED, "interrupted during recovery");
+			}
+		}
 	}
 
 	private static void awaitPromotion(Recovered recovered, RecoveryTarget target) throws IOException {
@@ -541,6 +598,18 @@ public final class PointInTimeRecovery {
 	/**
 	 * A directory the server's user can reach, for the spool, the socket and the client.
 	 */
+	/** {@code work}, made, for a paused recovery that outlives this process. */
+	private static Path workDirectory(Path work) {
+		try {
+			Files.createDirectories(work);
+			Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+		}
+		catch (IOException ex) {
+			throw new RedoubtException(ErrorCode.INTERNAL, "cannot prepare " + work + ": " + ex, ex);
+		}
+		return work;
+	}
+
 	private static Path workDirectory() {
 		Path work = DirectoryTree.createPrivateTemp("redoubt-recovery-");
 		try {

@@ -57,13 +57,22 @@ public final class SandboxJanitor {
 		}
 		for (Path directory : candidates) {
 			if (isStale(directory)) {
-				log.warn("removing stale sandbox {} (its verification process is gone)", directory);
-				stopServer(directory.resolve("cluster").resolve("data"));
-				DirectoryTree.delete(directory);
+				log.warn("removing stale sandbox {} (its process is gone, or the time it was kept for is over)",
+						directory);
+				remove(directory);
 				removed.add(directory);
 			}
 		}
 		return removed;
+	}
+
+	/**
+	 * Stops the server under {@code directory}'s {@code cluster/data}, if one runs, and
+	 * removes the directory.
+	 */
+	public static void remove(Path directory) {
+		stopServer(directory.resolve("cluster").resolve("data"));
+		DirectoryTree.delete(directory);
 	}
 
 	/**
