@@ -421,7 +421,9 @@ public final class PointInTimeRecovery {
 	/**
 	 * The settings of a recovery whose cluster is read and thrown away: nothing is made
 	 * durable (a crash loses only the copy), more pages stay in memory, WAL is read ahead
-	 * of replay, no restartpoint interrupts it and autovacuum never starts. With files
+	 * of replay and autovacuum never starts. Restartpoints still come as the cluster's
+	 * {@code max_wal_size} says: each lets the segments replayed before it go, so the
+	 * scratch disk holds the data and about that much WAL, not all the WAL replayed. With files
 	 * left out, PostgreSQL must also tolerate WAL that refers to their zeroed pages.
 	 */
 	static Map<String, String> throwawaySettings(ServerVersion version, FileSelection files) {
@@ -431,8 +433,6 @@ public final class PointInTimeRecovery {
 		settings.put("full_page_writes", "off");
 		settings.put("autovacuum", "off");
 		settings.put("shared_buffers", "256MB");
-		settings.put("max_wal_size", "16GB");
-		settings.put("checkpoint_timeout", "1d");
 		settings.put("maintenance_io_concurrency", "32");
 		if (version.major() >= 15) {
 			settings.put("recovery_prefetch", "try");
