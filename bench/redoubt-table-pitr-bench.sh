@@ -15,6 +15,7 @@
 # Needs bench/setup.sh. Writes $BENCH_RUN/results/redoubt-table-pitr-scaleN-STAMP/ and
 # docs/benchmarks-table-pitr.md.
 set -euo pipefail
+shopt -s inherit_errexit   # a failed step inside $(run_manual) stops the run
 . "$(dirname "$0")/env.sh"
 SCALE="${1:-50}"; PAIRS="${2:-2}"; DB="bench$SCALE"
 PGBENCH_SECONDS="${PGBENCH_SECONDS:-300}"

@@ -84,6 +84,29 @@ class TableAsOfIT {
 	}
 
 	@Test
+	@Order(0)
+	void hostileTargetsNamesAndIdsAreRefusedBeforeAnythingRuns() throws Exception {
+		Object[][] cases = {
+				{ 25, new String[] { "restore", "--source", "shop", "--table", "orders", "--before-xid",
+						"1; DROP TABLE orders" } },
+				{ 3, new String[] { "restore", "--source", "shop", "--table", "orders", "--as-of",
+						"2026-12-01T00:00:00Z", "--before-xid", "7" } },
+				{ 3, new String[] { "restore", "--source", "shop", "--before-xid", "7", "--target",
+						"jdbc:postgresql://127.0.0.1:1/x" } },
+				{ 25, new String[] { "incident", "--source", "shop", "--table", "orders; DROP TABLE orders" } },
+				{ 3, new String[] { "incident", "--source", "shop", "--table", "orders", "--since", "yesterday" } },
+				{ 3, new String[] { "timetravel", "stop", "../../../etc" } }, { 3, new String[] { "timetravel",
+						"--source", "shop", "--as-of", "2026-12-01T00:00:00Z", "--ttl", "forever" } },
+				{ 3, new String[] { "timetravel", "--source", "shop" } } };
+		for (Object[] one : cases) {
+			CliProcess.Run run = CliProcess.run(shop.config(), (String[]) one[1]);
+			assertThat(run.exit()).as(String.join(" ", (String[]) one[1]) + ": " + run.all()).isEqualTo(one[0]);
+			assertThat(run.err()).as("a message, not a stack trace").doesNotContain("\tat ");
+		}
+		assertThat(shop.scalar("SELECT count(*) FROM orders")).as("nothing ran").isEqualTo("40000");
+	}
+
+	@Test
 	@Order(1)
 	void aDeletedTableComesBackExactlyAsItWasFetchingOnlyItsOwnFiles() throws Exception {
 		baseBackup();

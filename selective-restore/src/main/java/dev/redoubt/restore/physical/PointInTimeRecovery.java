@@ -423,8 +423,9 @@ public final class PointInTimeRecovery {
 	 * durable (a crash loses only the copy), more pages stay in memory, WAL is read ahead
 	 * of replay and autovacuum never starts. Restartpoints still come as the cluster's
 	 * {@code max_wal_size} says: each lets the segments replayed before it go, so the
-	 * scratch disk holds the data and about that much WAL, not all the WAL replayed. With files
-	 * left out, PostgreSQL must also tolerate WAL that refers to their zeroed pages.
+	 * scratch disk holds the data and about that much WAL, not all the WAL replayed. With
+	 * files left out, PostgreSQL must also tolerate WAL that refers to their zeroed
+	 * pages.
 	 */
 	static Map<String, String> throwawaySettings(ServerVersion version, FileSelection files) {
 		Map<String, String> settings = new java.util.LinkedHashMap<>();
