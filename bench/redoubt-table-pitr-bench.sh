@@ -81,6 +81,11 @@ redoubt backup --source "$DB" --type base >"$RES/base-redoubt.txt" 2>&1 || bench
 "$BENCH_DIR/cases/pgbackrest.sh" backup 1 zst >"$RES/base-pgbr.txt" 2>&1 || bench_die "pgbackrest backup failed"
 
 # ---- 2. the incident ----------------------------------------------------------------------------
+# the accounts an earlier run deleted (and did not put back) come back as pgbench -i makes them,
+# so that the DELETE below deletes a tenth of the table every time
+q "INSERT INTO pgbench_accounts (aid, bid, abalance, filler)
+   SELECT g, (g - 1) / 100000 + 1, 0, repeat(' ', 84) FROM generate_series(1, $SCALE * 100000) g
+   WHERE NOT EXISTS (SELECT FROM pgbench_accounts a WHERE a.aid = g)" >/dev/null
 bench_log "pgbench -N -c 4 for ${PGBENCH_SECONDS}s"
 pgbench -n -N -c 4 -j 2 -T "$PGBENCH_SECONDS" "$DB" >"$RES/pgbench-1.txt" 2>&1
 T=$(q "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
@@ -88,7 +93,7 @@ EXPECTED=$(fingerprint pgbench_accounts)
 echo "$T $EXPECTED" > "$RES/moment.txt"
 bench_log "T = $T, pgbench_accounts = $EXPECTED; ${AFTER_SECONDS} s more, the bad DELETE, ${AFTER_SECONDS} s more"
 pgbench -n -N -c 4 -j 2 -T "$AFTER_SECONDS" "$DB" >"$RES/pgbench-2.txt" 2>&1
-q "DELETE FROM pgbench_accounts WHERE aid % 10 = 0" >/dev/null
+q "WITH d AS (DELETE FROM pgbench_accounts WHERE aid % 10 = 0 RETURNING 1) SELECT count(*) FROM d" > "$RES/deleted.txt"
 pgbench -n -N -c 4 -j 2 -T "$AFTER_SECONDS" "$DB" >"$RES/pgbench-3.txt" 2>&1
 segment=$(q "SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
 q "SELECT pg_switch_wal()" >/dev/null
@@ -125,6 +130,8 @@ run_manual() {   # run_manual I -> seconds, and the steps in $RES/manual-I.txt
   t4=$(now)
   as_pg "$PG_BIN/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null
   [ "$(fingerprint manual_restore.pgbench_accounts)" = "$EXPECTED" ] || bench_die "the manual copy differs from the moment"
+  # what the engineer does next (untimed): the deleted accounts back into the live table
+  q "INSERT INTO pgbench_accounts SELECT * FROM manual_restore.pgbench_accounts ON CONFLICT (aid) DO NOTHING" >/dev/null
   q "DROP SCHEMA manual_restore CASCADE" >/dev/null
   rm -rf "$dir" "$BENCH_WORK/table-pitr-$1.dump"
   awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v e="$t4" \
@@ -144,12 +151,13 @@ python3 - "$RES" "$SCALE" "$PGBENCH_SECONDS" "$AFTER_SECONDS" > "$ROOT/docs/benc
 import json, os, sys
 res, scale, seconds, after = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 commit = open(os.path.join(res, "commit.txt")).read().strip()
+deleted = open(os.path.join(res, "deleted.txt")).read().strip() if os.path.exists(os.path.join(res, "deleted.txt")) else "?"
 pairs = [line.split() for line in open(os.path.join(res, "pairs.txt"))]
 print("# Benchmark: one table as of a moment before a bad DELETE\n")
 print(f"Written by `bench/redoubt-table-pitr-bench.sh {scale}` at commit `{commit}`; raw results in `{os.path.relpath(res)}`.")
 print(f"Scale {scale} (`pgbench_accounts` ~{int(scale) * 13} MB), a base backup by both tools, {seconds} s of "
-      f"`pgbench -N -c 4`, the moment T, {after} s more, `DELETE FROM pgbench_accounts WHERE aid % 10 = 0`, {after} s more (pgbench's own schema: the foreign key "
-      "`pgbench -I f` adds is dropped for the run). "
+      f"`pgbench -N -c 4`, the moment T, {after} s more, `DELETE FROM pgbench_accounts WHERE aid % 10 = 0` ({deleted} rows), "
+      f"{after} s more (pgbench's own schema: the foreign key `pgbench -I f` adds is dropped for the run). "
       "Both copies are checked equal to the table's fingerprint at T (row count and the sum of a 64-bit hash of "
       "every row) before they are dropped. Pair 0 is a warm-up; the order alternates.\n")
 print("| pair | redoubt restore --table --as-of, s | manual pgBackRest path, s | ratio |")
