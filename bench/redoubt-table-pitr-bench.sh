@@ -169,7 +169,9 @@ for i, r, m in pairs:
         ratios.append(ratio)
     print(f"| {'warm-up' if i == '0' else i} | {r} | {m} | {ratio:.2f} |")
 if ratios:
-    print(f"\nPaired ratio (Redoubt / manual), median of {len(ratios)}: **{sorted(ratios)[len(ratios) // 2]:.2f}×** (goal ≤ 0.6×).\n")
+    import statistics
+    print(f"\nPaired ratio (Redoubt / manual), median of {len(ratios)}: **{statistics.median(ratios):.2f}×** "
+          f"({min(ratios):.2f}–{max(ratios):.2f}; goal ≤ 0.6×).\n")
 print("## Where the time goes\n")
 print("| pair | Redoubt: fetch + unpack | replay | copy out of the sandbox | restore beside | fetched | zero-filled | WAL segments | manual: pgbackrest restore | start + replay | pg_dump | pg_restore |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
