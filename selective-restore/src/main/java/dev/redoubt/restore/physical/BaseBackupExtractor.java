@@ -417,7 +417,8 @@ final class BaseBackupExtractor {
 					throw new IOException(ex.getCause().getMessage(), ex.getCause());
 				}
 				fill();
-				this.progress.advance(this.recent.firstUse(chunk) ? 1 : 0, chunk.plainBytes(), 0);
+				boolean first = this.recent.firstUse(chunk);
+				this.progress.advance(first ? 1 : 0, first ? chunk.plainBytes() : 0, 0);
 				this.current = ChunkDecoder.open(stored, this.dataKey, this.repository.keys().chunkIdKey(), chunk.id());
 			}
 		}
