@@ -2,7 +2,6 @@ package dev.redoubt.restore.physical;
 
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -35,25 +34,31 @@ public final class FileSelection {
 	private static final Pattern RELATION_PATH = Pattern
 		.compile("base/([0-9]+)/([0-9]+)(?:_(?:fsm|vm|init))?(?:\\.[0-9]+)?");
 
-	private static final FileSelection ALL = new FileSelection(null, Set.of(), Map.of(), "every file");
+	private static final FileSelection ALL = new FileSelection(null, 0, Set.of(), Set.of(), "every file");
 
+	/** The tables' database, or {@code null} when every file is fetched. */
 	private final String database;
+
+	private final long databaseOid;
 
 	private final Set<Long> otherDatabases;
 
-	private final Map<Long, Set<Long>> leftOut;
+	/** Files of the tables' database left out. */
+	private final Set<Long> leftOut;
 
 	private final String description;
 
-	private FileSelection(String database, Set<Long> otherDatabases, Map<Long, Set<Long>> leftOut, String description) {
+	private FileSelection(String database, long databaseOid, Set<Long> otherDatabases, Set<Long> leftOut,
+			String description) {
 		this.database = database;
+		this.databaseOid = databaseOid;
 		this.otherDatabases = otherDatabases;
 		this.leftOut = leftOut;
 		this.description = description;
 	}
 
 	private static FileSelection every(String why) {
-		return new FileSelection(null, Set.of(), Map.of(), "every file (" + why + ")");
+		return new FileSelection(null, 0, Set.of(), Set.of(), "every file (" + why + ")");
 	}
 
 	/** Every file of the backup. */
@@ -96,9 +101,8 @@ public final class FileSelection {
 		}
 		Set<Long> others = new HashSet<>();
 		manifest.databases().stream().filter((db) -> db.oid() != selected.get()).forEach((db) -> others.add(db.oid()));
-		return new FileSelection(database, Set.copyOf(others), Map.of(selected.get(), Set.copyOf(leftOut)),
-				"the files of " + leftOut.size() + " relations of other tables and of " + others.size()
-						+ " other databases left out");
+		return new FileSelection(database, selected.get(), Set.copyOf(others), Set.copyOf(leftOut), "the files of "
+				+ leftOut.size() + " relations of other tables and of " + others.size() + " other databases left out");
 	}
 
 	private static boolean serves(RelationFile file, List<QualifiedName> tables, List<String> schemas) {
@@ -135,11 +139,8 @@ public final class FileSelection {
 
 	/** Whether the file {@code base/<database>/<filenode>} is left out (zero-filled). */
 	public boolean leavesOut(long database, long filenode) {
-		if (this.otherDatabases.contains(database)) {
-			return true;
-		}
-		Set<Long> files = this.leftOut.get(database);
-		return files != null && files.contains(filenode);
+		return this.otherDatabases.contains(database)
+				|| this.database != null && database == this.databaseOid && this.leftOut.contains(filenode);
 	}
 
 	@Override

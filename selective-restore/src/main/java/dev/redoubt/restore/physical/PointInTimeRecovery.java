@@ -204,12 +204,7 @@ public final class PointInTimeRecovery {
 			try {
 				dev.redoubt.core.repository.CrashPoint.fromSystemProperty()
 					.reached(dev.redoubt.core.repository.CrashPoint.DURING_REPLAY);
-				if (request.pausedIn() != null) {
-					awaitPause(recovered, request.target());
-				}
-				else {
-					awaitPromotion(recovered, request.target());
-				}
+				awaitPromotion(recovered, request.target(), request.pausedIn() != null);
 				Duration replay = Duration.ofNanos(System.nanoTime() - replayStarted);
 				List<String> stopped = grep(logFile, "recovery stopping", "redo done at", "last completed transaction",
 						"selected new timeline ID", "consistent recovery state reached");
@@ -459,31 +454,19 @@ public final class PointInTimeRecovery {
 			.orElse(0);
 	}
 
-	/** Paused at the target, read-only (the target was reached). */
-	private static void awaitPause(Recovered recovered, RecoveryTarget target) throws IOException {
-		while (!Files.readString(recovered.logFile, StandardCharsets.UTF_8)
-			.contains("pausing at the end of recovery")) {
-			if (!recovered.server.isAlive()) {
-				throw failed(recovered, target);
-			}
-			try {
-				Thread.sleep(50);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new RedoubtException(ErrorCode.INTERRUPTED, "interrupted during recovery");
-			}
-		}
-	}
-
-	private static void awaitPromotion(Recovered recovered, RecoveryTarget target) throws IOException {
+	/**
+	 * Waits until the server has promoted and accepts connections, or, for a paused
+	 * recovery, until it has paused at the target (read-only).
+	 */
+	private static void awaitPromotion(Recovered recovered, RecoveryTarget target, boolean paused) throws IOException {
 		Path signal = recovered.data.resolve("recovery.signal");
 		long nextReport = System.nanoTime() + 5_000_000_000L;
 		while (true) {
 			if (!recovered.server.isAlive()) {
 				throw failed(recovered, target);
 			}
-			if (!Files.exists(signal) && ready(recovered)) {
+			if (paused ? Files.readString(recovered.logFile, StandardCharsets.UTF_8)
+				.contains("pausing at the end of recovery") : !Files.exists(signal) && ready(recovered)) {
 				return;
 			}
 			if (System.nanoTime() > nextReport) {
