@@ -3,21 +3,22 @@
 # The same restore --table pgbench_accounts --as-of T, in one cluster of its own, at two moments:
 #   lean  the cluster holds database prop (pgbench -i -s SCALE) and nothing else; a base backup,
 #         TRAFFIC_SECONDS of pgbench -N -c 4, the moment T1 (and the table's fingerprint), as much again
-#   wide  then an unrelated table four times pgbench_accounts' size (with its primary key) in prop
-#         and a database other (pgbench -i -s SCALE) are added; a new base backup, the same traffic
-#         (on prop's pgbench tables only, as before), T2, as much again
+#   wide  then prop's pgbench tables made afresh (pgbench -i again: the table backed up is in the
+#         same state as in lean, as compressible), an unrelated table four times pgbench_accounts'
+#         size (with its primary key) in prop and a database other (pgbench -i -s SCALE) added; a new
+#         base backup, the same traffic (on prop's pgbench tables only, as before), T2, as much again
 # The WAL is archived to two S3Proxy regions by `redoubt wal-archiver`. PAIRS pairs after a warm-up,
 # the order alternating; each copy is checked equal to the table's fingerprint at its moment, then
 # dropped (untimed). Reported for both: the wall time of the command, the bytes fetched from the
 # repository (counted by the restore, as stored), and the scratch disk the recovered cluster took
 # (du of its data directory: zero-filled files are sparse).
-#   [TRAFFIC_SECONDS=60] bench/redoubt-table-pitr-cost.sh [SCALE=10] [PAIRS=3]
+#   [TRAFFIC_SECONDS=60] bench/redoubt-table-pitr-cost.sh [SCALE=10] [PAIRS=5]
 # Needs bench/setup.sh (for the two S3Proxy regions). Writes
 # $BENCH_RUN/results/redoubt-table-pitr-cost-scaleN-STAMP/ and docs/benchmarks-table-pitr-cost.md.
 set -euo pipefail
 shopt -s inherit_errexit
 . "$(dirname "$0")/env.sh"
-SCALE="${1:-10}"; PAIRS="${2:-3}"
+SCALE="${1:-10}"; PAIRS="${2:-5}"
 TRAFFIC_SECONDS="${TRAFFIC_SECONDS:-60}"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 RES="$BENCH_RUN/results/redoubt-table-pitr-cost-scale$SCALE-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -111,6 +112,7 @@ pgbench -i -s "$SCALE" -I dtgvp prop >"$RES/init-prop.txt" 2>&1
 sizes lean
 moment lean
 bench_log "wide: an unrelated table four times pgbench_accounts in prop, and a database other"
+pgbench -i -s "$SCALE" -I dtgvp prop >"$RES/init-prop-again.txt" 2>&1
 q "CREATE TABLE unrelated AS SELECT aid + k * $SCALE * 100000 AS aid, bid, abalance, filler
    FROM pgbench_accounts, generate_series(0, 3) k; ALTER TABLE unrelated ADD PRIMARY KEY (aid)" >/dev/null
 q "CREATE DATABASE other" postgres >/dev/null
@@ -152,7 +154,8 @@ print("# Benchmark: what one table's as-of restore costs beside unrelated data\n
 print(f"Written by `bench/redoubt-table-pitr-cost.sh {scale}` at commit `{read('commit.txt')}`; raw results in "
       f"`{os.path.relpath(res)}`.\n")
 print(f"One cluster of its own, its WAL archived by `redoubt wal-archiver` to two S3Proxy regions. **lean**: "
-      f"database `prop` (`pgbench -i -s {scale}`) and nothing else. **wide**: then `unrelated`, four times "
+      f"database `prop` (`pgbench -i -s {scale}`) and nothing else. **wide**: then `prop`'s pgbench tables made "
+      f"afresh (`pgbench -i` again, so that the table backed up is in the same state as in lean), `unrelated`, four times "
       f"`pgbench_accounts` with its primary key, in `prop`, and a database `other` (`pgbench -i -s {scale}`). "
       f"Each: a base backup, {seconds} s of `pgbench -N -c 4` on `prop`, the moment, {seconds} s more. The same "
       "command at each moment, `restore --table pgbench_accounts --as-of T` beside the live table, checked equal to "
