@@ -18,6 +18,8 @@ import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.restore.physical.PointInTimeRecovery;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.restore.physical.RecoveryTarget;
 import dev.redoubt.restore.sandbox.SandboxKind;
 import dev.redoubt.restore.sandbox.Sandboxes;
@@ -72,8 +74,14 @@ public final class BaseBackupVerifier {
 			Instant restoreStarted = this.clock.instant();
 			PointInTimeRecovery.Recovered recovered;
 			try {
-				recovered = PointInTimeRecovery.recover(regional, new PointInTimeRecovery.Request(source, id.value(),
-						RecoveryTarget.immediate(), sandbox.resolve("data"), settings.jobs(), true, server));
+				recovered = new RestoreEngine(regional, this.clock).recover(RestoreRequest.cluster(source)
+					.backup(id)
+					.pointInTime(RecoveryTarget.immediate())
+					.dataDirectory(sandbox.resolve("data"))
+					.jobs(settings.jobs())
+					.readable()
+					.server(server)
+					.build());
 			}
 			catch (RedoubtException ex) {
 				if (ex.code() != ErrorCode.CORRUPT_OBJECT && ex.code() != ErrorCode.RESTORE_INCOMPLETE

@@ -20,7 +20,7 @@ import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.restore.RestoreEngine;
-import dev.redoubt.restore.RestoreOptions;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.restore.RestoreResult;
 import dev.redoubt.verify.check.ChunkIntegrityCheck;
 import dev.redoubt.verify.check.CheckResult;
@@ -132,8 +132,13 @@ public final class Verifier {
 					RestoreResult[] restored = new RestoreResult[1];
 					RedoubtException failure = timed(phases, "restore", () -> {
 						try {
-							restored[0] = new RestoreEngine(regional, this.clock).restoreFull(source, id, target,
-									RestoreOptions.forVerification(settings.jobs()));
+							restored[0] = new RestoreEngine(regional, this.clock)
+								.restoreFull(RestoreRequest.full(source)
+									.backup(id)
+									.target(target)
+									.jobs(settings.jobs())
+									.forVerification()
+									.build());
 							return null;
 						}
 						catch (RedoubtException ex) {

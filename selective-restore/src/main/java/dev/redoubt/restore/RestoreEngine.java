@@ -1,5 +1,6 @@
 package dev.redoubt.restore;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,12 +25,30 @@ import dev.redoubt.core.manifest.TableEntry;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
+import dev.redoubt.core.manifest.BaseBackupManifest;
+import dev.redoubt.restore.physical.BaseBackups;
+import dev.redoubt.restore.physical.FileSelection;
+import dev.redoubt.restore.physical.PointInTimeRecovery;
+import dev.redoubt.restore.sandbox.SandboxKind;
 
 /**
- * Restores backups. A full restore creates the pre-data schema, loads every chunk in
- * parallel, then builds the post-data schema (indexes, constraints, triggers), sets
- * sequences and refreshes materialized views. The entry point of
- * {@code selective-restore}.
+ * The one way to restore, for the CLI, the API's verifications and drills, and time
+ * travel: every restore is a {@link RestoreRequest}, built and validated in one place.
+ * <ul>
+ * <li>{@link #restoreFull}: creates the pre-data schema, loads every chunk in parallel,
+ * then builds the post-data schema (indexes, constraints, triggers), sets sequences and
+ * refreshes materialized views.</li>
+ * <li>{@link #restoreTables}: single tables or row ranges from a logical backup
+ * ({@link TableRestore}), or as of a point in time ({@link AsOfTableRestore}: read from a
+ * throwaway recovery of only the files they need).</li>
+ * <li>{@link #recoverCluster}: point-in-time recovery of the whole cluster into a data
+ * directory, left stopped.</li>
+ * <li>{@link #recover}: the same, left running for reading (a verification, a drill), or
+ * paused at the target for time travel, with only the named tables' files.</li>
+ * </ul>
+ * An engine reads one repository (all regions, or one, as the caller opened it); where
+ * table restores stage rows ({@link #withSandboxes}) and how tables are taken out of a
+ * recovered cluster ({@link #withLogicalCopy}) are given to it.
  */
 public final class RestoreEngine {
 
@@ -39,13 +58,125 @@ public final class RestoreEngine {
 
 	private final Clock clock;
 
+	private final SandboxKind sandboxKind;
+
+	private final Path sandboxRoot;
+
+	private final LogicalCopy logicalCopy;
+
 	public RestoreEngine(Repository repository, Clock clock) {
-		this.repository = repository;
-		this.clock = clock;
+		this(repository, clock, SandboxKind.LOCAL, null, null);
 	}
 
-	public RestoreResult restoreFull(String source, BackupId id, ConnectionSpec target, RestoreOptions options) {
+	private RestoreEngine(Repository repository, Clock clock, SandboxKind sandboxKind, Path sandboxRoot,
+			LogicalCopy logicalCopy) {
+		this.repository = repository;
+		this.clock = clock;
+		this.sandboxKind = sandboxKind;
+		this.sandboxRoot = sandboxRoot;
+		this.logicalCopy = logicalCopy;
+	}
+
+	/**
+	 * The same engine, staging a table restore's rows (for a file, a dry run without a
+	 * target, a predicate's judgement) in sandboxes of {@code kind} under {@code root}.
+	 */
+	public RestoreEngine withSandboxes(SandboxKind kind, Path root) {
+		return new RestoreEngine(this.repository, this.clock, kind, root, this.logicalCopy);
+	}
+
+	/** The same engine, taking tables out of a recovered cluster with {@code copy}. */
+	public RestoreEngine withLogicalCopy(LogicalCopy copy) {
+		return new RestoreEngine(this.repository, this.clock, this.sandboxKind, this.sandboxRoot, copy);
+	}
+
+	Repository repository() {
+		return this.repository;
+	}
+
+	Clock clock() {
+		return this.clock;
+	}
+
+	SandboxKind sandboxKind() {
+		return this.sandboxKind;
+	}
+
+	Path sandboxRoot() {
+		return this.sandboxRoot;
+	}
+
+	LogicalCopy logicalCopy() {
+		return this.logicalCopy;
+	}
+
+	/**
+	 * Single tables (or rows of them), from a logical backup or as of a point in time.
+	 */
+	public TableRestoreResult restoreTables(RestoreRequest request) {
+		require(request, RestoreRequest.Kind.TABLES);
+		if (request.pointInTime() != null) {
+			return new AsOfTableRestore(this).run(request);
+		}
+		BackupId id = this.repository.resolve(request.source(), request.backup());
+		log.debug("backup {} resolved", id);
+		return new TableRestore(this.repository, this.clock, this.sandboxKind, this.sandboxRoot).run(request.source(),
+				id, request);
+	}
+
+	/**
+	 * Recovers the whole cluster into the request's data directory and stops it: a
+	 * cluster ready to start.
+	 */
+	public PointInTimeRecovery.Result recoverCluster(RestoreRequest request) {
+		require(request, RestoreRequest.Kind.CLUSTER);
+		if (request.pausedIn() != null || request.readable()) {
+			throw new IllegalArgumentException("a cluster left stopped is neither paused nor readable");
+		}
+		return PointInTimeRecovery.run(this.repository, recovery(request, null));
+	}
+
+	/**
+	 * Recovers the cluster and leaves it running (read-only and paused at the target with
+	 * {@code pausedIn}); closing the result stops it. With tables named, only their files
+	 * and the cluster's catalogs are fetched (the others zero-filled).
+	 */
+	public PointInTimeRecovery.Recovered recover(RestoreRequest request) {
+		require(request, RestoreRequest.Kind.CLUSTER);
+		BaseBackupManifest base = BaseBackups.choose(this.repository, request.source(), request.backup(),
+				request.pointInTime());
+		return PointInTimeRecovery.recover(this.repository, recovery(request, base));
+	}
+
+	/**
+	 * The recovery {@code request} asks for; {@code base}, the chosen base backup, is
+	 * needed to leave files out.
+	 */
+	private static PointInTimeRecovery.Request recovery(RestoreRequest request, BaseBackupManifest base) {
+		PointInTimeRecovery.Request recovery = new PointInTimeRecovery.Request(request.source(),
+				(base != null) ? base.backupId() : request.backup(), request.pointInTime(), request.dataDirectory(),
+				request.jobs(), request.readable(), request.server());
+		if (!request.tables().isEmpty() || !request.schemas().isEmpty()) {
+			recovery = recovery.throwaway(FileSelection.forTables(base, request.sourceDatabase().database(),
+					request.tables(), request.schemas()));
+		}
+		return (request.pausedIn() != null) ? recovery.pausedIn(request.pausedIn()) : recovery;
+	}
+
+	private static void require(RestoreRequest request, RestoreRequest.Kind kind) {
+		if (request.kind() != kind) {
+			throw new IllegalArgumentException("a " + request.kind() + " request, not " + kind);
+		}
+	}
+
+	/** A whole logical backup into an empty database. */
+	public RestoreResult restoreFull(RestoreRequest request) {
+		require(request, RestoreRequest.Kind.FULL);
+		String source = request.source();
+		ConnectionSpec target = request.target();
+		RestoreOptions options = request.options();
 		Instant start = this.clock.instant();
+		BackupId id = this.repository.resolve(source, request.backup());
 		Manifest manifest = this.repository.readManifest(source, id);
 		byte[] dataKey = this.repository.dataKey(manifest);
 		TargetDatabase database = new TargetDatabase(target);

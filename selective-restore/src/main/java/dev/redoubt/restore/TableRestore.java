@@ -54,9 +54,10 @@ import dev.redoubt.restore.sandbox.Sandboxes;
  * predicate is judged on an empty staged copy before anything is fetched and runs only on
  * the staged rows, never on the live table. Into a live table, the staged rows are merged
  * by a conflict mode ({@link LiveTableMerge}). Only a file or a dry run without a target
- * stages in a throwaway sandbox, so that no database is touched.
+ * stages in a throwaway sandbox, so that no database is touched. Run by
+ * {@link RestoreEngine#restoreTables}, which hands it a validated request.
  */
-public final class TableRestore {
+final class TableRestore {
 
 	private static final Logger log = LoggerFactory.getLogger(TableRestore.class);
 
@@ -70,16 +71,15 @@ public final class TableRestore {
 
 	private final Path sandboxRoot;
 
-	public TableRestore(Repository repository, Clock clock, SandboxKind sandboxKind, Path sandboxRoot) {
+	TableRestore(Repository repository, Clock clock, SandboxKind sandboxKind, Path sandboxRoot) {
 		this.repository = repository;
 		this.clock = clock;
 		this.sandboxKind = sandboxKind;
 		this.sandboxRoot = sandboxRoot;
 	}
 
-	public TableRestoreResult run(String source, BackupId id, TableRestoreRequest request) {
+	TableRestoreResult run(String source, BackupId id, RestoreRequest request) {
 		Instant start = this.clock.instant();
-		validate(request);
 		// a table restore killed while its predicate's sandbox ran left that sandbox (and
 		// its server) behind: every table restore clears such leftovers
 		if (this.sandboxRoot != null) {
@@ -140,14 +140,14 @@ public final class TableRestore {
 			progress.finish();
 		}
 		TableRestoreResult result = new TableRestoreResult(id.value(), destination, results,
-				Duration.between(start, this.clock.instant()));
+				Duration.between(start, this.clock.instant()), null);
 		log.info("table restore of backup {}: {} table(s) into {} in {} ms", id, results.size(), destination,
 				result.duration().toMillis());
 		return result;
 	}
 
 	/** The tables named, and every table of the schemas named, each once. */
-	private static List<TableEntry> select(Manifest manifest, TableRestoreRequest request) {
+	private static List<TableEntry> select(Manifest manifest, RestoreRequest request) {
 		Set<TableEntry> tables = new LinkedHashSet<>();
 		request.tables().forEach((name) -> tables.add(find(manifest, name)));
 		for (String schema : request.schemas()) {
@@ -185,7 +185,7 @@ public final class TableRestore {
 
 	/** Each table's destination, DDL and chunks. */
 	private static List<BesideRestore.Placement> plan(List<TableEntry> tables, Map<TableEntry, List<ChunkRef>> chunks,
-			TableDefinitions definitions, TableRestoreRequest request, String destinationSchema) {
+			TableDefinitions definitions, RestoreRequest request, String destinationSchema) {
 		List<BesideRestore.Placement> placements = new ArrayList<>();
 		for (TableEntry table : tables) {
 			QualifiedName destination = (request.into() != null) ? request.into()
@@ -217,7 +217,7 @@ public final class TableRestore {
 	 * becomes {@code orders_range_pkey} (in a schema that holds the live table, the old
 	 * names are taken); without {@code --into} they stay.
 	 */
-	private static UnaryOperator<String> renaming(TableRestoreRequest request, List<TableEntry> tables) {
+	private static UnaryOperator<String> renaming(RestoreRequest request, List<TableEntry> tables) {
 		if (request.into() == null) {
 			return UnaryOperator.identity();
 		}
@@ -227,7 +227,7 @@ public final class TableRestore {
 	}
 
 	private List<TableRestoreResult.Table> beside(ConnectionSpec target, Manifest manifest,
-			List<BesideRestore.Placement> placements, TableRestoreRequest request, SessionLoader loader,
+			List<BesideRestore.Placement> placements, RestoreRequest request, SessionLoader loader,
 			PredicateSandbox judge) {
 		UnaryOperator<String> rename = renaming(request,
 				placements.stream().map(BesideRestore.Placement::entry).toList());
@@ -265,7 +265,7 @@ public final class TableRestore {
 	}
 
 	/** Merges into each live table, one transaction each. */
-	private List<TableRestoreResult.Table> merge(List<BesideRestore.Placement> placements, TableRestoreRequest request,
+	private List<TableRestoreResult.Table> merge(List<BesideRestore.Placement> placements, RestoreRequest request,
 			SessionLoader loader, PredicateSandbox judge) {
 		List<TableRestoreResult.Table> results = new ArrayList<>();
 		for (BesideRestore.Placement placement : placements) {
@@ -301,7 +301,7 @@ public final class TableRestore {
 	 * sandbox, the tables restored beside their empty originals there, then written out.
 	 */
 	private List<TableRestoreResult.Table> inSandbox(Manifest manifest, byte[] schema, int major,
-			List<BesideRestore.Placement> placements, TableRestoreRequest request, SessionLoader loader,
+			List<BesideRestore.Placement> placements, RestoreRequest request, SessionLoader loader,
 			PredicateSandbox judge) {
 		try (Sandbox sandbox = Sandboxes.start(this.sandboxKind, major, this.sandboxRoot)) {
 			sandbox.createDatabase(STAGE);
@@ -333,38 +333,6 @@ public final class TableRestore {
 				ErrorCode.RESTORE_INCOMPLETE, "restoring into database " + target.database()
 						+ " failed and was rolled back (nothing was changed): " + ex.getMessage().replace('\n', ' '),
 				ex);
-	}
-
-	private static void validate(TableRestoreRequest request) {
-		if (request.intoExisting() && (request.into() != null || request.toFile() != null)) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-					"--into-existing merges into the live table: it excludes --into and --to-file");
-		}
-		if (request.intoExisting() && request.target() == null) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "--into-existing needs --target");
-		}
-		if (request.tables().isEmpty() && request.schemas().isEmpty()) {
-			throw new RedoubtException(ErrorCode.INVALID_SELECTION,
-					"no table named: give --table schema.table or --schema name");
-		}
-		PredicateGuard.checkShape(request.where());
-		if (request.target() == null && request.toFile() == null && !request.dryRun()) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-					"a table restore needs --target, --to-file or --dry-run");
-		}
-		if (request.toFile() != null) {
-			String name = request.toFile().getFileName().toString();
-			if (!name.endsWith(".csv") && !name.endsWith(".sql")) {
-				throw new RedoubtException(ErrorCode.CONFIG_INVALID, "--to-file must end in .csv or .sql: " + name);
-			}
-			if (name.endsWith(".csv") && (request.tables().size() > 1 || !request.schemas().isEmpty())) {
-				throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-						"a .csv file holds one table; use .sql for several");
-			}
-			if (Files.exists(request.toFile())) {
-				throw new RedoubtException(ErrorCode.OBJECT_EXISTS, request.toFile() + " exists; nothing overwritten");
-			}
-		}
 	}
 
 	private static TableEntry find(Manifest manifest, QualifiedName name) {

@@ -11,8 +11,16 @@ import java.util.List;
  * {@code nothing written (dry run)}
  * @param tables one entry per table
  * @param duration wall time
+ * @param recovery for tables as of a point in time, the recovery they were read from;
+ * else {@code null}
  */
-public record TableRestoreResult(String backupId, String destination, List<Table> tables, Duration duration) {
+public record TableRestoreResult(String backupId, String destination, List<Table> tables, Duration duration,
+		AsOfRecovery recovery) {
+
+	/** The same result, read from {@code recovery}. */
+	TableRestoreResult readFrom(AsOfRecovery recovery) {
+		return new TableRestoreResult(this.backupId, this.destination, this.tables, this.duration, recovery);
+	}
 
 	/**
 	 * One restored table.

@@ -63,6 +63,16 @@ public final class LogicalBackup {
 	 * holds every object. For a table restore as of a time, whose throwaway cluster holds
 	 * the other tables' files zero-filled.
 	 */
+	/**
+	 * How a table restore as of a point in time takes its tables out of the recovered
+	 * cluster: a logical backup of only them (and the whole schema), with
+	 * {@code settings}.
+	 */
+	public static dev.redoubt.restore.LogicalCopy copy(Clock clock, BackupSettings settings) {
+		return (into, source, from, tables) -> dev.redoubt.core.repository.BackupId
+			.parse(new LogicalBackup(into, clock).onlyTables(tables).run(source, from, settings).backupId());
+	}
+
 	public LogicalBackup onlyTables(java.util.Set<Long> oids) {
 		java.util.Set<Long> only = java.util.Set.copyOf(oids);
 		return new LogicalBackup(this.repository, this.clock, (table) -> only.contains(table.oid()));

@@ -12,9 +12,9 @@ import java.util.concurrent.Callable;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
-import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.restore.RestoreResult;
 import dev.redoubt.service.backup.BackupResult;
 import dev.redoubt.service.config.Fleet;
@@ -80,8 +80,12 @@ public class DemoCommand implements Callable<Integer> {
 			ConnectionSpec target = demo.createDatabase("shop_restored");
 			RestoreResult restore;
 			try (Repository repository = this.fleet.openRepository()) {
-				restore = new RestoreEngine(repository, this.clock).restoreFull(DemoEnvironment.SOURCE,
-						BackupId.parse(backup.backupId()), target, this.fleet.restoreOptions(null, false, false));
+				restore = new RestoreEngine(repository, this.clock)
+					.restoreFull(RestoreRequest.full(DemoEnvironment.SOURCE)
+						.backup(backup.backupId())
+						.target(target)
+						.jobs(this.fleet.restoreJobs(null))
+						.build());
 			}
 			out.printf("restore into database 'shop_restored': %d rows in %.1f s%n%n", restore.rows(),
 					restore.total().toMillis() / 1000.0);

@@ -80,7 +80,7 @@ public class IncidentCommand implements Callable<Integer>, JsonOutput {
 		IncidentFinder.Report report;
 		try (Repository repository = this.fleet.openRepository(this.source)) {
 			report = IncidentFinder.find(repository, new IncidentFinder.Request(this.source, live.database(), name,
-					liveFile(live, name), from, to, this.fleet.restoreOptions(null, false, false).jobs()));
+					liveFile(live, name), from, to, this.fleet.restoreJobs(null)));
 		}
 		print(name, report);
 		return 0;

@@ -12,17 +12,17 @@ import java.util.concurrent.Callable;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
-import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.secret.Secret;
-import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.AsOfRecovery;
 import dev.redoubt.restore.ConflictMode;
 import dev.redoubt.restore.QualifiedName;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.restore.RestoreResult;
-import dev.redoubt.restore.TableRestore;
-import dev.redoubt.restore.TableRestoreRequest;
 import dev.redoubt.restore.TableRestoreResult;
-import dev.redoubt.restore.physical.RecoveryTarget;
+import dev.redoubt.restore.physical.PointInTimeRecovery;
+import dev.redoubt.service.backup.LogicalBackup;
 import dev.redoubt.service.config.Fleet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -158,89 +158,91 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 
 	@Override
 	public Integer call() {
-		int effectiveJobs = this.fleet.restoreOptions(this.jobs, false, false).jobs();
-		if (this.pointInTime.physical()) {
-			if (!this.tables.isEmpty() || !this.schemas.isEmpty() || this.target != null) {
-				throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-						"--type physical restores the whole cluster into --data-dir; --table, --schema and --target "
-								+ "do not apply (for a table as of a time: --table T --as-of TIME)");
-			}
-			if (this.pointInTime.asOf != null) {
-				throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-						"--as-of is for a table (--table T --as-of TIME); the whole cluster: --type physical --to-time");
-			}
-			return new PointInTimeRestore(this.fleet, this.clock).cluster(this.source, this.backup,
-					this.pointInTime.target(), this.pointInTime.dataDirectory, effectiveJobs, json(),
-					this.spec.commandLine().getOut());
+		RestoreRequest request = request();
+		log.debug("restore command started");
+		try (Repository repository = this.fleet.openRepository(this.source)) {
+			RestoreEngine engine = new RestoreEngine(repository, this.clock)
+				.withSandboxes(this.fleet.sandboxKind(this.source, this.sandbox), this.fleet.sandboxRoot())
+				.withLogicalCopy(LogicalBackup.copy(this.clock, this.fleet.backupSettings(this.source)));
+			return switch (request.kind()) {
+				case CLUSTER -> printCluster(engine.recoverCluster(request));
+				case TABLES -> printTables(engine.restoreTables(request));
+				case FULL -> print(engine.restoreFull(request), request.target());
+			};
 		}
-		if (this.pointInTime.dataDirectory != null) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "--data-dir needs --type physical");
-		}
-		if (this.pointInTime.anyTarget() && this.tables.isEmpty() && this.schemas.isEmpty()) {
+	}
+
+	/**
+	 * The options as one request: a whole cluster with --type physical, tables with
+	 * --table or --schema, else a whole logical backup;
+	 * {@link RestoreRequest.Builder#build} judges the combination.
+	 */
+	private RestoreRequest request() {
+		boolean physical = this.pointInTime.physical();
+		if (physical && this.pointInTime.asOf != null) {
 			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
-					"a point-in-time target (--as-of, --to-time, --to-lsn, --to-xid, --before-xid, --to-name, --latest) "
-							+ "needs --table or --schema, or --type physical for the whole cluster");
-		}
-		if (!this.pointInTime.anyTarget() && !"latest".equals(this.backup)) {
-			BackupId.parse(this.backup);
-		}
-		if (this.jobs != null && this.jobs < 1) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "--jobs must be at least 1, not " + this.jobs);
+					"--as-of is for a table (--table T --as-of TIME); the whole cluster: --type physical --to-time");
 		}
 		ConnectionSpec source = this.fleet.source(this.source);
 		String password = System.getenv("PGPASSWORD");
 		ConnectionSpec targetSpec = (this.target == null) ? null
 				: new ConnectionSpec(this.target, (this.targetUser != null) ? this.targetUser : source.username(),
 						(password != null) ? Secret.of(password) : source.password());
-		if (!this.tables.isEmpty() || !this.schemas.isEmpty()) {
-			return restoreTables(targetSpec);
+		RestoreRequest.Builder builder = physical ? RestoreRequest.cluster(this.source)
+				: (!this.tables.isEmpty() || !this.schemas.isEmpty()) ? RestoreRequest.tables(this.source)
+						: RestoreRequest.full(this.source);
+		return builder.backup(this.backup)
+			.pointInTime((physical || this.pointInTime.anyTarget()) ? this.pointInTime.target() : null)
+			.dataDirectory(this.pointInTime.dataDirectory)
+			.target(targetSpec)
+			.sourceDatabase(source)
+			.tables(this.tables.stream().map(QualifiedName::parse).toList())
+			.schemas(this.schemas)
+			.where(this.where)
+			.into(this.into)
+			.toFile(this.toFile)
+			.dryRun(this.dryRun)
+			.intoExisting(this.intoExisting ? ConflictMode.parse(this.conflict) : null)
+			.allowDroppedColumns(this.allowDroppedColumns)
+			.disableTriggers(this.disableTriggers)
+			.withForeignKeys(this.withForeignKeys)
+			.allowNonEmpty(this.allowNonEmpty)
+			.noOwner(this.noOwner)
+			.jobs(this.fleet.restoreJobs(this.jobs))
+			.build();
+	}
+
+	private int printCluster(PointInTimeRecovery.Result result) {
+		PrintWriter out = this.spec.commandLine().getOut();
+		if (json()) {
+			Map<String, Object> document = new LinkedHashMap<>();
+			document.put("source", this.source);
+			document.put("baseBackupId", result.backupId());
+			document.put("target", result.target().toString());
+			document.put("dataDirectory", result.dataDirectory().toString());
+			document.put("timeline", result.timeline());
+			document.put("walFiles", result.walFiles());
+			document.put("stoppedAt", result.stoppedAt());
+			document.put("unpackMs", result.unpackTime().toMillis());
+			document.put("replayMs", result.replayTime().toMillis());
+			Output.printJson(out, document);
+			return 0;
 		}
-		if (targetSpec == null) {
-			throw new RedoubtException(ErrorCode.CONFIG_INVALID, "a full restore needs --target JDBC_URL");
-		}
-		RestoreResult result;
-		try (Repository repository = this.fleet.openRepository(this.source)) {
-			BackupId id = repository.resolve(this.source, this.backup);
-			result = new RestoreEngine(repository, this.clock).restoreFull(this.source, id, targetSpec,
-					this.fleet.restoreOptions(this.jobs, this.allowNonEmpty, this.noOwner));
-		}
-		print(result, targetSpec);
+		out.printf(
+				"recovered source %s to %s into %s from base backup %s: %s unpacked in %.1f s, %d WAL files "
+						+ "replayed in %.1f s, now on timeline %d%n",
+				this.source, result.target(), result.dataDirectory(), result.backupId(),
+				Output.bytes(result.tarBytes()), result.unpackTime().toMillis() / 1000.0, result.walFiles(),
+				result.replayTime().toMillis() / 1000.0, result.timeline());
+		result.stoppedAt().forEach((line) -> out.printf("  %s%n", line));
+		out.printf("the cluster is stopped and keeps the backup's configuration (port, archive_command, ...): "
+				+ "review it, then pg_ctl -D %s start%n", result.dataDirectory());
+		out.flush();
 		return 0;
 	}
 
-	private int restoreTables(ConnectionSpec targetSpec) {
-		TableRestoreRequest request = new TableRestoreRequest(this.tables.stream().map(QualifiedName::parse).toList(),
-				this.where, (this.into != null) ? QualifiedName.parse(this.into) : null, targetSpec, this.toFile,
-				this.dryRun, this.fleet.restoreOptions(this.jobs, false, false).jobs(),
-				this.intoExisting ? ConflictMode.parse(this.conflict) : null, this.allowDroppedColumns,
-				this.disableTriggers, this.schemas, this.withForeignKeys);
-		log.debug("restore command started");
-		if (this.pointInTime.anyTarget()) {
-			PointInTimeRestore.AsOfResult asOf = new PointInTimeRestore(this.fleet, this.clock).table(this.source,
-					this.backup, this.pointInTime.target(), request, this.fleet.sandboxKind(this.source, this.sandbox),
-					this.fleet.sandboxRoot(), request.jobs());
-			return printTables(asOf.restored(), asOf.recovery());
-		}
-		return printTables(restoreTablesFromBackup(request), null);
-	}
-
-	private TableRestoreResult restoreTablesFromBackup(TableRestoreRequest request) {
-		TableRestoreResult result;
-		try (Repository repository = this.fleet.openRepository(this.source)) {
-			BackupId id = repository.resolve(this.source, this.backup);
-			log.debug("backup {} resolved", id);
-			result = new TableRestore(repository, this.clock, this.fleet.sandboxKind(this.source, this.sandbox),
-					this.fleet.sandboxRoot())
-				.run(this.source, id, request);
-		}
-		return result;
-	}
-
-	/**
-	 * @param recovery for a restore as of a time, the recovery it read from; else
-	 * {@code null}
-	 */
-	private int printTables(TableRestoreResult result, PointInTimeRestore.Recovery recovery) {
+	private int printTables(TableRestoreResult result) {
+		AsOfRecovery recovery = result.recovery();
 		PrintWriter out = this.spec.commandLine().getOut();
 		if (json()) {
 			Map<String, Object> document = new LinkedHashMap<>();
@@ -294,7 +296,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 		return 0;
 	}
 
-	private void print(RestoreResult result, ConnectionSpec targetSpec) {
+	private int print(RestoreResult result, ConnectionSpec targetSpec) {
 		PrintWriter out = this.spec.commandLine().getOut();
 		if (json()) {
 			Map<String, Object> document = new LinkedHashMap<>();
@@ -312,7 +314,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			document.put("phases", phases);
 			document.put("durationMs", result.total().toMillis());
 			Output.printJson(out, document);
-			return;
+			return 0;
 		}
 		out.printf(
 				"restored backup %s of source %s into database %s: %d tables, %d rows, %d chunks in %.1f s"
@@ -321,6 +323,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 				result.total().toMillis() / 1000.0, result.preData().toMillis() / 1000.0,
 				result.data().toMillis() / 1000.0, result.postData().toMillis() / 1000.0);
 		out.flush();
+		return 0;
 	}
 
 	@Override

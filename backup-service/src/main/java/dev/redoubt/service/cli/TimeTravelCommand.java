@@ -17,14 +17,13 @@ import java.util.stream.Stream;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
-import dev.redoubt.core.manifest.BaseBackupManifest;
 import dev.redoubt.core.manifest.ManifestCodec;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.restore.QualifiedName;
-import dev.redoubt.restore.physical.BaseBackups;
-import dev.redoubt.restore.physical.FileSelection;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.restore.physical.PointInTimeRecovery;
 import dev.redoubt.restore.physical.RecoveryTarget;
 import dev.redoubt.restore.sandbox.SandboxJanitor;
@@ -120,22 +119,23 @@ public class TimeTravelCommand implements Callable<Integer>, JsonOutput {
 		List<QualifiedName> names = this.tables.stream().map(QualifiedName::parse).toList();
 		boolean done = false;
 		try (Repository repository = this.fleet.openRepository(this.source)) {
-			BaseBackupManifest base = BaseBackups.choose(repository, this.source, null, at);
-			FileSelection files = (names.isEmpty() && this.schemas.isEmpty()) ? FileSelection.all()
-					: FileSelection.forTables(base, live.database(), names, this.schemas);
-			PointInTimeRecovery.Request request = new PointInTimeRecovery.Request(this.source, base.backupId(), at,
-					directory.resolve("cluster").resolve("data"), this.fleet.restoreOptions(null, false, false).jobs(),
-					false)
-				.throwaway(files)
-				.pausedIn(directory.resolve("work"));
-			PointInTimeRecovery.Recovered recovered = PointInTimeRecovery.recover(repository, request);
+			PointInTimeRecovery.Recovered recovered = new RestoreEngine(repository, this.clock)
+				.recover(RestoreRequest.cluster(this.source)
+					.pointInTime(at)
+					.dataDirectory(directory.resolve("cluster").resolve("data"))
+					.jobs(this.fleet.restoreJobs(null))
+					.pausedIn(directory.resolve("work"))
+					.sourceDatabase(live)
+					.tables(names)
+					.schemas(this.schemas)
+					.build());
 			recovered.detach();
 			Map<String, Object> record = new LinkedHashMap<>();
 			record.put("id", id);
 			record.put("source", this.source);
 			record.put("target", at.toString());
-			record.put("baseBackupId", base.backupId());
-			record.put("files", files.toString());
+			record.put("baseBackupId", recovered.result().backupId());
+			record.put("files", recovered.result().files());
 			record.put("database", live.database());
 			record.put("socketDirectory", recovered.socketDirectory().toString());
 			record.put("port", recovered.port());

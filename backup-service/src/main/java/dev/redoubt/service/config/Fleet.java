@@ -21,7 +21,6 @@ import dev.redoubt.core.store.local.LocalStore;
 import dev.redoubt.core.store.s3.S3Store;
 import dev.redoubt.core.store.s3.S3StoreConfig;
 import dev.redoubt.service.backup.BackupSettings;
-import dev.redoubt.restore.RestoreOptions;
 import dev.redoubt.verify.check.VerifySettings;
 import dev.redoubt.restore.sandbox.LocalSandbox;
 import dev.redoubt.restore.sandbox.SandboxKind;
@@ -366,10 +365,16 @@ public class Fleet {
 		return (configured != null) ? configured : LocalSandbox.defaultRoot();
 	}
 
-	public RestoreOptions restoreOptions(Integer jobs, boolean allowNonEmpty, boolean noOwner) {
-		int configured = (this.properties.restore().jobs() != null) ? this.properties.restore().jobs()
-				: RestoreOptions.defaults().jobs();
-		return new RestoreOptions((jobs != null) ? jobs : configured, allowNonEmpty, noOwner);
+	/**
+	 * Parallel sessions of a restore: {@code jobs} if given, else
+	 * {@code redoubt.restore.jobs}, else the cores.
+	 */
+	public int restoreJobs(Integer jobs) {
+		if (jobs != null) {
+			return jobs;
+		}
+		return (this.properties.restore().jobs() != null) ? this.properties.restore().jobs()
+				: Runtime.getRuntime().availableProcessors();
 	}
 
 }

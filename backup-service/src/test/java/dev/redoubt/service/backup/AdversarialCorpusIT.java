@@ -32,9 +32,8 @@ import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.restore.QualifiedName;
 import dev.redoubt.restore.RestoreEngine;
-import dev.redoubt.restore.RestoreOptions;
-import dev.redoubt.restore.TableRestore;
-import dev.redoubt.restore.TableRestoreRequest;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.restore.sandbox.SandboxKind;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
@@ -97,8 +96,8 @@ class AdversarialCorpusIT {
 				.parse(new LogicalBackup(repository, Clock.systemUTC()).run("corpus", source, SMALL_CHUNKS).backupId());
 
 			ConnectionSpec restored = pg.createDatabase("corpus_restored");
-			new RestoreEngine(repository, Clock.systemUTC()).restoreFull("corpus", id, restored,
-					new RestoreOptions(2, false, false));
+			new RestoreEngine(repository, Clock.systemUTC())
+				.restoreFull(RestoreRequest.full("corpus").backup(id).target(restored).jobs(2).build());
 
 			DatabaseFingerprint before = DatabaseFingerprint.take(source);
 			assertThat(before.differences(DatabaseFingerprint.take(restored))).isEmpty();
@@ -126,19 +125,22 @@ class AdversarialCorpusIT {
 				QualifiedName name = new QualifiedName(table.schema(), table.name());
 				Map<String, String> untouched = DatabaseFingerprint.take(source).tables();
 				untouched.keySet().removeIf((t) -> t.startsWith("corpus_alone."));
-				TableRestoreRequest request = new TableRestoreRequest(List.of(name), null,
-						new QualifiedName("corpus_alone", "t" + restoredAlone.size()), source, null, false, 2);
-				TableRestore restore = new TableRestore(repository, Clock.systemUTC(), SandboxKind.LOCAL,
-						work.resolve("sandboxes"));
+				RestoreRequest.Builder request = RestoreRequest.tables("corpus")
+					.table(name)
+					.into(new QualifiedName("corpus_alone", "t" + restoredAlone.size()))
+					.target(source)
+					.jobs(2);
+				RestoreEngine restore = new RestoreEngine(repository, Clock.systemUTC())
+					.withSandboxes(SandboxKind.LOCAL, work.resolve("sandboxes"));
 				if (REFUSED_ALONE.containsKey(name.quoted())) {
-					assertThatThrownBy(() -> restore.run("corpus", id, request))
+					assertThatThrownBy(() -> restore.restoreTables(request.backup(id).build()))
 						.isInstanceOfSatisfying(RedoubtException.class,
 								(ex) -> assertThat(ex.code()).isEqualTo(ErrorCode.INVALID_SELECTION))
 						.hasMessageContaining(REFUSED_ALONE.get(name.quoted()));
 					refused.add(name.quoted());
 				}
 				else {
-					String copy = restore.run("corpus", id, request).tables().get(0).restoredAs();
+					String copy = restore.restoreTables(request.backup(id).build()).tables().get(0).restoredAs();
 					assertThat(tableHash(source, copy)).as(name.quoted())
 						.isEqualTo(tableHash(source, name.quoted()).replace(name.quoted(), copy));
 					restoredAlone.add(name.quoted());
@@ -163,8 +165,8 @@ class AdversarialCorpusIT {
 			assertThat(manifest.tables()).isEmpty();
 
 			ConnectionSpec restored = pg.createDatabase("corpus_empty_restored");
-			new RestoreEngine(repository, Clock.systemUTC()).restoreFull("empty", id, restored,
-					new RestoreOptions(2, false, false));
+			new RestoreEngine(repository, Clock.systemUTC())
+				.restoreFull(RestoreRequest.full("empty").backup(id).target(restored).jobs(2).build());
 			assertThat(DatabaseFingerprint.take(empty).differences(DatabaseFingerprint.take(restored))).isEmpty();
 			assertThat(schemaDump(restored)).isEqualTo(schemaDump(empty));
 

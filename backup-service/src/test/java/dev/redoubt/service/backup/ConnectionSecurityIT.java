@@ -28,7 +28,7 @@ import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.secret.Secret;
 import dev.redoubt.restore.RestoreEngine;
-import dev.redoubt.restore.RestoreOptions;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
 import dev.redoubt.verify.DatabaseFingerprint;
@@ -95,8 +95,8 @@ class ConnectionSecurityIT {
 				assertThat(manifest.tables()).extracting(TableEntry::name).as(name).containsExactly("real_rows");
 				ConnectionSpec target = url("restored " + name);
 				pg.cluster().psql("postgres", "-c", "CREATE DATABASE \"restored " + name + "\"");
-				new RestoreEngine(repository, Clock.systemUTC()).restoreFull("named", id, target,
-						new RestoreOptions(2, false, false));
+				new RestoreEngine(repository, Clock.systemUTC())
+					.restoreFull(RestoreRequest.full("named").backup(id).target(target).jobs(2).build());
 				assertThat(DatabaseFingerprint.take(source).differences(DatabaseFingerprint.take(target))).isEmpty();
 			}
 		}

@@ -22,7 +22,7 @@ import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.sample.SampleDatabase;
 import dev.redoubt.core.secret.Secret;
 import dev.redoubt.restore.RestoreEngine;
-import dev.redoubt.restore.RestoreOptions;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.testing.OpenPgpTestKeys;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
@@ -71,8 +71,8 @@ class LogicalBackupRoundTripIT {
 		}
 		try (Repository reader = new Repository(s3.multiRegion("pgp"), readerKeys)) {
 			ConnectionSpec target = pg.createDatabase("shop_from_pgp");
-			new RestoreEngine(reader, Clock.systemUTC()).restoreFull("shop", BackupId.parse(id), target,
-					new RestoreOptions(2, false, false));
+			new RestoreEngine(reader, Clock.systemUTC())
+				.restoreFull(RestoreRequest.full("shop").backup(BackupId.parse(id)).target(target).jobs(2).build());
 			assertThat(DatabaseFingerprint.take(source).differences(DatabaseFingerprint.take(target))).isEmpty();
 		}
 	}
@@ -96,8 +96,11 @@ class LogicalBackupRoundTripIT {
 			assertThat(orders.keyColumn()).isEqualTo("id");
 			assertThat(manifest.largeObjects().count()).isEqualTo(6);
 			ConnectionSpec target = pg.createDatabase("shop_restored");
-			new RestoreEngine(repository, Clock.systemUTC()).restoreFull("shop", BackupId.parse(backup.backupId()),
-					target, new RestoreOptions(2, false, false));
+			new RestoreEngine(repository, Clock.systemUTC()).restoreFull(RestoreRequest.full("shop")
+				.backup(BackupId.parse(backup.backupId()))
+				.target(target)
+				.jobs(2)
+				.build());
 
 			DatabaseFingerprint before = DatabaseFingerprint.take(source);
 			DatabaseFingerprint after = DatabaseFingerprint.take(target);

@@ -24,7 +24,7 @@ import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.repository.RepositoryLayout;
 import dev.redoubt.core.store.ObjectStore;
 import dev.redoubt.restore.RestoreEngine;
-import dev.redoubt.restore.RestoreOptions;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
 import dev.redoubt.verify.DatabaseFingerprint;
@@ -133,8 +133,8 @@ class ManifestSubstitutionIT {
 		assertThat(restorable).as("the backups of " + source + " listed restorable").hasSize(expected);
 		for (BackupListing backup : restorable) {
 			ConnectionSpec target = pg.createDatabase("history_" + source + "_" + RESTORES.incrementAndGet());
-			new RestoreEngine(repository, Clock.systemUTC()).restoreFull(source, backup.id(), target,
-					new RestoreOptions(1, false, false));
+			new RestoreEngine(repository, Clock.systemUTC())
+				.restoreFull(RestoreRequest.full(source).backup(backup.id()).target(target).jobs(1).build());
 			assertThat(original.differences(DatabaseFingerprint.take(target)))
 				.as("backup " + backup.id() + " of " + source + " restores to the source's content")
 				.isEmpty();

@@ -21,7 +21,7 @@ import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.repository.RepositoryLayout;
 import dev.redoubt.core.store.ObjectStore;
 import dev.redoubt.restore.RestoreEngine;
-import dev.redoubt.restore.RestoreOptions;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
 import dev.redoubt.verify.DatabaseFingerprint;
@@ -73,8 +73,8 @@ class RestorePreconditionsIT {
 				region.create(RepositoryLayout.manifest("shop", id), signed);
 			}
 			ConnectionSpec target = pg.createDatabase("older_target");
-			assertThatThrownBy(() -> new RestoreEngine(repository, Clock.systemUTC()).restoreFull("shop", id, target,
-					new RestoreOptions(2, false, false)))
+			assertThatThrownBy(() -> new RestoreEngine(repository, Clock.systemUTC())
+				.restoreFull(RestoreRequest.full("shop").backup(id).target(target).jobs(2).build()))
 				.isInstanceOfSatisfying(RedoubtException.class,
 						(ex) -> assertThat(ex.code()).isEqualTo(ErrorCode.TARGET_TOO_OLD))
 				.hasMessageContaining("runs PostgreSQL 15, older than the 16 backup");
@@ -91,8 +91,8 @@ class RestorePreconditionsIT {
 			west.delete(chunk.key());
 			west.create(chunk.key(), new byte[0]);
 			ConnectionSpec fromCentral = pg.createDatabase("zero_one_region");
-			new RestoreEngine(repository, Clock.systemUTC()).restoreFull("shop", id, fromCentral,
-					new RestoreOptions(2, false, false));
+			new RestoreEngine(repository, Clock.systemUTC())
+				.restoreFull(RestoreRequest.full("shop").backup(id).target(fromCentral).jobs(2).build());
 			assertThat(
 					DatabaseFingerprint.take(pg.connection("shop")).differences(DatabaseFingerprint.take(fromCentral)))
 				.isEmpty();
@@ -101,8 +101,8 @@ class RestorePreconditionsIT {
 			central.delete(chunk.key());
 			central.create(chunk.key(), new byte[0]);
 			ConnectionSpec nowhere = pg.createDatabase("zero_both_regions");
-			assertThatThrownBy(() -> new RestoreEngine(repository, Clock.systemUTC()).restoreFull("shop", id, nowhere,
-					new RestoreOptions(2, false, false)))
+			assertThatThrownBy(() -> new RestoreEngine(repository, Clock.systemUTC())
+				.restoreFull(RestoreRequest.full("shop").backup(id).target(nowhere).jobs(2).build()))
 				.isInstanceOfSatisfying(RedoubtException.class,
 						(ex) -> assertThat(ex.code()).isEqualTo(ErrorCode.CORRUPT_OBJECT))
 				.hasMessageContaining(chunk.key());

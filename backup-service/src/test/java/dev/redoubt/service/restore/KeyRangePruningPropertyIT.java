@@ -34,8 +34,8 @@ import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.restore.KeyRange;
 import dev.redoubt.restore.QualifiedName;
-import dev.redoubt.restore.TableRestore;
-import dev.redoubt.restore.TableRestoreRequest;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.restore.sandbox.SandboxKind;
 import dev.redoubt.service.backup.BackupSettings;
 import dev.redoubt.service.backup.LogicalBackup;
@@ -167,11 +167,16 @@ class KeyRangePruningPropertyIT {
 		for (int i = 0; i < predicates.size(); i++) {
 			String predicate = predicates.get(i);
 			try (Repository repository = repository()) {
-				String restored = new TableRestore(repository, Clock.systemUTC(), SandboxKind.LOCAL,
-						work.resolve("sandboxes"))
-					.run("prop", backup,
-							new TableRestoreRequest(List.of(QualifiedName.parse("public.readings")), predicate,
-									new QualifiedName("prop_out", "t" + i), source, null, false, 2))
+				String restored = new RestoreEngine(repository, Clock.systemUTC())
+					.withSandboxes(SandboxKind.LOCAL, work.resolve("sandboxes"))
+					.restoreTables(RestoreRequest.tables("prop")
+						.table("public.readings")
+						.where(predicate)
+						.into(new QualifiedName("prop_out", "t" + i))
+						.target(source)
+						.jobs(2)
+						.backup(backup)
+						.build())
 					.tables()
 					.get(0)
 					.restoredAs();

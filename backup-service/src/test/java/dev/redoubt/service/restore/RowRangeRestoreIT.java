@@ -24,8 +24,8 @@ import dev.redoubt.core.store.MultiRegionStore;
 import dev.redoubt.core.store.ObjectInfo;
 import dev.redoubt.core.store.ObjectStore;
 import dev.redoubt.restore.QualifiedName;
-import dev.redoubt.restore.TableRestore;
-import dev.redoubt.restore.TableRestoreRequest;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.restore.TableRestoreResult;
 import dev.redoubt.restore.sandbox.SandboxKind;
 import dev.redoubt.service.backup.BackupSettings;
@@ -83,8 +83,12 @@ class RowRangeRestoreIT {
 	@Test
 	void aNarrowKeyRangeFetchesAFewChunksAndRestoresExactlyTheRange() throws Exception {
 		String range = "id BETWEEN 2500001 AND 2505000";
-		TableRestoreRequest plan = new TableRestoreRequest(List.of(QualifiedName.parse("public.readings")), range, null,
-				live, null, true, 2);
+		RestoreRequest.Builder plan = RestoreRequest.tables("big")
+			.table("public.readings")
+			.where(range)
+			.target(live)
+			.dryRun(true)
+			.jobs(2);
 		TableRestoreResult.Table planned = restore(plan).tables().get(0);
 		assertThat(planned.rowsSelected()).isEqualTo(5000);
 		assertThat(planned.chunksTotal()).isGreaterThan(50);
@@ -92,11 +96,12 @@ class RowRangeRestoreIT {
 		assertThat(planned.restoredAs()).isNull();
 
 		chunksRead.clear();
-		TableRestoreResult.Table restored = restore(
-				new TableRestoreRequest(List.of(QualifiedName.parse("public.readings")), range,
-						QualifiedName.parse("public.readings_range"), live, null, false, 2))
-			.tables()
-			.get(0);
+		TableRestoreResult.Table restored = restore(RestoreRequest.tables("big")
+			.table("public.readings")
+			.where(range)
+			.into(QualifiedName.parse("public.readings_range"))
+			.target(live)
+			.jobs(2)).tables().get(0);
 
 		// measured at the store: the schema archive and the planned chunks, nothing more
 		assertThat(chunksRead).hasSize(restored.chunksFetched() + 1);
@@ -109,10 +114,11 @@ class RowRangeRestoreIT {
 		assertThat(scalar("SELECT count(*) FROM pg_indexes WHERE tablename = 'readings_range'")).isEqualTo("1");
 	}
 
-	private static TableRestoreResult restore(TableRestoreRequest request) {
+	private static TableRestoreResult restore(RestoreRequest.Builder request) {
 		try (Repository repository = repository()) {
-			return new TableRestore(repository, Clock.systemUTC(), SandboxKind.LOCAL, work.resolve("sandboxes"))
-				.run("big", backup, request);
+			return new RestoreEngine(repository, Clock.systemUTC())
+				.withSandboxes(SandboxKind.LOCAL, work.resolve("sandboxes"))
+				.restoreTables(request.backup(backup).build());
 		}
 	}
 

@@ -31,9 +31,8 @@ import dev.redoubt.core.sample.SampleDatabase;
 import dev.redoubt.restore.ConflictMode;
 import dev.redoubt.restore.QualifiedName;
 import dev.redoubt.restore.RestoreEngine;
-import dev.redoubt.restore.RestoreOptions;
-import dev.redoubt.restore.TableRestore;
-import dev.redoubt.restore.TableRestoreRequest;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.restore.TableRestoreResult;
 import dev.redoubt.restore.sandbox.SandboxKind;
 import dev.redoubt.service.backup.BackupSettings;
@@ -108,8 +107,7 @@ class TableRestoreIT {
 		Map<String, String> before = otherTables();
 		long liveRows = count(live, "public.orders");
 
-		TableRestoreResult result = restore(new TableRestoreRequest(List.of(QualifiedName.parse("public.orders")), null,
-				null, live, null, false, 2));
+		TableRestoreResult result = restore(RestoreRequest.tables("shop").table("public.orders").target(live).jobs(2));
 
 		String restored = result.tables().get(0).restoredAs();
 		assertThat(restored)
@@ -134,8 +132,12 @@ class TableRestoreIT {
 
 	@Test
 	void aKeyRangeFetchesFewChunksAndRestoresExactlyTheRange() throws Exception {
-		TableRestoreResult result = restore(new TableRestoreRequest(List.of(QualifiedName.parse("public.orders")),
-				"id BETWEEN 1000 AND 1999", QualifiedName.parse("public.orders_range"), live, null, false, 2));
+		TableRestoreResult result = restore(RestoreRequest.tables("shop")
+			.table("public.orders")
+			.where("id BETWEEN 1000 AND 1999")
+			.into(QualifiedName.parse("public.orders_range"))
+			.target(live)
+			.jobs(2));
 
 		TableRestoreResult.Table table = result.tables().get(0);
 		assertThat(table.rowsSelected()).isEqualTo(1000);
@@ -147,16 +149,22 @@ class TableRestoreIT {
 
 	@Test
 	void dryRunAndFileWriteNothingIntoTheDatabase() throws Exception {
-		TableRestoreResult plan = restore(new TableRestoreRequest(List.of(QualifiedName.parse("public.event_log")),
-				"at < '2026-02-01 00:10:00+00'", null, live, null, true, 2));
+		TableRestoreResult plan = restore(RestoreRequest.tables("shop")
+			.table("public.event_log")
+			.where("at < '2026-02-01 00:10:00+00'")
+			.target(live)
+			.dryRun(true)
+			.jobs(2));
 		assertThat(plan.tables().get(0).rowsSelected()).isEqualTo(300);
 		assertThat(plan.tables().get(0).restoredAs()).isNull();
 		assertThat(count(live, "pg_namespace WHERE nspname LIKE 'redoubt_restore_%'")).isLessThanOrEqualTo(1L);
 
 		Path csv = work.resolve("lines.csv");
-		restore(new TableRestoreRequest(
-				List.of(QualifiedName.parse("\"Ünïcødé Schema\".\"Tàble \"\"quoted\"\" name\"")), "id <= 10", null,
-				null, csv, false, 2));
+		restore(RestoreRequest.tables("shop")
+			.table("\"Ünïcødé Schema\".\"Tàble \"\"quoted\"\" name\"")
+			.where("id <= 10")
+			.toFile(csv)
+			.jobs(2));
 		String text = Files.readString(csv);
 		assertThat(text).startsWith("id,wéird col,Mixed Case\n").contains("\n10,\"row 10 ").doesNotContain("row 11 ");
 	}
@@ -167,18 +175,19 @@ class TableRestoreIT {
 		for (String where : List.of("id > 0; DROP TABLE public.orders", "no_such_column = 1",
 				"id IN (SELECT nextval('public.invoice_no'))", "id IN (SELECT order_id FROM public.order_lines)",
 				"random() < 0.5", "id > (SELECT max(id) FROM public.orders o2)) OR (true")) {
-			assertThatThrownBy(() -> restore(new TableRestoreRequest(List.of(QualifiedName.parse("public.orders")),
-					where, QualifiedName.parse("public.orders_bad"), live, null, false, 2)))
-				.isInstanceOfSatisfying(RedoubtException.class,
+			assertThatThrownBy(() -> restore(RestoreRequest.tables("shop")
+				.table("public.orders")
+				.where(where)
+				.into(QualifiedName.parse("public.orders_bad"))
+				.target(live)
+				.jobs(2))).isInstanceOfSatisfying(RedoubtException.class,
 						(ex) -> assertThat(ex.code()).as(where).isEqualTo(ErrorCode.INVALID_SELECTION));
 		}
-		assertThatThrownBy(() -> restore(
-				new TableRestoreRequest(List.of(QualifiedName.parse("public.nope")), null, null, live, null, false, 2)))
+		assertThatThrownBy(() -> restore(RestoreRequest.tables("shop").table("public.nope").target(live).jobs(2)))
 			.isInstanceOfSatisfying(RedoubtException.class,
 					(ex) -> assertThat(ex.getMessage()).contains("holds no table \"public\".\"nope\""));
 		for (String name : List.of("public.\"x; DROP TABLE public.orders\"", "\"a\nb\".\"c'd\"", "orders;", "nope")) {
-			assertThatThrownBy(() -> restore(
-					new TableRestoreRequest(List.of(QualifiedName.parse(name)), null, null, live, null, false, 2)))
+			assertThatThrownBy(() -> restore(RestoreRequest.tables("shop").table(name).target(live).jobs(2)))
 				.isInstanceOfSatisfying(RedoubtException.class,
 						(ex) -> assertThat(ex.code()).as(name).isEqualTo(ErrorCode.INVALID_SELECTION));
 		}
@@ -197,9 +206,12 @@ class TableRestoreIT {
 				"note <> E'\\'' OR true); COMMIT; DROP TABLE public.event_log; SELECT ('",
 				"query_to_xml('select * from public.event_log', true, true, '')::text <> ''",
 				"table_to_xml('public.order_lines', true, true, '')::text LIKE '%SKU%'")) {
-			assertThatThrownBy(() -> restore(new TableRestoreRequest(List.of(QualifiedName.parse("public.orders")),
-					where, QualifiedName.parse("public.orders_bad"), live, null, false, 2)))
-				.isInstanceOfSatisfying(RedoubtException.class,
+			assertThatThrownBy(() -> restore(RestoreRequest.tables("shop")
+				.table("public.orders")
+				.where(where)
+				.into(QualifiedName.parse("public.orders_bad"))
+				.target(live)
+				.jobs(2))).isInstanceOfSatisfying(RedoubtException.class,
 						(ex) -> assertThat(ex.code()).as(where).isEqualTo(ErrorCode.INVALID_SELECTION));
 			assertThatThrownBy(() -> merge("public.orders", where, ConflictMode.REPLACE, false)).isInstanceOfSatisfying(
 					RedoubtException.class,
@@ -215,9 +227,8 @@ class TableRestoreIT {
 	void tablesRestoredTogetherKeepTheirForeignKeyAndAWholeSchemaComesBack() throws Exception {
 		ConnectionSpec side = pg.createDatabase("shop_side");
 
-		TableRestoreResult both = restore(new TableRestoreRequest(
-				List.of(QualifiedName.parse("public.order_lines"), QualifiedName.parse("public.orders")), null, null,
-				side, null, false, 2, null, false, false, List.of(), false));
+		TableRestoreResult both = restore(
+				RestoreRequest.tables("shop").table("public.order_lines").table("public.orders").target(side).jobs(2));
 
 		String schema = "redoubt_restore_" + backup.value().toLowerCase().replace('-', '_');
 		assertThat(both.tables()).allSatisfy((t) -> assertThat(t.foreignKeysNotCreated()).isEmpty());
@@ -227,8 +238,8 @@ class TableRestoreIT {
 			.isEqualTo(schema + ".orders");
 		assertThat(count(side, schema + ".order_lines")).isEqualTo(90000);
 
-		TableRestoreResult unicode = restore(new TableRestoreRequest(List.of(), null, null, side, null, false, 2, null,
-				false, false, List.of("Ünïcødé Schema"), false));
+		TableRestoreResult unicode = restore(
+				RestoreRequest.tables("shop").target(side).jobs(2).schemas(List.of("Ünïcødé Schema")));
 		assertThat(unicode.tables()).extracting(TableRestoreResult.Table::source)
 			.containsExactly("\"Ünïcødé Schema\".\"Tàble \"\"quoted\"\" name\"");
 		assertThat(count(side, "\"" + schema + "\".\"Tàble \"\"quoted\"\" name\"")).isEqualTo(500);
@@ -239,10 +250,12 @@ class TableRestoreIT {
 	void aForeignKeyToTheLiveTableIsCreatedOnlyWhenAskedAndAViolationChangesNothing() throws Exception {
 		Map<String, String> before = otherTables();
 		// the live orders lost rows that the backup's order lines still reference
-		assertThatThrownBy(() -> restore(new TableRestoreRequest(List.of(QualifiedName.parse("public.order_lines")),
-				null, QualifiedName.parse("public.order_lines_back"), live, null, false, 2, null, false, false,
-				List.of(), true)))
-			.isInstanceOfSatisfying(RedoubtException.class, (ex) -> {
+		assertThatThrownBy(() -> restore(RestoreRequest.tables("shop")
+			.table("public.order_lines")
+			.into(QualifiedName.parse("public.order_lines_back"))
+			.target(live)
+			.jobs(2)
+			.withForeignKeys(true))).isInstanceOfSatisfying(RedoubtException.class, (ex) -> {
 				assertThat(ex.code()).isEqualTo(ErrorCode.RESTORE_INCOMPLETE);
 				assertThat(ex.getMessage()).contains("order_lines_back_order_id_fkey").contains("rolled back");
 			});
@@ -250,9 +263,12 @@ class TableRestoreIT {
 		assertThat(count(live, "pg_namespace WHERE nspname LIKE 'redoubt\\_staging\\_%'")).isZero();
 		assertThat(otherTables()).isEqualTo(before);
 
-		TableRestoreResult reported = restore(
-				new TableRestoreRequest(List.of(QualifiedName.parse("public.order_lines")), "order_id <= 100",
-						QualifiedName.parse("public.order_lines_back"), live, null, false, 2));
+		TableRestoreResult reported = restore(RestoreRequest.tables("shop")
+			.table("public.order_lines")
+			.where("order_id <= 100")
+			.into(QualifiedName.parse("public.order_lines_back"))
+			.target(live)
+			.jobs(2));
 		assertThat(reported.tables().get(0).foreignKeysNotCreated()).singleElement()
 			.asString()
 			.contains("REFERENCES public.orders(id)");
@@ -318,16 +334,12 @@ class TableRestoreIT {
 			});
 		assertThat(count(live, "public.session_cache")).isEqualTo(997);
 
-		TableRestoreResult.Merge merged;
-		try (Repository repository = repository()) {
-			merged = new TableRestore(repository, Clock.systemUTC(), SandboxKind.LOCAL, sandboxes)
-				.run("shop", backup,
-						new TableRestoreRequest(List.of(QualifiedName.parse("public.session_cache")), null, null, live,
-								null, false, 2, ConflictMode.SKIP, true, false))
-				.tables()
-				.get(0)
-				.merge();
-		}
+		TableRestoreResult.Merge merged = restore(RestoreRequest.tables("shop")
+			.table("public.session_cache")
+			.target(live)
+			.jobs(2)
+			.intoExisting(ConflictMode.SKIP)
+			.allowDroppedColumns(true)).tables().get(0).merge();
 		assertThat(merged.inserted()).isEqualTo(3);
 		assertThat(merged.droppedColumns()).containsExactly("expires");
 		assertThat(scalar(live, "SELECT note FROM public.session_cache WHERE key = 'k2'")).isEqualTo("added");
@@ -338,8 +350,11 @@ class TableRestoreIT {
 	void failSkipAndReplaceIntoTheLiveOrdersLeaveExactlyTheirRowSets() throws Exception {
 		Map<String, String> before = otherTables();
 		before.remove("public.orders");
-		restore(new TableRestoreRequest(List.of(QualifiedName.parse("public.orders")), null,
-				QualifiedName.parse("public.orders_at_backup"), live, null, false, 2));
+		restore(RestoreRequest.tables("shop")
+			.table("public.orders")
+			.into(QualifiedName.parse("public.orders_at_backup"))
+			.target(live)
+			.jobs(2));
 		long newRows = count(live, "public.orders WHERE id > 60000");
 		String deleted = "(SELECT * FROM public.orders WHERE id % 20 = 0) x";
 		String deletedAtBackup = "(SELECT * FROM public.orders_at_backup WHERE id % 20 = 0) b";
@@ -401,11 +416,13 @@ class TableRestoreIT {
 	}
 
 	private static TableRestoreResult.Merge merge(String table, String where, ConflictMode mode, boolean dryRun) {
-		return restore(new TableRestoreRequest(List.of(QualifiedName.parse(table)), where, null, live, null, dryRun, 2,
-				mode, false, false))
-			.tables()
-			.get(0)
-			.merge();
+		return restore(RestoreRequest.tables("shop")
+			.table(table)
+			.where(where)
+			.target(live)
+			.dryRun(dryRun)
+			.jobs(2)
+			.intoExisting(mode)).tables().get(0).merge();
 	}
 
 	private static void resetQuoted() {
@@ -418,10 +435,10 @@ class TableRestoreIT {
 				+ ") AND NOT EXISTS (SELECT * FROM " + b + " EXCEPT ALL SELECT * FROM " + a + ")");
 	}
 
-	private static TableRestoreResult restore(TableRestoreRequest request) {
+	private static TableRestoreResult restore(RestoreRequest.Builder request) {
 		try (Repository repository = repository()) {
-			return new TableRestore(repository, Clock.systemUTC(), SandboxKind.LOCAL, sandboxes).run("shop", backup,
-					request);
+			return new RestoreEngine(repository, Clock.systemUTC()).withSandboxes(SandboxKind.LOCAL, sandboxes)
+				.restoreTables(request.backup(backup).build());
 		}
 	}
 
@@ -468,8 +485,8 @@ class TableRestoreIT {
 			assertThat(repository.list("shop").stream().filter(BackupListing::restorable).map(BackupListing::id))
 				.as("the backups listed restorable")
 				.containsExactly(backup);
-			new RestoreEngine(repository, Clock.systemUTC()).restoreFull("shop", backup, whole,
-					new RestoreOptions(2, false, false));
+			new RestoreEngine(repository, Clock.systemUTC())
+				.restoreFull(RestoreRequest.full("shop").backup(backup).target(whole).jobs(2).build());
 		}
 		assertThat(atBackup.differences(DatabaseFingerprint.take(whole))).isEmpty();
 	}

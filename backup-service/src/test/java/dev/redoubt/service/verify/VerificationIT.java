@@ -45,7 +45,7 @@ import dev.redoubt.core.store.ObjectStore;
 import dev.redoubt.service.backup.BackupSettings;
 import dev.redoubt.service.backup.LogicalBackup;
 import dev.redoubt.restore.RestoreEngine;
-import dev.redoubt.restore.RestoreOptions;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.verify.DatabaseFingerprint;
 import dev.redoubt.testing.PostgresExtension;
 import dev.redoubt.testing.S3RegionsExtension;
@@ -327,8 +327,8 @@ class VerificationIT {
 		assertThat(again.verified()).as(again.failures().toString()).isTrue();
 		try (Repository repository = repository("sound")) {
 			ConnectionSpec target = pg.createDatabase("history_sound");
-			new RestoreEngine(repository, Clock.systemUTC()).restoreFull("shop", sound, target,
-					new RestoreOptions(1, false, false));
+			new RestoreEngine(repository, Clock.systemUTC())
+				.restoreFull(RestoreRequest.full("shop").backup(sound).target(target).jobs(1).build());
 			assertThat(atSound.differences(DatabaseFingerprint.take(target)))
 				.as("the sound backup restores to the source as it took it")
 				.isEmpty();

@@ -37,6 +37,8 @@ import dev.redoubt.core.store.local.DirectoryTree;
 import dev.redoubt.core.wal.WalArchive;
 import dev.redoubt.core.wal.WalNames;
 import dev.redoubt.restore.physical.BaseBackups;
+import dev.redoubt.restore.RestoreEngine;
+import dev.redoubt.restore.RestoreRequest;
 import dev.redoubt.restore.physical.PointInTimeRecovery;
 import dev.redoubt.restore.sandbox.SandboxJanitor;
 import dev.redoubt.restore.sandbox.SandboxKind;
@@ -147,9 +149,15 @@ public final class Drill {
 		Path sandbox = newSandbox(request.sandboxRoot(), request.source());
 		boolean keep = false;
 		try {
-			PointInTimeRecovery.Recovered recovered = PointInTimeRecovery.recover(surviving,
-					new PointInTimeRecovery.Request(request.source(), manifest.backupId(), request.target(),
-							sandbox.resolve("cluster").resolve("data"), request.settings().jobs(), true, server));
+			PointInTimeRecovery.Recovered recovered = new RestoreEngine(surviving, this.clock)
+				.recover(RestoreRequest.cluster(request.source())
+					.backup(manifest.backupId())
+					.pointInTime(request.target())
+					.dataDirectory(sandbox.resolve("cluster").resolve("data"))
+					.jobs(request.settings().jobs())
+					.readable()
+					.server(server)
+					.build());
 			try (recovered) {
 				PointInTimeRecovery.Result result = recovered.result();
 				attempt.phase("fetch and unpack", result.unpackTime());

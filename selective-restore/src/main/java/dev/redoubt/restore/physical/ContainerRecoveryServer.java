@@ -86,12 +86,13 @@ final class ContainerRecoveryServer implements RecoveryServer {
 
 	/** SIGINT is PostgreSQL's fast shutdown; then the container is removed. */
 	@Override
-	public void stop() throws InterruptedException {
+	public void stop(boolean immediate) throws InterruptedException {
 		DockerClient docker = DockerClientFactory.instance().client();
 		String id = this.container.getContainerId();
 		try {
 			if (this.container.isRunning()) {
-				docker.killContainerCmd(id).withSignal("INT").exec();
+				// postgres: SIGINT is a fast shutdown, SIGQUIT an immediate one
+				docker.killContainerCmd(id).withSignal(immediate ? "QUIT" : "INT").exec();
 				docker.waitContainerCmd(id)
 					.exec(new WaitContainerResultCallback())
 					.awaitStatusCode(600, TimeUnit.SECONDS);

@@ -27,11 +27,11 @@ final class LocalRecoveryServer implements RecoveryServer {
 	}
 
 	@Override
-	public void stop() throws InterruptedException {
+	public void stop(boolean immediate) throws InterruptedException {
 		try {
 			if (this.process.isAlive()) {
 				ToolProcess.run(ToolProcess.asServerUser(List.of(this.pgCtl.toString(), "-D", this.data.toString(),
-						"-m", "fast", "-w", "-t", "600", "stop")), Map.of(), "pg_ctl stop");
+						"-m", immediate ? "immediate" : "fast", "-w", "-t", "600", "stop")), Map.of(), "pg_ctl stop");
 			}
 			this.process.waitFor();
 		}

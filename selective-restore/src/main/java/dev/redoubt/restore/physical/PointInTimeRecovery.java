@@ -113,10 +113,11 @@ public final class PointInTimeRecovery {
 	 * @param fetchedBytes bytes of the base backup read from the repository, as stored
 	 * @param leftOutFiles files of the base backup left out (zero-filled)
 	 * @param leftOutBytes their size
+	 * @param files which files were fetched ({@link FileSelection#toString})
 	 */
 	public record Result(String backupId, RecoveryTarget target, Path dataDirectory, long tarBytes, int walFiles,
 			Duration unpackTime, Duration replayTime, List<String> stoppedAt, int timeline, long fetchedBytes,
-			int leftOutFiles, long leftOutBytes) {
+			int leftOutFiles, long leftOutBytes, String files) {
 	}
 
 	private PointInTimeRecovery() {
@@ -200,7 +201,7 @@ public final class PointInTimeRecovery {
 						.redirectOutput(logFile.toFile())
 						.start(), postgres.resolveSibling("pg_ctl"), data);
 			Recovered recovered = new Recovered(server, data, socket, port, work, fetcher, logFile,
-					manifest.superuser());
+					manifest.superuser(), request.throwaway());
 			try {
 				dev.redoubt.core.repository.CrashPoint.fromSystemProperty()
 					.reached(dev.redoubt.core.repository.CrashPoint.DURING_REPLAY);
@@ -224,7 +225,7 @@ public final class PointInTimeRecovery {
 				int replayed = segmentsReplayed(manifest, stopped);
 				recovered.result = new Result(manifest.backupId(), request.target(), data, extracted.tarBytes(),
 						replayed, unpack, replay, stopped, timeline, extracted.storedBytes(), extracted.leftOutFiles(),
-						extracted.leftOutBytes());
+						extracted.leftOutBytes(), request.files().toString());
 				log.info("recovered to {} in {} ms of replay ({} WAL segments): {}", request.target(),
 						replay.toMillis(), replayed, String.join(" | ", stopped));
 				done = true;
@@ -272,8 +273,12 @@ public final class PointInTimeRecovery {
 
 		private boolean closed;
 
+		/** Stopped at once on close, without a shutdown checkpoint: it is thrown away. */
+		private final boolean throwaway;
+
 		Recovered(RecoveryServer server, Path data, Path socket, int port, Path work, WalFetchServer fetcher,
-				Path logFile, String superuser) {
+				Path logFile, String superuser, boolean throwaway) {
+			this.throwaway = throwaway;
 			this.server = server;
 			this.data = data;
 			this.socket = socket;
@@ -390,7 +395,7 @@ public final class PointInTimeRecovery {
 
 		/**
 		 * Stops the server (fast shutdown, with a checkpoint) and marks new history files
-		 * for archiving.
+		 * for archiving; a throwaway cluster is stopped at once, without a checkpoint.
 		 */
 		@Override
 		public void close() {
@@ -399,8 +404,10 @@ public final class PointInTimeRecovery {
 			}
 			this.closed = true;
 			try {
-				this.server.stop();
-				markHistoryForArchiving(this.data);
+				this.server.stop(this.throwaway);
+				if (!this.throwaway) {
+					markHistoryForArchiving(this.data);
+				}
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
@@ -436,6 +443,11 @@ public final class PointInTimeRecovery {
 		}
 		if (files.isPartial()) {
 			settings.put("ignore_invalid_pages", "on");
+			// every WAL record on a left-out file's page logs two warnings: without their
+			// CONTEXT lines (which filesWithInvalidPages does not read) the log is half
+			// as
+			// large; vacuum of a large unrelated table wrote 38 MB of it in a benchmark
+			settings.put("log_error_verbosity", "terse");
 		}
 		return settings;
 	}

@@ -12,11 +12,12 @@ interface RecoveryServer {
 	boolean isAlive();
 
 	/**
-	 * Fast shutdown (a checkpoint, then exit), waiting for it.
+	 * Fast shutdown (a checkpoint, then exit), or with {@code immediate} an immediate one
+	 * (no checkpoint: for a cluster thrown away next), waiting for it.
 	 * @throws InterruptedException if interrupted while waiting; the server is then
 	 * killed
 	 */
-	void stop() throws InterruptedException;
+	void stop(boolean immediate) throws InterruptedException;
 
 	/** Kills the server at once. */
 	void kill();
