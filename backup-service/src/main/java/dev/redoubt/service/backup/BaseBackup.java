@@ -279,6 +279,18 @@ public final class BaseBackup {
 	}
 
 	/**
+	 * {@code base/<oid>} for a member of a database's directory, else the empty string
+	 * (the cluster's own files).
+	 */
+	static String databaseDirectory(String member) {
+		if (!member.startsWith("base/")) {
+			return "";
+		}
+		int slash = member.indexOf('/', "base/".length());
+		return (slash < 0) ? "" : member.substring(0, slash);
+	}
+
+	/**
 	 * Reads the tar stream's members as it passes: where each starts (for restores of a
 	 * subset), and {@code backup_label} and {@code backup_manifest}.
 	 */
@@ -289,6 +301,7 @@ public final class BaseBackup {
 		List<TarMember> members = new ArrayList<>();
 		TarArchiveInputStream tar = new TarArchiveInputStream(stream);
 		long next = 0;
+		String previousGroup = "";
 		TarArchiveEntry entry;
 		while ((entry = tar.getNextEntry()) != null) {
 			long data = stream.total();
@@ -298,6 +311,12 @@ public final class BaseBackup {
 			}
 			members.add(new TarMember(entry.getName(), next, entry.getSize()));
 			long end = data + (entry.getSize() + 511) / 512 * 512;
+			String group = databaseDirectory(entry.getName());
+			if (!group.equals(previousGroup)) {
+				// a database's files share no chunk with another's (or the cluster's)
+				stream.cutBefore(next);
+				previousGroup = group;
+			}
 			if (entry.getSize() >= stream.ownChunkBytes()) {
 				stream.cutBefore(next);
 				stream.cutWhenReaching(end);

@@ -33,8 +33,10 @@ class BaseBackupMembersTest {
 			directory(out, "base/");
 			file(out, "PG_VERSION", "15\n".getBytes(StandardCharsets.UTF_8));
 			file(out, longName, "long".getBytes(StandardCharsets.UTF_8));
+			file(out, "base/16384/2619", "catalog".getBytes(StandardCharsets.UTF_8));
 			file(out, "base/16384/16385", big);
 			file(out, "base/16384/16385_fsm", new byte[0]);
+			file(out, "base/16400/1259", "other database".getBytes(StandardCharsets.UTF_8));
 			file(out, "backup_label",
 					"START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\nSTART TIMELINE: 1\n"
 						.getBytes(StandardCharsets.UTF_8));
@@ -42,7 +44,7 @@ class BaseBackupMembersTest {
 		byte[] tar = bytes.toByteArray();
 		ByteArrayOutputStream chunks = new ByteArrayOutputStream();
 		java.util.List<Long> boundaries = new java.util.ArrayList<>();
-		BaseBackup.Cutter cutter = new BaseBackup.Cutter(new ByteArrayInputStream(tar), 2048, (buffer, length) -> {
+		BaseBackup.Cutter cutter = new BaseBackup.Cutter(new ByteArrayInputStream(tar), 8192, (buffer, length) -> {
 			chunks.write(buffer, 0, length);
 			boundaries.add((long) chunks.size());
 		});
@@ -51,14 +53,19 @@ class BaseBackupMembersTest {
 
 		assertThat(chunks.toByteArray()).as("the chunks hold the whole stream").isEqualTo(tar);
 		assertThat(members).extracting(TarMember::path)
-			.containsExactly("base/", "PG_VERSION", longName, "base/16384/16385", "base/16384/16385_fsm",
-					"backup_label");
+			.containsExactly("base/", "PG_VERSION", longName, "base/16384/2619", "base/16384/16385",
+					"base/16384/16385_fsm", "base/16400/1259", "backup_label");
 		assertThat(members.get(0).offset()).isZero();
-		assertThat(members.get(3).size()).isEqualTo(5000);
+		assertThat(members.get(4).size()).isEqualTo(5000);
 		assertThat(cutter.ownChunkBytes()).isEqualTo(4096);
 		assertThat(boundaries).as("the large member has chunks of its own: one ends before its headers, one after it")
-			.contains(members.get(3).offset(), members.get(4).offset());
-		assertThat(boundaries).as("and the small ones share").doesNotContain(members.get(2).offset());
+			.contains(members.get(4).offset(), members.get(5).offset());
+		assertThat(boundaries).as("small files of one database share a chunk").doesNotContain(members.get(3).offset());
+		assertThat(boundaries).as("each database's files start a chunk, and the cluster's after them")
+			.contains(members.get(2).offset(), members.get(6).offset(), members.get(7).offset());
+		assertThat(BaseBackup.databaseDirectory("base/16384/16385_vm")).isEqualTo("base/16384");
+		assertThat(BaseBackup.databaseDirectory("base/")).isEmpty();
+		assertThat(BaseBackup.databaseDirectory("global/pg_control")).isEmpty();
 		for (int i = 0; i < members.size(); i++) {
 			TarMember member = members.get(i);
 			long end = (i + 1 < members.size()) ? members.get(i + 1).offset() : tar.length;
