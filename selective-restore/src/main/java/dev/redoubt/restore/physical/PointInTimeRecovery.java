@@ -39,6 +39,11 @@ import dev.redoubt.restore.sandbox.SandboxKind;
  * A target the archive cannot reach fails loudly: PostgreSQL stops with "recovery ended
  * before configured recovery target was reached", a gap is refused by the fetch server,
  * and an unreadable archive stops recovery instead of ending it.
+ *
+ * <p>
+ * Callers go through {@link dev.redoubt.restore.RestoreEngine} ({@code recoverCluster},
+ * {@code recover}, tables as of a time), which builds the {@link Request} from a validated
+ * {@link dev.redoubt.restore.RestoreRequest}; this class is public for that package only.
  */
 public final class PointInTimeRecovery {
 
