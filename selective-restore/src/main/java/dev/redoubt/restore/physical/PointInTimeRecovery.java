@@ -42,8 +42,9 @@ import dev.redoubt.restore.sandbox.SandboxKind;
  *
  * <p>
  * Callers go through {@link dev.redoubt.restore.RestoreEngine} ({@code recoverCluster},
- * {@code recover}, tables as of a time), which builds the {@link Request} from a validated
- * {@link dev.redoubt.restore.RestoreRequest}; this class is public for that package only.
+ * {@code recover}, tables as of a time), which builds the {@link Request} from a
+ * validated {@link dev.redoubt.restore.RestoreRequest}; this class is public for that
+ * package only.
  */
 public final class PointInTimeRecovery {
 
