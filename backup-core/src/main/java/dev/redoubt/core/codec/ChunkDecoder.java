@@ -22,7 +22,8 @@ public final class ChunkDecoder {
 
 	public static InputStream open(byte[] stored, byte[] dataKey, byte[] chunkIdKey, String expectedId) {
 		try {
-			Verifying compressed = new Verifying(SegmentedGcm.decrypt(dataKey, stored, 0, stored.length),
+			Verifying compressed = new Verifying(
+					SegmentedGcm.decryptChunk(dataKey, expectedId, stored, 0, stored.length),
 					Digests.chunkIdMac(chunkIdKey), expectedId);
 			return new Decompressing(new ZstdInputStreamNoFinalizer(compressed, RecyclingBufferPool.INSTANCE),
 					compressed);

@@ -44,11 +44,28 @@ public final class ChunkEncoder {
 
 	private OutputStream compressor;
 
+	/**
+	 * For chunks under keys of their own ({@link SegmentedGcm#encryptChunk}): the
+	 * compressed bytes, encrypted once the chunk's id is known; else {@code null}.
+	 */
+	private final ByteSink compressed;
+
 	public ChunkEncoder(byte[] dataKey, byte[] chunkIdKey, int compressionLevel, int initialCapacity) {
+		this(dataKey, chunkIdKey, compressionLevel, initialCapacity, false);
+	}
+
+	/**
+	 * @param perChunkKeys encrypt each chunk under a key of its own derived from
+	 * {@code dataKey} and its id, so that equal content gives equal bytes (chunks shared
+	 * by backups); the compressed chunk is then held in memory once more until sealed
+	 */
+	public ChunkEncoder(byte[] dataKey, byte[] chunkIdKey, int compressionLevel, int initialCapacity,
+			boolean perChunkKeys) {
 		this.dataKey = dataKey;
 		this.idMac = Digests.chunkIdMac(chunkIdKey);
 		this.compressionLevel = compressionLevel;
 		this.sink = new ByteSink(initialCapacity);
+		this.compressed = perChunkKeys ? new ByteSink(initialCapacity) : null;
 	}
 
 	/** Starts a new chunk, discarding the bytes of the previous one. */
@@ -61,8 +78,15 @@ public final class ChunkEncoder {
 			// hashing the compressed bytes costs a third of hashing the plaintext and
 			// names
 			// equal content equally all the same (zstd is deterministic for a level)
-			ZstdOutputStreamNoFinalizer zstd = new ZstdOutputStreamNoFinalizer(
-					new MacOutputStream(this.idMac, SegmentedGcm.encrypt(this.dataKey, this.sink)),
+			OutputStream next;
+			if (this.compressed != null) {
+				this.compressed.reset();
+				next = this.compressed;
+			}
+			else {
+				next = SegmentedGcm.encrypt(this.dataKey, this.sink);
+			}
+			ZstdOutputStreamNoFinalizer zstd = new ZstdOutputStreamNoFinalizer(new MacOutputStream(this.idMac, next),
 					RecyclingBufferPool.INSTANCE);
 			zstd.setLevel(this.compressionLevel);
 			this.compressor = zstd;
@@ -100,6 +124,14 @@ public final class ChunkEncoder {
 			throw new UncheckedIOException(ex);
 		}
 		String id = Hex.of(this.idMac.doFinal());
+		if (this.compressed != null) {
+			try (OutputStream encrypt = SegmentedGcm.encryptChunk(this.dataKey, id, this.sink)) {
+				encrypt.write(this.compressed.array(), 0, this.compressed.size());
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
 		String sha = Digests.sha256(this.sink.array(), 0, this.sink.size());
 		return new EncodedChunk(id, this.plainBytes, this.sink.array(), this.sink.size(), sha);
 	}

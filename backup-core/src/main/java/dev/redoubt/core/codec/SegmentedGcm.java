@@ -28,6 +28,20 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * The last-segment flag in the associated data makes truncation at a segment boundary
  * fail authentication.
+ *
+ * <p>
+ * A chunk shared by several backups ({@link #encryptChunk}) must come out the same bytes
+ * each time it is stored, so that it is stored once: its header is {@code "RDB2"} and 8
+ * zero bytes, and its key is its own, derived from the given key and the chunk's id (the
+ * keyed hash of its compressed bytes):
+ *
+ * <pre>
+ * key_c = HMAC-SHA256(key, "redoubt chunk key v2|" || chunk id)
+ * </pre>
+ *
+ * Each key_c encrypts one content only, so the fixed nonces never repeat under one key.
+ * Equal content gives equal objects: whoever can list the bucket learns which chunks two
+ * backups share, and nothing else (docs/security.md).
  */
 public final class SegmentedGcm {
 
@@ -40,6 +54,8 @@ public final class SegmentedGcm {
 	static final int TAG_BYTES = 16;
 
 	static final byte[] MAGIC = { 'R', 'D', 'B', '1' };
+
+	static final byte[] MAGIC_PER_CHUNK = { 'R', 'D', 'B', '2' };
 
 	static final int HEADER_BYTES = 12;
 
@@ -63,12 +79,44 @@ public final class SegmentedGcm {
 	}
 
 	/**
-	 * A stream of the plaintext of {@code object[offset, offset+length)}.
+	 * An output stream that encrypts chunk {@code chunkId} into {@code sink} under its
+	 * own key derived from {@code key}, deterministically (an {@code RDB2} object).
+	 */
+	public static OutputStream encryptChunk(byte[] key, String chunkId, ByteSink sink) {
+		byte[] header = new byte[HEADER_BYTES];
+		System.arraycopy(MAGIC_PER_CHUNK, 0, header, 0, MAGIC_PER_CHUNK.length);
+		sink.write(header, 0, header.length);
+		return new Encryptor(chunkKey(key, chunkId), header, sink);
+	}
+
+	/** {@code key_c} of chunk {@code chunkId}. */
+	static byte[] chunkKey(byte[] key, String chunkId) {
+		try {
+			javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+			mac.init(new SecretKeySpec(key, "HmacSHA256"));
+			return mac.doFinal(("redoubt chunk key v2|" + chunkId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+		}
+		catch (GeneralSecurityException ex) {
+			throw new IllegalStateException("this JVM has no HmacSHA256", ex);
+		}
+	}
+
+	/**
+	 * A stream of the plaintext of {@code object[offset, offset+length)}, an {@code RDB1}
+	 * object.
 	 * @throws CorruptDataException from reads if the header is wrong or a segment fails
 	 * to authenticate
 	 */
 	public static InputStream decrypt(byte[] key, byte[] object, int offset, int length) {
-		return new Decryptor(key, object, offset, length);
+		return new Decryptor(key, object, offset, length, null);
+	}
+
+	/**
+	 * As {@link #decrypt(byte[], byte[], int, int)}, for a chunk: an {@code RDB1} object
+	 * under {@code key}, or an {@code RDB2} one under the key of chunk {@code chunkId}.
+	 */
+	public static InputStream decryptChunk(byte[] key, String chunkId, byte[] object, int offset, int length) {
+		return new Decryptor(key, object, offset, length, chunkId);
 	}
 
 	/**
@@ -203,20 +251,33 @@ public final class SegmentedGcm {
 
 		private int plainSize;
 
-		Decryptor(byte[] key, byte[] object, int offset, int length) {
-			this.key = key;
+		Decryptor(byte[] key, byte[] object, int offset, int length, String chunkId) {
 			this.object = object;
 			this.end = offset + length;
 			if (length < HEADER_BYTES + TAG_BYTES) {
 				throw new CorruptDataException("encrypted object is truncated: " + length + " bytes");
 			}
 			System.arraycopy(object, offset, this.header, 0, HEADER_BYTES);
-			for (int i = 0; i < MAGIC.length; i++) {
-				if (this.header[i] != MAGIC[i]) {
-					throw new CorruptDataException("encrypted object does not start with the RDB1 header");
-				}
+			if (startsWith(this.header, MAGIC)) {
+				this.key = key;
+			}
+			else if (chunkId != null && startsWith(this.header, MAGIC_PER_CHUNK)) {
+				this.key = chunkKey(key, chunkId);
+			}
+			else {
+				throw new CorruptDataException("encrypted object does not start with the RDB1"
+						+ ((chunkId != null) ? " or RDB2" : "") + " header");
 			}
 			this.position = offset + HEADER_BYTES;
+		}
+
+		private static boolean startsWith(byte[] header, byte[] magic) {
+			for (int i = 0; i < magic.length; i++) {
+				if (header[i] != magic[i]) {
+					return false;
+				}
+			}
+			return true;
 		}
 
 		@Override

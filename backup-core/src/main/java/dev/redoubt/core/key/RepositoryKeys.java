@@ -27,10 +27,18 @@ public final class RepositoryKeys {
 
 	private final byte[] chunkIdKey;
 
-	private RepositoryKeys(KeyEncryptionKey keyEncryptionKey, ManifestSigningKey signingKey, byte[] chunkIdKey) {
+	/**
+	 * The seed of the sources' shared chunk keys, or {@code null} where data keys are
+	 * wrapped for OpenPGP recipients (the master key must not read what it writes).
+	 */
+	private final byte[] sharedChunkSeed;
+
+	private RepositoryKeys(KeyEncryptionKey keyEncryptionKey, ManifestSigningKey signingKey, byte[] chunkIdKey,
+			byte[] sharedChunkSeed) {
 		this.keyEncryptionKey = keyEncryptionKey;
 		this.signingKey = signingKey;
 		this.chunkIdKey = chunkIdKey;
+		this.sharedChunkSeed = sharedChunkSeed;
 	}
 
 	/**
@@ -56,8 +64,10 @@ public final class RepositoryKeys {
 					openPgp.passphrase());
 			kek = new ByType(openPgp.publicKeys().isEmpty() ? symmetric : pgp, symmetric, pgp);
 		}
+		boolean writesForRecipients = OpenPgpKeyEncryptionKey.TYPE.equals(kek.type());
 		return new RepositoryKeys(kek, ManifestSigningKey.fromSeed(Hkdf.derive(master, "manifest signing v1", 32)),
-				Hkdf.derive(master, "chunk id v1", 32));
+				Hkdf.derive(master, "chunk id v1", 32),
+				writesForRecipients ? null : Hkdf.derive(master, "shared chunk data v2", 32));
 	}
 
 	/**
@@ -184,6 +194,19 @@ public final class RepositoryKeys {
 
 	public byte[] chunkIdKey() {
 		return this.chunkIdKey;
+	}
+
+	/**
+	 * The data key of every backup of {@code source} whose chunks are shared: the same
+	 * for all of them, so that a chunk stored by one is read by the next
+	 * ({@code K_shared = HKDF(HKDF(M, "shared chunk data v2"), "source|" + source)}, each
+	 * chunk then under a key of its own derived from it). Empty when data keys are
+	 * wrapped for OpenPGP recipients: a host that only writes must not be able to read,
+	 * so its backups keep a fresh key each and share nothing.
+	 */
+	public java.util.Optional<byte[]> sharedDataKey(String source) {
+		return (this.sharedChunkSeed == null) ? java.util.Optional.empty()
+				: java.util.Optional.of(Hkdf.derive(this.sharedChunkSeed, "source|" + source, 32));
 	}
 
 	/** A fresh random data key for one backup. */

@@ -59,8 +59,22 @@ public record Manifest(int formatVersion, String backupId, String type, Instant 
 				this.tools, this.schemaVersion, this.sequence);
 	}
 
-	/** The one format version this build writes and reads. */
+	/**
+	 * The format version of a backup whose chunks are its own ({@code RDB1} objects under
+	 * its own data key, in its own directory): every base backup, and a logical backup
+	 * whose repository cannot share chunks.
+	 */
 	public static final int FORMAT_VERSION = 1;
+
+	/**
+	 * The format version of a logical backup whose chunks may be shared with other
+	 * backups of its source: {@code <source>/chunks/<id>}, {@code RDB2} objects under keys
+	 * of their own. This build reads versions 1 and 2.
+	 */
+	public static final int FORMAT_VERSION_SHARED_CHUNKS = 2;
+
+	/** The newest format version this build reads. */
+	public static final int NEWEST_FORMAT_VERSION = FORMAT_VERSION_SHARED_CHUNKS;
 
 	/** The database a backup was taken from. */
 	public record SourceIdentity(String name, String systemIdentifier, String serverVersion, int serverVersionNum,

@@ -67,10 +67,10 @@ public final class ManifestCodec {
 					where + " is not a readable manifest: " + ex.getOriginalMessage(), ex);
 		}
 		int version = tree.path("formatVersion").asInt(-1);
-		if (version != Manifest.FORMAT_VERSION) {
+		if (version < Manifest.FORMAT_VERSION || version > Manifest.NEWEST_FORMAT_VERSION) {
 			throw new RedoubtException(ErrorCode.UNSUPPORTED_FORMAT_VERSION,
-					where + " has format version " + version + "; this build of redoubt reads version "
-							+ Manifest.FORMAT_VERSION,
+					where + " has format version " + version + "; this build of redoubt reads versions "
+							+ Manifest.FORMAT_VERSION + " to " + Manifest.NEWEST_FORMAT_VERSION,
 					"use a redoubt release that supports format version " + version, null);
 		}
 		SignedJson.verify(parts, key, where);

@@ -1,6 +1,10 @@
 package dev.redoubt.core.repository;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -13,10 +17,15 @@ import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.manifest.Manifest;
 import dev.redoubt.core.manifest.ManifestCodec;
 import dev.redoubt.core.store.MultiRegionStore;
+import dev.redoubt.core.store.ObjectStore;
 
 /**
  * Writes one backup: chunks to every region, then the manifest, the only way a manifest
- * is ever written. Chunks of identical content within the backup are stored once.
+ * is ever written. Chunks of identical content within the backup are stored once. A
+ * writer that shares chunks ({@link Repository#beginBackup(String, java.time.Instant,
+ * SourceLease, boolean)}) stores them under {@code <source>/chunks/} with the source's
+ * shared data key, and uploads a chunk only to the regions that do not hold it yet: a
+ * backup costs what changed since any kept backup of the source.
  */
 public final class BackupWriter {
 
@@ -30,7 +39,15 @@ public final class BackupWriter {
 
 	private final BackupId id;
 
-	private final byte[] dataKey = RepositoryKeys.newDataKey();
+	private final byte[] dataKey;
+
+	/**
+	 * With shared chunks: each region's shared chunks (key to size) when the backup
+	 * began; else {@code null}.
+	 */
+	private final List<Map<String, Long>> sharedInRegions;
+
+	private final AtomicLong uploadedBytes = new AtomicLong();
 
 	private final ConcurrentMap<String, CompletableFuture<EncodedChunkInfo>> stored = new ConcurrentHashMap<>();
 
@@ -41,13 +58,43 @@ public final class BackupWriter {
 	private CrashPoint crashPoint = CrashPoint.NONE;
 
 	BackupWriter(MultiRegionStore store, RepositoryKeys keys, String source, BackupId id, CommitFence fence,
-			SourceLease lease) {
+			SourceLease lease, boolean shareChunks) {
 		this.store = store;
 		this.keys = keys;
 		this.source = source;
 		this.id = id;
 		this.fence = fence;
 		this.lease = lease;
+		if (shareChunks) {
+			this.dataKey = keys.sharedDataKey(source).orElseThrow();
+			this.sharedInRegions = new ArrayList<>();
+			for (ObjectStore region : store.regions()) {
+				Map<String, Long> sizes = new HashMap<>();
+				region.list(RepositoryLayout.sharedChunksPrefix(source))
+					.forEach((object) -> sizes.put(object.key(), object.size()));
+				this.sharedInRegions.add(sizes);
+			}
+		}
+		else {
+			this.dataKey = RepositoryKeys.newDataKey();
+			this.sharedInRegions = null;
+		}
+	}
+
+	/**
+	 * Whether chunks are shared with the source's other backups: encoders must then use
+	 * per-chunk keys ({@code ChunkEncoder(..., true)}), and the manifest is of format 2.
+	 */
+	public boolean sharesChunks() {
+		return this.sharedInRegions != null;
+	}
+
+	/**
+	 * Stored bytes of the chunks this backup uploaded so far (each counted once, as a
+	 * region holds it): with shared chunks, only those some region lacked.
+	 */
+	public long uploadedBytes() {
+		return this.uploadedBytes.get();
 	}
 
 	public BackupId id() {
@@ -72,7 +119,8 @@ public final class BackupWriter {
 	 * region holds it.
 	 */
 	public ChunkRef storeChunk(EncodedChunk chunk, long rows, String keyMin, String keyMax, String contentHash) {
-		String key = RepositoryLayout.chunk(this.source, this.id, chunk.id());
+		String key = sharesChunks() ? RepositoryLayout.sharedChunk(this.source, chunk.id())
+				: RepositoryLayout.chunk(this.source, this.id, chunk.id());
 		CompletableFuture<EncodedChunkInfo> mine = new CompletableFuture<>();
 		CompletableFuture<EncodedChunkInfo> first = this.stored.putIfAbsent(chunk.id(), mine);
 		EncodedChunkInfo info;
@@ -84,7 +132,13 @@ public final class BackupWriter {
 					this.store.regions().get(0).create(key, chunk.stored(), 0, chunk.storedLength());
 					this.crashPoint.reached(CrashPoint.DURING_CHUNK_UPLOAD);
 				}
-				this.store.createEverywhere(key, chunk.stored(), chunk.storedLength(), chunk.storedSha256());
+				if (sharesChunks()) {
+					storeShared(key, chunk);
+				}
+				else {
+					this.store.createEverywhere(key, chunk.stored(), chunk.storedLength(), chunk.storedSha256());
+					this.uploadedBytes.addAndGet(chunk.storedLength());
+				}
 				info = new EncodedChunkInfo(chunk.storedLength(), chunk.storedSha256());
 				mine.complete(info);
 			}
@@ -100,6 +154,23 @@ public final class BackupWriter {
 		}
 		return new ChunkRef(key, chunk.id(), rows, chunk.plainBytes(), info.storedBytes(), info.storedSha256(), CODECS,
 				keyMin, keyMax, contentHash);
+	}
+
+	/**
+	 * A shared chunk to the regions that lack it. Its bytes follow from its content, so a
+	 * copy already there (of the same size: the commit checks sizes again) is this very
+	 * chunk; one written by a backup that died before its manifest is as good.
+	 */
+	private void storeShared(String key, EncodedChunk chunk) {
+		List<ObjectStore> regions = this.store.regions();
+		int written = this.store.createWhereMissing(key, chunk.stored(), chunk.storedLength(), chunk.storedSha256(),
+				(region) -> {
+					Long size = this.sharedInRegions.get(regions.indexOf(region)).get(key);
+					return size != null && size == chunk.storedLength();
+				});
+		if (written > 0) {
+			this.uploadedBytes.addAndGet(chunk.storedLength());
+		}
 	}
 
 	/**
@@ -137,7 +208,7 @@ public final class BackupWriter {
 	 */
 	private void requireChunksPresent(List<ChunkRef> chunks) {
 		java.util.Set<String> prefixes = new java.util.TreeSet<>();
-		chunks.forEach((chunk) -> prefixes.add(chunk.key().substring(0, chunk.key().lastIndexOf("/chunks/") + 1)));
+		chunks.forEach((chunk) -> prefixes.add(chunk.key().substring(0, chunk.key().lastIndexOf('/') + 1)));
 		for (dev.redoubt.core.store.ObjectStore region : this.store.regions()) {
 			java.util.Map<String, Long> sizes = new java.util.HashMap<>();
 			prefixes

@@ -172,6 +172,26 @@ public final class Repository implements AutoCloseable {
 	 * stay in the order backups were taken.
 	 */
 	public BackupWriter beginBackup(String area, Instant now, SourceLease lease) {
+		return beginBackup(area, now, lease, false);
+	}
+
+	/**
+	 * Whether backups of {@code area} can share chunks: the keys allow it (not when data
+	 * keys are wrapped for OpenPGP recipients).
+	 */
+	public boolean canShareChunks(String area) {
+		return this.keys.sharedDataKey(area).isPresent();
+	}
+
+	/**
+	 * As {@link #beginBackup(String, Instant, SourceLease)}; with {@code shareChunks}
+	 * (which {@link #canShareChunks} must allow), chunks are shared with the area's other
+	 * backups ({@link BackupWriter}).
+	 */
+	public BackupWriter beginBackup(String area, Instant now, SourceLease lease, boolean shareChunks) {
+		if (shareChunks && !canShareChunks(area)) {
+			throw new IllegalArgumentException("backups wrapped for OpenPGP recipients share no chunks");
+		}
 		Instant at = now;
 		List<BackupId> existing = backupIds(area);
 		// ids carry the second: a backup begun in the same second as the newest one would
@@ -187,7 +207,7 @@ public final class Repository implements AutoCloseable {
 				+ "\",\"pid\":" + ProcessHandle.current().pid() + ",\"startedAt\":\"" + now + "\"}\n";
 		byte[] bytes = lock.getBytes(StandardCharsets.UTF_8);
 		this.store.createEverywhere(RepositoryLayout.lock(area, id), bytes, bytes.length);
-		return new BackupWriter(this.store, this.keys, area, id, this.fence, lease);
+		return new BackupWriter(this.store, this.keys, area, id, this.fence, lease, shareChunks);
 	}
 
 	/**

@@ -5,7 +5,8 @@ package dev.redoubt.core.repository;
  *
  * <pre>
  * &lt;source&gt;/backups/&lt;backup id&gt;/lock            in-progress marker, written first, deleted last
- * &lt;source&gt;/backups/&lt;backup id&gt;/chunks/&lt;chunk id&gt;  schema archive and row chunks
+ * &lt;source&gt;/backups/&lt;backup id&gt;/chunks/&lt;chunk id&gt;  schema archive and row chunks (format 1)
+ * &lt;source&gt;/chunks/&lt;chunk id&gt;                     chunks shared by the logical backups (format 2)
  * &lt;source&gt;/backups/&lt;backup id&gt;/manifest        written last; its presence makes the backup exist
  * &lt;source&gt;/backups/&lt;backup id&gt;/verifications/&lt;finished&gt;-&lt;region&gt;.json  signed verification records
  * &lt;source&gt;/drills/&lt;disaster time&gt;-&lt;type&gt;.json   signed DR drill records
@@ -50,6 +51,16 @@ public final class RepositoryLayout {
 
 	public static String drill(String source, String name) {
 		return drillsPrefix(source) + name + ".json";
+	}
+
+	/** Where chunks shared by the backups of {@code source} live. */
+	public static String sharedChunksPrefix(String source) {
+		return source + "/chunks/";
+	}
+
+	/** A chunk that any backup of {@code source} may reference. */
+	public static String sharedChunk(String source, String chunkId) {
+		return sharedChunksPrefix(source) + chunkId;
 	}
 
 	public static String chunk(String source, BackupId id, String chunkId) {

@@ -90,6 +90,35 @@ public final class MultiRegionStore implements AutoCloseable {
 		awaitAll(writes);
 	}
 
+	/**
+	 * Creates the object in every region {@code holds} says lacks it, at once; a region
+	 * where it appeared meanwhile ({@code OBJECT_EXISTS}) is left as it is. For objects
+	 * whose key names their content (shared chunks): a copy there is this object, and a
+	 * later size check catches one that is not.
+	 * @return how many regions were written
+	 */
+	public int createWhereMissing(String key, byte[] data, int length, String sha256Hex,
+			java.util.function.Predicate<ObjectStore> holds) {
+		List<CompletableFuture<Void>> writes = new ArrayList<>();
+		for (ObjectStore region : this.regions) {
+			if (holds.test(region)) {
+				continue;
+			}
+			writes.add(CompletableFuture.runAsync(() -> {
+				try {
+					region.create(key, data, 0, length, sha256Hex);
+				}
+				catch (RedoubtException ex) {
+					if (ex.code() != ErrorCode.OBJECT_EXISTS) {
+						throw ex;
+					}
+				}
+			}, this.uploads));
+		}
+		awaitAll(writes);
+		return writes.size();
+	}
+
 	/** Deletes the object in every region; a region without it is not an error. */
 	public void deleteEverywhere(String key) {
 		for (ObjectStore region : this.regions) {

@@ -88,8 +88,44 @@ class ChunkCodecTest {
 		assertThat(ContentHash.combine(java.util.List.of(a.value(), c.value()))).startsWith("xxh64sum:");
 	}
 
+	@Test
+	void aChunkUnderItsOwnKeyIsTheSameObjectEachTimeAndReadsBackOnlyUnderItsId() {
+		byte[] plain = bytes(3 * SegmentedGcm.SEGMENT_SIZE + 77, 6);
+		EncodedChunk first = encode(plain, true);
+		EncodedChunk again = encode(plain.clone(), true);
+		assertThat(java.util.Arrays.copyOf(first.stored(), first.storedLength()))
+			.as("equal content, equal object: stored once for every backup that holds it")
+			.isEqualTo(java.util.Arrays.copyOf(again.stored(), again.storedLength()));
+		assertThat(new String(first.stored(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("RDB2");
+		assertThat(first.id()).as("named as any chunk").isEqualTo(encode(plain).id());
+		EncodedChunk plainRandom = encode(plain);
+		assertThat(java.util.Arrays.copyOf(plainRandom.stored(), plainRandom.storedLength()))
+			.as("a chunk of one backup keeps a random nonce")
+			.isNotEqualTo(java.util.Arrays.copyOf(first.stored(), first.storedLength()));
+
+		byte[] stored = java.util.Arrays.copyOf(first.stored(), first.storedLength());
+		assertThat(ChunkDecoder.readAll(stored, this.dataKey, this.idKey, first.id())).isEqualTo(plain);
+		EncodedChunk other = encode(bytes(500, 7), true);
+		assertThatThrownBy(() -> ChunkDecoder.readAll(stored, this.dataKey, this.idKey, other.id()))
+			.as("read as another chunk, its key is another")
+			.isInstanceOf(CorruptDataException.class);
+		byte[] wrongKey = this.dataKey.clone();
+		wrongKey[0] ^= 1;
+		assertThatThrownBy(() -> ChunkDecoder.readAll(stored, wrongKey, this.idKey, first.id()))
+			.isInstanceOf(CorruptDataException.class);
+		byte[] downgraded = stored.clone();
+		downgraded[3] = '1';
+		assertThatThrownBy(() -> ChunkDecoder.readAll(downgraded, this.dataKey, this.idKey, first.id()))
+			.as("the header is authenticated: RDB2 relabelled RDB1 fails")
+			.isInstanceOf(CorruptDataException.class);
+	}
+
 	private EncodedChunk encode(byte[] plain) {
-		ChunkEncoder encoder = new ChunkEncoder(this.dataKey, this.idKey, 1, 1024);
+		return encode(plain, false);
+	}
+
+	private EncodedChunk encode(byte[] plain, boolean perChunkKey) {
+		ChunkEncoder encoder = new ChunkEncoder(this.dataKey, this.idKey, 1, 1024, perChunkKey);
 		encoder.begin();
 		for (int offset = 0; offset < plain.length; offset += 1000) {
 			encoder.write(plain, offset, Math.min(1000, plain.length - offset));

@@ -49,12 +49,12 @@ class ManifestCodecTest {
 	void refusesAnUnknownFormatVersionBeforeCheckingTheSignature() throws Exception {
 		RepositoryKeys keys = keys("a");
 		String text = new String(ManifestCodec.encode(manifest(keys), keys.signingKey()), StandardCharsets.UTF_8);
-		byte[] future = text.replace("\"formatVersion\" : 1", "\"formatVersion\" : 2").getBytes(StandardCharsets.UTF_8);
+		byte[] future = text.replace("\"formatVersion\" : 1", "\"formatVersion\" : 3").getBytes(StandardCharsets.UTF_8);
 
 		assertThatThrownBy(() -> ManifestCodec.decode(future, keys.signingKey(), "manifest"))
 			.isInstanceOfSatisfying(RedoubtException.class,
 					(ex) -> assertThat(ex.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT_VERSION))
-			.hasMessageContaining("format version 2; this build of redoubt reads version 1");
+			.hasMessageContaining("format version 3; this build of redoubt reads versions 1 to 2");
 	}
 
 	@Test

@@ -12,7 +12,15 @@ import java.time.Duration;
  * @param plainBytes plaintext bytes
  * @param storedBytes bytes stored per region
  * @param duration wall time
+ * @param uploadedBytes of {@code storedBytes}, those this backup uploaded: all of them,
+ * unless chunks are shared with the source's other backups
  */
 public record BackupResult(String backupId, int tables, long rows, int chunks, long plainBytes, long storedBytes,
-		Duration duration) {
+		Duration duration, long uploadedBytes) {
+
+	public BackupResult(String backupId, int tables, long rows, int chunks, long plainBytes, long storedBytes,
+			Duration duration) {
+		this(backupId, tables, rows, chunks, plainBytes, storedBytes, duration, storedBytes);
+	}
+
 }

@@ -72,7 +72,8 @@ final class ChunkStreamer {
 		this.results = results;
 		int initial = (int) Math.min(settings.chunkBytes() / 2, 8 << 20);
 		for (int i = 0; i < 2; i++) {
-			this.encoders[i] = new ChunkEncoder(writer.dataKey(), chunkIdKey, settings.compressionLevel(), initial);
+			this.encoders[i] = new ChunkEncoder(writer.dataKey(), chunkIdKey, settings.compressionLevel(), initial,
+					writer.sharesChunks());
 		}
 	}
 

@@ -84,7 +84,8 @@ public final class LogicalBackup {
 				SourceSnapshot coordinator = SourceSnapshot.open(sourceName, source)) {
 			Path pgDump = SchemaDumper.pgDump(settings.pgDump(), coordinator.version());
 			coordinator.lockAndExport(settings.lockTimeout(), this.include);
-			BackupWriter writer = this.repository.beginBackup(sourceName, started, lease);
+			BackupWriter writer = this.repository.beginBackup(sourceName, started, lease,
+					settings.sharedChunks() && this.repository.canShareChunks(sourceName));
 			writer.crashPoint(CrashPoint.fromSystemProperty());
 			log.info("backup {} of source {} ({}): snapshot at {}, {} tables", writer.id(), sourceName,
 					source.display(), coordinator.snapshot().lsn(), coordinator.tables().size());
@@ -95,10 +96,12 @@ public final class LogicalBackup {
 			Manifest manifest = assemble(writer, coordinator, schema, chunks, largeObjects,
 					PgTools.version(pgDump).toString(), started, settings);
 			writer.commit(manifest);
-			BackupResult result = summarize(manifest, Duration.between(started, this.clock.instant()));
-			log.info("backup {} complete: {} tables, {} rows, {} chunks, {} bytes stored per region in {} ms",
+			BackupResult result = summarize(manifest, Duration.between(started, this.clock.instant()),
+					writer.uploadedBytes());
+			log.info(
+					"backup {} complete: {} tables, {} rows, {} chunks, {} bytes stored per region ({} uploaded) in {} ms",
 					result.backupId(), result.tables(), result.rows(), result.chunks(), result.storedBytes(),
-					result.duration().toMillis());
+					result.uploadedBytes(), result.duration().toMillis());
 			return result;
 		}
 		catch (SQLException ex) {
@@ -110,7 +113,7 @@ public final class LogicalBackup {
 	private ChunkRef dumpSchema(Path pgDump, ConnectionSpec source, SourceSnapshot coordinator, BackupWriter writer,
 			BackupSettings settings) {
 		ChunkEncoder encoder = new ChunkEncoder(writer.dataKey(), this.repository.keys().chunkIdKey(),
-				settings.compressionLevel(), 1 << 20);
+				settings.compressionLevel(), 1 << 20, writer.sharesChunks());
 		return SchemaDumper.dump(pgDump, source, coordinator.snapshotId(), encoder, writer, settings.lockTimeout());
 	}
 
@@ -184,10 +187,10 @@ public final class LogicalBackup {
 		}
 		Manifest.LargeObjects largeObjects = new Manifest.LargeObjects(largeObjectCount,
 				ordered(chunks.get(ChunkTask.LARGE_OBJECTS)));
-		return new Manifest(Manifest.FORMAT_VERSION, writer.id().value(), "logical", started, this.clock.instant(),
-				coordinator.identity(), coordinator.snapshot(), writer.wrappedDataKey(), schema, tables,
-				coordinator.sequences(), largeObjects, coordinator.materializedViews(),
-				new Manifest.Tools(pgDumpVersion),
+		return new Manifest(writer.sharesChunks() ? Manifest.FORMAT_VERSION_SHARED_CHUNKS : Manifest.FORMAT_VERSION,
+				writer.id().value(), "logical", started, this.clock.instant(), coordinator.identity(),
+				coordinator.snapshot(), writer.wrappedDataKey(), schema, tables, coordinator.sequences(), largeObjects,
+				coordinator.materializedViews(), new Manifest.Tools(pgDumpVersion),
 				coordinator.schemaVersion(settings.migrationsTable(), settings.migrationsColumn()),
 				this.repository.nextSequence(coordinator.identity().name(), Manifest.class));
 	}
@@ -202,12 +205,12 @@ public final class LogicalBackup {
 			.toList();
 	}
 
-	private static BackupResult summarize(Manifest manifest, Duration duration) {
+	private static BackupResult summarize(Manifest manifest, Duration duration, long uploadedBytes) {
 		List<ChunkRef> all = manifest.allChunks();
 		return new BackupResult(manifest.backupId(), manifest.tables().size(),
 				manifest.tables().stream().mapToLong(TableEntry::rows).sum(), all.size(),
 				all.stream().mapToLong(ChunkRef::plainBytes).sum(), all.stream().mapToLong(ChunkRef::storedBytes).sum(),
-				duration);
+				duration, uploadedBytes);
 	}
 
 }

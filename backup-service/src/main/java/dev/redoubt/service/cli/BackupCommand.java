@@ -60,6 +60,7 @@ public class BackupCommand implements Callable<Integer>, JsonOutput {
 			document.put("chunks", result.chunks());
 			document.put("plainBytes", result.plainBytes());
 			document.put("storedBytes", result.storedBytes());
+			document.put("uploadedBytes", result.uploadedBytes());
 			document.put("durationMs", result.duration().toMillis());
 			Output.printJson(out, document);
 		}
@@ -71,10 +72,11 @@ public class BackupCommand implements Callable<Integer>, JsonOutput {
 		}
 		else {
 			out.printf(
-					"backup %s of source %s complete: %d tables, %d rows, %d chunks, %s stored per region (%s plain) in %.1f s%n",
+					"backup %s of source %s complete: %d tables, %d rows, %d chunks, %s stored per region (%s plain, %s "
+							+ "uploaded) in %.1f s%n",
 					result.backupId(), this.source, result.tables(), result.rows(), result.chunks(),
 					Output.bytes(result.storedBytes()), Output.bytes(result.plainBytes()),
-					result.duration().toMillis() / 1000.0);
+					Output.bytes(result.uploadedBytes()), result.duration().toMillis() / 1000.0);
 			out.flush();
 		}
 		return 0;

@@ -15,6 +15,7 @@ import dev.redoubt.core.repository.Repository;
 import dev.redoubt.service.config.Fleet;
 import dev.redoubt.service.retention.Retention;
 import dev.redoubt.service.retention.RetentionReport;
+import dev.redoubt.service.retention.SharedChunkSweep;
 
 /** {@code redoubt expire}: applies a source's retention policy. */
 @Command(name = "expire", mixinStandardHelpOptions = true,
@@ -67,6 +68,7 @@ public class ExpireCommand implements Callable<Integer>, JsonOutput {
 			document.put("deletedObjects", report.deletedObjects());
 			document.put("lockedObjects", report.lockedObjects());
 			document.put("lockedUntil", (report.lockedUntil() != null) ? report.lockedUntil().toString() : null);
+			document.put("sharedChunks", report.sharedChunks());
 			Output.printJson(out, document);
 		}
 		else {
@@ -82,6 +84,17 @@ public class ExpireCommand implements Callable<Integer>, JsonOutput {
 					report.deletedObjects(), report.expired().size(), report.leftovers().size(),
 					report.walSegments().size(), (report.lockedObjects() > 0) ? "; " + report.lockedObjects()
 							+ " object(s) under Object Lock left until " + report.lockedUntil() : "");
+			SharedChunkSweep.Result shared = report.sharedChunks();
+			if (shared.skipped() != null) {
+				out.printf("shared chunks not swept (a backup runs; the next run sweeps): %s%n", shared.skipped());
+			}
+			else if (shared.chunks() > 0) {
+				out.printf(
+						"shared chunks: %d, %d referenced, %d unreferenced but younger than the grace period; %s %d "
+								+ "(%s)%n",
+						shared.chunks(), shared.referenced(), shared.young(), verb, shared.swept(),
+						Output.bytes(shared.sweptBytes()));
+			}
 		}
 		out.flush();
 		return 0;

@@ -52,6 +52,7 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 		List<Map<String, Object>> backups = new ArrayList<>();
 		List<Map<String, Object>> incomplete = new ArrayList<>();
 		List<Map<String, Object>> bases = new ArrayList<>();
+		Map<String, Manifest> manifests = new java.util.TreeMap<>();
 		try (Repository repository = this.fleet.openRepository(this.source)) {
 			String area = BaseBackupManifest.area(this.source);
 			for (BackupListing listing : repository.list(area)) {
@@ -68,7 +69,9 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 					continue;
 				}
 				try {
-					Map<String, Object> backup = describe(listing, repository.readManifest(this.source, listing.id()));
+					Manifest manifest = repository.readManifest(this.source, listing.id());
+					manifests.put(listing.id().value(), manifest);
+					Map<String, Object> backup = describe(listing, manifest);
 					backup.put("verification", verification(repository.verifications(this.source, listing.id())));
 					backups.add(backup);
 				}
@@ -82,8 +85,38 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 				}
 			}
 		}
+		newBytes(manifests, backups);
 		print(backups, incomplete, bases);
 		return 0;
+	}
+
+	/**
+	 * Each backup's {@code newBytes}: the stored bytes of the chunks no older backup
+	 * listed names (what it uploaded, unless an expired backup held them), and
+	 * {@code referencedBytes}, the rest of its {@code storedBytes}. Without shared chunks
+	 * every chunk is a backup's own.
+	 */
+	private static void newBytes(Map<String, Manifest> manifests, List<Map<String, Object>> backups) {
+		java.util.Set<String> older = new java.util.HashSet<>();
+		Map<String, Long> fresh = new java.util.HashMap<>();
+		manifests.forEach((id, manifest) -> {
+			Map<String, Long> distinct = new LinkedHashMap<>();
+			manifest.allChunks().forEach((chunk) -> distinct.putIfAbsent(chunk.key(), chunk.storedBytes()));
+			fresh.put(id,
+					distinct.entrySet()
+						.stream()
+						.filter((chunk) -> !older.contains(chunk.getKey()))
+						.mapToLong(Map.Entry::getValue)
+						.sum());
+			older.addAll(distinct.keySet());
+		});
+		for (Map<String, Object> backup : backups) {
+			Long mine = fresh.get((String) backup.get("id"));
+			if (mine != null) {
+				backup.put("newBytes", mine);
+				backup.put("referencedBytes", (Long) backup.get("storedBytes") - mine);
+			}
+		}
 	}
 
 	private static Map<String, Object> describeBase(BackupListing listing, BaseBackupManifest manifest) {
@@ -196,9 +229,13 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 						((Map<?, ?>) backup.get("error")).get("message"));
 				continue;
 			}
-			out.printf("  %s  %-8s  %s  %s tables  %s rows  %s per region%s%s%n", backup.get("id"),
+			out.printf("  %s  %-8s  %s  %s tables  %s rows  %s per region%s%s%s%n", backup.get("id"),
 					backup.get("status"), backup.get("completedAt"), backup.get("tables"), backup.get("rows"),
 					Output.bytes((Long) backup.get("storedBytes")),
+					(backup.get("referencedBytes") instanceof Long shared && shared > 0)
+							? " (" + Output.bytes((Long) backup.get("newBytes")) + " new, " + Output.bytes(shared)
+									+ " shared with older backups)"
+							: "",
 					((List<?>) backup.get("missingIn")).isEmpty() ? "" : "  MISSING IN " + backup.get("missingIn"),
 					verificationText(backup.get("verification")));
 		}

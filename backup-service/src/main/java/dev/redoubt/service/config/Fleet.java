@@ -337,7 +337,7 @@ public class Fleet {
 				(backup.compressionLevel() != null) ? backup.compressionLevel() : defaults.compressionLevel(),
 				(backup.lockTimeout() != null) ? backup.lockTimeout() : defaults.lockTimeout(),
 				sourceProperties(sourceName).pgDump(), sourceProperties(sourceName).verify().migrationsTable(),
-				sourceProperties(sourceName).verify().migrationsColumn());
+				sourceProperties(sourceName).verify().migrationsColumn(), Boolean.TRUE.equals(backup.sharedChunks()));
 	}
 
 	/**

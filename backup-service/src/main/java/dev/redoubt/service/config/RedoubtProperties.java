@@ -35,7 +35,7 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 		sources = (sources == null) ? Map.of() : sources;
 		repositories = (repositories == null) ? List.of() : repositories;
 		encryption = (encryption == null) ? new Encryption(null, null) : encryption;
-		backup = (backup == null) ? new Backup(null, null, null, null) : backup;
+		backup = (backup == null) ? new Backup(null, null, null, null, null) : backup;
 		restore = (restore == null) ? new Restore(null) : restore;
 		verification = (verification == null) ? new Verification(null, null) : verification;
 	}
@@ -305,8 +305,12 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 * @param chunkSize plaintext per chunk (default 32MB)
 	 * @param compressionLevel zstd level (default 1)
 	 * @param lockTimeout wait for table locks (default 30s)
+	 * @param sharedChunks store a logical backup's chunks once for all backups of its
+	 * source, uploading only those no kept backup holds (format 2; default false until
+	 * retention sweeps them: {@code docs/format.md})
 	 */
-	public record Backup(Integer workers, DataSize chunkSize, Integer compressionLevel, Duration lockTimeout) {
+	public record Backup(Integer workers, DataSize chunkSize, Integer compressionLevel, Duration lockTimeout,
+			Boolean sharedChunks) {
 	}
 
 	/**

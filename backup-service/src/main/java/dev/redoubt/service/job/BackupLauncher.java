@@ -83,13 +83,15 @@ public class BackupLauncher {
 		context.putInt("chunks", result.chunks());
 		context.putLong("plainBytes", result.plainBytes());
 		context.putLong("storedBytes", result.storedBytes());
+		context.putLong("uploadedBytes", result.uploadedBytes());
 		context.putLong("durationMs", result.duration().toMillis());
 	}
 
 	private static BackupResult read(ExecutionContext context) {
 		return new BackupResult(context.getString("backupId"), context.getInt("tables"), context.getLong("rows"),
 				context.getInt("chunks"), context.getLong("plainBytes"), context.getLong("storedBytes"),
-				Duration.ofMillis(context.getLong("durationMs")));
+				Duration.ofMillis(context.getLong("durationMs")), context.containsKey("uploadedBytes")
+						? context.getLong("uploadedBytes") : context.getLong("storedBytes"));
 	}
 
 }

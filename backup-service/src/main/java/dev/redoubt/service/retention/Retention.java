@@ -38,7 +38,8 @@ import dev.redoubt.core.wal.WalArchive;
  * and one that ran during it holds the lease) and all their objects are older than the
  * grace period, each checked once more to have no manifest right before it goes; WAL only
  * below the start of every kept base backup; and nothing Object Lock still protects.
- * Backups are ordered by their manifests' sequence, not by a clock.
+ * Backups are ordered by their manifests' sequence, not by a clock. Last, the chunks the
+ * source's backups share are swept ({@link SharedChunkSweep}).
  */
 public final class Retention {
 
@@ -136,8 +137,10 @@ public final class Retention {
 		wal.forEach((region, objects) -> walObjects.put(region,
 				objects.stream().filter((object) -> walExpiredKeys.contains(object.key())).toList()));
 		deleter.deleteAll(walObjects);
+		SharedChunkSweep.Result shared = SharedChunkSweep.run(this.repository, source, Set.copyOf(expired), now,
+				this.grace, dryRun);
 		RetentionReport report = new RetentionReport(source, dryRun, kept, expired, leftovers, inFlight, locked,
-				walExpired, deleter.deleted, deleter.locked, deleter.lockedUntil);
+				walExpired, deleter.deleted + shared.swept(), deleter.locked, deleter.lockedUntil, shared);
 		log.info("retention of {}{}: kept {}, expired {}, leftovers {}, in flight {}, WAL segments {}, objects {}",
 				source, dryRun ? " (dry run)" : "", kept.size(), expired.size(), leftovers.size(), inFlight.size(),
 				walExpired.size(), deleter.deleted);

@@ -20,8 +20,9 @@ import java.util.Set;
  * @param deletedObjects objects deleted, all regions counted
  * @param lockedObjects objects left because Object Lock protects them
  * @param lockedUntil the latest lock date among those, or {@code null}
+ * @param sharedChunks the sweep of the chunks the source's backups share
  */
 public record RetentionReport(String source, boolean dryRun, Map<String, Set<String>> kept, List<String> expired,
 		List<String> leftovers, List<String> inFlight, List<String> lockedBackups, List<String> walSegments,
-		long deletedObjects, long lockedObjects, Instant lockedUntil) {
+		long deletedObjects, long lockedObjects, Instant lockedUntil, SharedChunkSweep.Result sharedChunks) {
 }

@@ -123,6 +123,13 @@ public class FleetMetrics {
 			.baseUnit("bytes")
 			.register(this.registry)
 			.increment(result.storedBytes());
+		Counter.builder("redoubt.backup.uploaded")
+			.description("Bytes the service's backups uploaded to each region: of the bytes stored, those no kept "
+					+ "backup of the source held (with shared chunks)")
+			.tags("source", source, "type", (type == JobType.BASE_BACKUP) ? "base" : "logical")
+			.baseUnit("bytes")
+			.register(this.registry)
+			.increment(result.uploadedBytes());
 	}
 
 	public void succeeded(JobType type, String source) {

@@ -313,7 +313,7 @@ class CliAcceptanceIT {
 
 		writeFutureVersionBackup(id);
 		expect(restore(config, "29991231T235959Z-0000", newDatabase()), 13,
-				"has format version 2; this build of redoubt reads version 1");
+				"has format version 3; this build of redoubt reads versions 1 to 2");
 		CliProcess.Run info = CliProcess.run(config, "info", "--source", "shop");
 		assertThat(info.exit()).as(info.all()).isZero();
 		assertThat(info.out()).contains("29991231T235959Z-0000  UNREADABLE: manifest of backup 29991231T235959Z-0000")
@@ -389,10 +389,10 @@ class CliAcceptanceIT {
 	private static void writeFutureVersionBackup(String existing) {
 		RepositoryKeys keys = RepositoryKeys.fromKeyFile(keyFile);
 		Manifest current = manifest(existing);
-		Manifest future = new Manifest(2, "29991231T235959Z-0000", current.type(), current.startedAt(),
-				current.completedAt(), current.source(), current.snapshot(), current.dataKey(), current.schema(),
-				current.tables(), current.sequences(), current.largeObjects(), current.materializedViews(),
-				current.tools(), current.schemaVersion());
+		Manifest future = new Manifest(Manifest.NEWEST_FORMAT_VERSION + 1, "29991231T235959Z-0000", current.type(),
+				current.startedAt(), current.completedAt(), current.source(), current.snapshot(), current.dataKey(),
+				current.schema(), current.tables(), current.sequences(), current.largeObjects(),
+				current.materializedViews(), current.tools(), current.schemaVersion());
 		byte[] bytes = ManifestCodec.encode(future, keys.signingKey());
 		try (var store = s3.multiRegion("cli")) {
 			store.createEverywhere(RepositoryLayout.manifest("shop", BackupId.parse("29991231T235959Z-0000")), bytes,

@@ -1,0 +1,152 @@
+package dev.redoubt.service.retention;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.manifest.ChunkRef;
+import dev.redoubt.core.repository.BackupId;
+import dev.redoubt.core.repository.Repository;
+import dev.redoubt.core.repository.RepositoryLayout;
+import dev.redoubt.core.repository.SourceLease;
+import dev.redoubt.core.store.ObjectInfo;
+import dev.redoubt.core.store.ObjectStore;
+
+/**
+ * Mark and sweep of the chunks a source's logical backups share
+ * ({@code <source>/chunks/}): a chunk goes when no manifest in any region references it
+ * and it is older than the grace period. The sweep holds the source's lease, so no backup
+ * runs while it marks and deletes (one that began before would otherwise reference a
+ * chunk it found present, after the mark); the marks are read under the lease, after the
+ * expiry, from every manifest in every region. Any listing or manifest that cannot be
+ * read ends the sweep with nothing deleted; a lease held by a backup skips it (the next
+ * run sweeps).
+ */
+public final class SharedChunkSweep {
+
+	private static final Logger log = LoggerFactory.getLogger(SharedChunkSweep.class);
+
+	/**
+	 * What a sweep found and did.
+	 *
+	 * @param chunks shared chunks found (distinct keys)
+	 * @param referenced of those, referenced by a manifest
+	 * @param young unreferenced, kept: younger than the grace period
+	 * @param swept unreferenced and old enough: deleted (or, in a dry run, would be)
+	 * @param sweptBytes their size, all regions counted
+	 * @param skipped why nothing was swept (the lease is held), or {@code null}
+	 */
+	public record Result(int chunks, int referenced, int young, int swept, long sweptBytes, String skipped) {
+
+		static final Result NONE = new Result(0, 0, 0, 0, 0, null);
+
+	}
+
+	private SharedChunkSweep() {
+	}
+
+	/**
+	 * @param expired backups whose manifests this retention run deletes (or, dry, would):
+	 * their references do not count
+	 */
+	static Result run(Repository repository, String source, Set<String> expired, Instant now, Duration grace,
+			boolean dryRun) {
+		String prefix = RepositoryLayout.sharedChunksPrefix(source);
+		if (listEverywhere(repository, prefix).values().stream().allMatch(List::isEmpty)) {
+			return Result.NONE;
+		}
+		SourceLease lease;
+		try {
+			lease = SourceLease.acquire(repository.store().regions().get(0), source, "retention sweep",
+					SourceLease.DEFAULT_TTL);
+		}
+		catch (RedoubtException ex) {
+			if (ex.code() != ErrorCode.SOURCE_BUSY) {
+				throw ex;
+			}
+			log.info("shared chunks of {} not swept: {}", source, ex.getMessage());
+			return new Result(0, 0, 0, 0, 0, ex.getMessage());
+		}
+		try (lease) {
+			Set<String> referenced = referenced(repository, source, expired);
+			Map<String, List<ObjectInfo>> chunks = listEverywhere(repository, prefix);
+			Set<String> keys = new TreeSet<>();
+			Set<String> young = new HashSet<>();
+			Set<String> swept = new HashSet<>();
+			long sweptBytes = 0;
+			for (ObjectStore region : repository.store().regions()) {
+				for (ObjectInfo object : chunks.get(region.name())) {
+					keys.add(object.key());
+					if (referenced.contains(object.key())) {
+						continue;
+					}
+					if (object.lastModified() == null || object.lastModified().isAfter(now.minus(grace))) {
+						young.add(object.key());
+						continue;
+					}
+					java.util.Optional<Instant> locked = region.lockedUntil(object);
+					if (locked.isPresent() && locked.get().isAfter(now)) {
+						continue;
+					}
+					lease.requireHeld();
+					if (!dryRun) {
+						region.delete(object.key());
+					}
+					swept.add(object.key());
+					sweptBytes += object.size();
+				}
+			}
+			int marked = (int) keys.stream().filter(referenced::contains).count();
+			log.info("shared chunks of {}{}: {} found, {} referenced, {} younger than {}, {} swept ({} bytes)", source,
+					dryRun ? " (dry run)" : "", keys.size(), marked, young.size(), grace, swept.size(), sweptBytes);
+			return new Result(keys.size(), marked, young.size(), swept.size(), sweptBytes, null);
+		}
+	}
+
+	/**
+	 * Every chunk key named by a manifest of the source's logical backups, any region.
+	 */
+	private static Set<String> referenced(Repository repository, String source, Set<String> expired) {
+		Set<String> ids = new TreeSet<>();
+		String backups = RepositoryLayout.backupsPrefix(source);
+		listEverywhere(repository, backups).values().forEach((objects) -> objects.forEach((object) -> {
+			String rest = object.key().substring(backups.length());
+			int slash = rest.indexOf('/');
+			if (slash > 0 && rest.substring(slash + 1).equals("manifest")
+					&& BackupId.looksLikeId(rest.substring(0, slash))) {
+				ids.add(rest.substring(0, slash));
+			}
+		}));
+		Set<String> referenced = new HashSet<>();
+		ids.removeAll(expired);
+		for (String id : ids) {
+			// a manifest that cannot be read (in any region) ends the sweep: it may hold
+			// the only reference to a chunk
+			repository.readManifest(source, BackupId.parse(id))
+				.allChunks()
+				.stream()
+				.map(ChunkRef::key)
+				.forEach(referenced::add);
+		}
+		return referenced;
+	}
+
+	private static Map<String, List<ObjectInfo>> listEverywhere(Repository repository, String prefix) {
+		Map<String, List<ObjectInfo>> byRegion = new LinkedHashMap<>();
+		for (ObjectStore region : repository.store().regions()) {
+			byRegion.put(region.name(), region.list(prefix));
+		}
+		return byRegion;
+	}
+
+}
