@@ -114,8 +114,28 @@ public final class ChunkEncoder {
 		return this.plainBytes + this.gathered;
 	}
 
+	/**
+	 * Where a chunk under its own key is stored already, in every region: its stored size
+	 * and SHA-256, so that it is neither encrypted nor uploaded again.
+	 */
+	@FunctionalInterface
+	public interface StoredChunks {
+
+		java.util.Optional<EncodedChunk> lookup(String chunkId);
+
+	}
+
 	/** Seals the current chunk. */
 	public EncodedChunk finish() {
+		return finish((id) -> java.util.Optional.empty());
+	}
+
+	/**
+	 * Seals the current chunk; one under its own key that {@code stored} knows is not
+	 * encrypted: the result then has no bytes ({@code stored()} is {@code null}), only
+	 * the stored size and SHA-256 {@code stored} gave.
+	 */
+	public EncodedChunk finish(StoredChunks stored) {
 		flushGathered();
 		try {
 			this.compressor.close();
@@ -125,6 +145,11 @@ public final class ChunkEncoder {
 		}
 		String id = Hex.of(this.idMac.doFinal());
 		if (this.compressed != null) {
+			java.util.Optional<EncodedChunk> known = stored.lookup(id);
+			if (known.isPresent()) {
+				return new EncodedChunk(id, this.plainBytes, null, known.get().storedLength(),
+						known.get().storedSha256());
+			}
 			try (OutputStream encrypt = SegmentedGcm.encryptChunk(this.dataKey, id, this.sink)) {
 				encrypt.write(this.compressed.array(), 0, this.compressed.size());
 			}

@@ -68,8 +68,8 @@ public record Manifest(int formatVersion, String backupId, String type, Instant 
 
 	/**
 	 * The format version of a logical backup whose chunks may be shared with other
-	 * backups of its source: {@code <source>/chunks/<id>}, {@code RDB2} objects under keys
-	 * of their own. This build reads versions 1 and 2.
+	 * backups of its source: {@code <source>/chunks/<id>}, {@code RDB2} objects under
+	 * keys of their own. This build reads versions 1 and 2.
 	 */
 	public static final int FORMAT_VERSION_SHARED_CHUNKS = 2;
 

@@ -22,10 +22,11 @@ import dev.redoubt.core.store.ObjectStore;
 /**
  * Writes one backup: chunks to every region, then the manifest, the only way a manifest
  * is ever written. Chunks of identical content within the backup are stored once. A
- * writer that shares chunks ({@link Repository#beginBackup(String, java.time.Instant,
- * SourceLease, boolean)}) stores them under {@code <source>/chunks/} with the source's
- * shared data key, and uploads a chunk only to the regions that do not hold it yet: a
- * backup costs what changed since any kept backup of the source.
+ * writer that shares chunks
+ * ({@link Repository#beginBackup(String, java.time.Instant, SourceLease, boolean)})
+ * stores them under {@code <source>/chunks/} with the source's shared data key, and
+ * uploads a chunk only to the regions that do not hold it yet: a backup costs what
+ * changed since any kept backup of the source.
  */
 public final class BackupWriter {
 
@@ -49,6 +50,12 @@ public final class BackupWriter {
 
 	private final AtomicLong uploadedBytes = new AtomicLong();
 
+	/**
+	 * With shared chunks: the chunks the newest earlier backup of format 2 names, by key,
+	 * for their stored size and SHA-256; else empty.
+	 */
+	private final Map<String, ChunkRef> known;
+
 	private final ConcurrentMap<String, CompletableFuture<EncodedChunkInfo>> stored = new ConcurrentHashMap<>();
 
 	private final CommitFence fence;
@@ -58,7 +65,8 @@ public final class BackupWriter {
 	private CrashPoint crashPoint = CrashPoint.NONE;
 
 	BackupWriter(MultiRegionStore store, RepositoryKeys keys, String source, BackupId id, CommitFence fence,
-			SourceLease lease, boolean shareChunks) {
+			SourceLease lease, boolean shareChunks, Map<String, ChunkRef> known) {
+		this.known = known;
 		this.store = store;
 		this.keys = keys;
 		this.source = source;
@@ -87,6 +95,28 @@ public final class BackupWriter {
 	 */
 	public boolean sharesChunks() {
 		return this.sharedInRegions != null;
+	}
+
+	/**
+	 * A shared chunk that every region holds already, as the newest earlier backup of
+	 * format 2 recorded it (stored size and SHA-256, without bytes), for
+	 * {@link ChunkEncoder#finish(ChunkEncoder.StoredChunks)}: such a chunk is neither
+	 * encrypted nor uploaded again.
+	 */
+	public java.util.Optional<EncodedChunk> storedEverywhere(String chunkId) {
+		if (!sharesChunks()) {
+			return java.util.Optional.empty();
+		}
+		String key = RepositoryLayout.sharedChunk(this.source, chunkId);
+		ChunkRef ref = this.known.get(key);
+		if (ref == null || this.sharedInRegions.stream().anyMatch((sizes) -> {
+			Long size = sizes.get(key);
+			return size == null || size != ref.storedBytes();
+		})) {
+			return java.util.Optional.empty();
+		}
+		return java.util.Optional
+			.of(new EncodedChunk(chunkId, ref.plainBytes(), null, (int) ref.storedBytes(), ref.storedSha256()));
 	}
 
 	/**
@@ -132,7 +162,10 @@ public final class BackupWriter {
 					this.store.regions().get(0).create(key, chunk.stored(), 0, chunk.storedLength());
 					this.crashPoint.reached(CrashPoint.DURING_CHUNK_UPLOAD);
 				}
-				if (sharesChunks()) {
+				if (chunk.stored() == null) {
+					// every region holds it (storedEverywhere): nothing to upload
+				}
+				else if (sharesChunks()) {
 					storeShared(key, chunk);
 				}
 				else {

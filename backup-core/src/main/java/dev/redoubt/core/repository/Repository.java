@@ -207,7 +207,31 @@ public final class Repository implements AutoCloseable {
 				+ "\",\"pid\":" + ProcessHandle.current().pid() + ",\"startedAt\":\"" + now + "\"}\n";
 		byte[] bytes = lock.getBytes(StandardCharsets.UTF_8);
 		this.store.createEverywhere(RepositoryLayout.lock(area, id), bytes, bytes.length);
-		return new BackupWriter(this.store, this.keys, area, id, this.fence, lease, shareChunks);
+		return new BackupWriter(this.store, this.keys, area, id, this.fence, lease, shareChunks,
+				shareChunks ? newestSharedChunks(area, existing) : Map.of());
+	}
+
+	/**
+	 * The chunks the newest readable backup of format 2 among {@code ids} (newest first)
+	 * names, by key; empty if there is none. Only an optimization: a chunk not found here
+	 * is encoded and its presence checked as usual.
+	 */
+	private Map<String, ChunkRef> newestSharedChunks(String area, List<BackupId> ids) {
+		for (BackupId id : ids) {
+			try {
+				Manifest manifest = readManifest(area, id);
+				if (manifest.formatVersion() < Manifest.FORMAT_VERSION_SHARED_CHUNKS) {
+					continue;
+				}
+				Map<String, ChunkRef> known = new java.util.HashMap<>();
+				manifest.allChunks().forEach((chunk) -> known.putIfAbsent(chunk.key(), chunk));
+				return known;
+			}
+			catch (RedoubtException ex) {
+				// incomplete or unreadable: try the one before it
+			}
+		}
+		return Map.of();
 	}
 
 	/**

@@ -148,7 +148,7 @@ final class ChunkStreamer {
 		ChunkTask task = this.task;
 		int sequence = this.sequence++;
 		KeyBounds bounds = this.bounds;
-		EncodedChunk chunk = this.encoder.finish();
+		EncodedChunk chunk = this.encoder.finish(this.writer::storedEverywhere);
 		long rows = this.hash.rows();
 		String value = this.hash.value();
 		this.inFlight[this.current] = CompletableFuture

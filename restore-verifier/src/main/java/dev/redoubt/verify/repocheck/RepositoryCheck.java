@@ -149,7 +149,8 @@ public final class RepositoryCheck {
 		List<String> incomplete = ids.stream().filter((id) -> !withManifest.contains(id)).toList();
 		for (ObjectStore region : checked) {
 			for (String key : listings.get(region.name()).keySet()) {
-				// a shared chunk no manifest names is not repo-check's to remove: retention
+				// a shared chunk no manifest names is not repo-check's to remove:
+				// retention
 				// sweeps it under the source's lease, past the grace period
 				if (backupIdOf(prefix, key) == null && !key.startsWith(shared)) {
 					problems.add(new Problem("orphan", region.name(), key, "not inside any backup", false));
