@@ -66,7 +66,7 @@ oltp_day() {
   q "UPDATE pgbench_accounts SET abalance = abalance + 1
      WHERE aid > (SELECT max(aid) FROM pgbench_accounts) - $n" >/dev/null
   q "INSERT INTO pgbench_accounts (aid, bid, abalance, filler)
-     SELECT m + g, 1 + g % , 0, repeat(' ', 84)
+     SELECT m + g, 1 + g % $SCALE, 0, repeat(' ', 84)
      FROM (SELECT max(aid) AS m FROM pgbench_accounts) x, generate_series(1, $n) g" >/dev/null
   q "DELETE FROM pgbench_accounts WHERE aid < (SELECT min(aid) FROM pgbench_accounts) + $((n / 10))" >/dev/null
 }

@@ -13,7 +13,7 @@
 #      each restored copy is checked against the fingerprint, then dropped (untimed)
 #   [PGBENCH_SECONDS=300] [AFTER_SECONDS=60] bench/redoubt-table-pitr-bench.sh [SCALE=50] [PAIRS=2]
 # Needs bench/setup.sh. Writes $BENCH_RUN/results/redoubt-table-pitr-scaleN-STAMP/ and
-# docs/benchmarks-table-pitr.md.
+# docs/benchmarks-table-pitr.md (whose "Reading it" section is written by hand after a run).
 set -euo pipefail
 shopt -s inherit_errexit   # a failed step inside $(run_manual) stops the run
 . "$(dirname "$0")/env.sh"
