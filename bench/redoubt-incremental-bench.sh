@@ -13,7 +13,7 @@
 # and put back NOT VALID at exit.
 #   [CHUNK=8MB] bench/redoubt-incremental-bench.sh [SCALE=50] [NIGHTS=4] [UNIFORM_NIGHTS=2]
 # Needs bench/setup.sh. Writes $BENCH_RUN/results/redoubt-incremental-scaleN-STAMP/ and
-# docs/benchmarks-incremental.md.
+# docs/benchmarks-incremental.md (whose "Reading it" section is written by hand after a run).
 set -euo pipefail
 shopt -s inherit_errexit
 . "$(dirname "$0")/env.sh"

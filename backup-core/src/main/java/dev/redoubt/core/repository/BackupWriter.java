@@ -158,8 +158,10 @@ public final class BackupWriter {
 			try {
 				if (this.crashPoint == CrashPoint.DURING_CHUNK_UPLOAD && this.stored.size() == 3) {
 					// the third chunk reaches the first region only, then the process
-					// dies
-					this.store.regions().get(0).create(key, chunk.stored(), 0, chunk.storedLength());
+					// dies (a shared chunk may be there already, or need no upload)
+					if (chunk.stored() != null && !(sharesChunks() && storedIn(0, key, chunk.storedLength()))) {
+						this.store.regions().get(0).create(key, chunk.stored(), 0, chunk.storedLength());
+					}
 					this.crashPoint.reached(CrashPoint.DURING_CHUNK_UPLOAD);
 				}
 				if (chunk.stored() == null) {
@@ -197,13 +199,16 @@ public final class BackupWriter {
 	private void storeShared(String key, EncodedChunk chunk) {
 		List<ObjectStore> regions = this.store.regions();
 		int written = this.store.createWhereMissing(key, chunk.stored(), chunk.storedLength(), chunk.storedSha256(),
-				(region) -> {
-					Long size = this.sharedInRegions.get(regions.indexOf(region)).get(key);
-					return size != null && size == chunk.storedLength();
-				});
+				(region) -> storedIn(regions.indexOf(region), key, chunk.storedLength()));
 		if (written > 0) {
 			this.uploadedBytes.addAndGet(chunk.storedLength());
 		}
+	}
+
+	/** Whether region {@code index} held shared chunk {@code key} of that size at the start. */
+	private boolean storedIn(int index, String key, long size) {
+		Long listed = this.sharedInRegions.get(index).get(key);
+		return listed != null && listed == size;
 	}
 
 	/**
