@@ -205,7 +205,10 @@ public final class BackupWriter {
 		}
 	}
 
-	/** Whether region {@code index} held shared chunk {@code key} of that size at the start. */
+	/**
+	 * Whether region {@code index} held shared chunk {@code key} of that size at the
+	 * start.
+	 */
 	private boolean storedIn(int index, String key, long size) {
 		Long listed = this.sharedInRegions.get(index).get(key);
 		return listed != null && listed == size;
