@@ -98,7 +98,11 @@ public final class SharedChunkSweep {
 					if (locked.isPresent() && locked.get().isAfter(now)) {
 						continue;
 					}
-					lease.requireHeld();
+					if (swept.size() % 200 == 0) {
+						// still ours (a sweep that stalled past the lease's time to live
+						// stops before a backup can have begun)
+						lease.requireHeld();
+					}
 					if (!dryRun) {
 						region.delete(object.key());
 					}
