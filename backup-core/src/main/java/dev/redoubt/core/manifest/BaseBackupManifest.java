@@ -100,4 +100,9 @@ public record BaseBackupManifest(int formatVersion, String backupId, String type
 		return source + "/base";
 	}
 
+	/** Whether {@code area} is the base backups' area of a source. */
+	public static boolean isArea(String area) {
+		return area.endsWith("/base");
+	}
+
 }

@@ -219,12 +219,23 @@ public final class Repository implements AutoCloseable {
 	private Map<String, ChunkRef> newestSharedChunks(String area, List<BackupId> ids) {
 		for (BackupId id : ids) {
 			try {
-				Manifest manifest = readManifest(area, id);
-				if (manifest.formatVersion() < Manifest.FORMAT_VERSION_SHARED_CHUNKS) {
+				int version;
+				List<ChunkRef> chunks;
+				if (BaseBackupManifest.isArea(area)) {
+					BaseBackupManifest manifest = readManifest(area, id, BaseBackupManifest.class);
+					version = manifest.formatVersion();
+					chunks = manifest.chunks();
+				}
+				else {
+					Manifest manifest = readManifest(area, id);
+					version = manifest.formatVersion();
+					chunks = manifest.allChunks();
+				}
+				if (version < Manifest.FORMAT_VERSION_SHARED_CHUNKS) {
 					continue;
 				}
 				Map<String, ChunkRef> known = new java.util.HashMap<>();
-				manifest.allChunks().forEach((chunk) -> known.putIfAbsent(chunk.key(), chunk));
+				chunks.forEach((chunk) -> known.putIfAbsent(chunk.key(), chunk));
 				return known;
 			}
 			catch (RedoubtException ex) {

@@ -92,7 +92,9 @@ public final class BaseBackup {
 		Instant started = this.clock.instant();
 		Cluster cluster = inspect();
 		Path pgBasebackup = PgTools.find("pg_basebackup", cluster.version().major());
-		BackupWriter writer = this.repository.beginBackup(BaseBackupManifest.area(this.source), started, lease);
+		String area = BaseBackupManifest.area(this.source);
+		BackupWriter writer = this.repository.beginBackup(area, started, lease,
+				this.settings.sharedChunks() && this.repository.canShareChunks(area));
 		writer.crashPoint(CrashPoint.fromSystemProperty());
 		log.info("base backup {} of source {} (PostgreSQL {}, system {}) started", writer.id(), this.source,
 				cluster.version(), cluster.systemIdentifier());
@@ -134,8 +136,9 @@ public final class BaseBackup {
 		Instant stopTime = serverNow();
 		ClusterRelations.Taken after = relations(cluster);
 		ClusterRelations.Taken stable = (before == null || after == null) ? null : before.stableWith(after);
-		BaseBackupManifest manifest = new BaseBackupManifest(Manifest.FORMAT_VERSION, writer.id().value(),
-				BaseBackupManifest.TYPE, started, this.clock.instant(),
+		BaseBackupManifest manifest = new BaseBackupManifest(
+				writer.sharesChunks() ? Manifest.FORMAT_VERSION_SHARED_CHUNKS : Manifest.FORMAT_VERSION,
+				writer.id().value(), BaseBackupManifest.TYPE, started, this.clock.instant(),
 				new Manifest.SourceIdentity(this.source, cluster.systemIdentifier(), cluster.version().toString(),
 						cluster.version().number(), cluster.database()),
 				streamed.timeline(), streamed.startLsn(), streamed.stopLsn(), stopTime, cluster.walSegmentBytes(),
@@ -151,7 +154,8 @@ public final class BaseBackup {
 		log.info("base backup {} complete: {} bytes in {} chunks, WAL {} .. {} on timeline {}", writer.id(),
 				streamed.bytes(), streamed.chunks().size(), streamed.startLsn(), streamed.stopLsn(),
 				streamed.timeline());
-		return new BackupResult(writer.id().value(), 0, 0, streamed.chunks().size(), streamed.bytes(), stored, took);
+		return new BackupResult(writer.id().value(), 0, 0, streamed.chunks().size(), streamed.bytes(), stored, took,
+				writer.uploadedBytes());
 	}
 
 	private Cluster inspect() {
@@ -241,7 +245,7 @@ public final class BaseBackup {
 		BlockingQueue<ChunkEncoder> idle = new ArrayBlockingQueue<>(workers);
 		for (int i = 0; i < workers; i++) {
 			idle.add(new ChunkEncoder(writer.dataKey(), this.repository.keys().chunkIdKey(),
-					this.settings.compressionLevel(), chunkBytes / 2));
+					this.settings.compressionLevel(), chunkBytes / 2, writer.sharesChunks()));
 		}
 		List<Future<ChunkRef>> chunks = new ArrayList<>();
 		Progress progress = Progress.start("base backup", estimatedBytes / chunkBytes + 1, estimatedBytes);
@@ -252,7 +256,7 @@ public final class BaseBackup {
 					try {
 						encoder.begin();
 						encoder.write(buffer, 0, length);
-						return writer.storeChunk(encoder.finish(), 0, null, null, null);
+						return writer.storeChunk(encoder.finish(writer::storedEverywhere), 0, null, null, null);
 					}
 					finally {
 						idle.add(encoder);

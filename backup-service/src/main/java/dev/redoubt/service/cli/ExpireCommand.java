@@ -86,7 +86,7 @@ public class ExpireCommand implements Callable<Integer>, JsonOutput {
 							+ " object(s) under Object Lock left until " + report.lockedUntil() : "");
 			SharedChunkSweep.Result shared = report.sharedChunks();
 			if (shared.skipped() != null) {
-				out.printf("shared chunks not swept (a backup runs; the next run sweeps): %s%n", shared.skipped());
+				out.printf("shared chunks not swept (nothing deleted; the next run sweeps): %s%n", shared.skipped());
 			}
 			else if (shared.chunks() > 0) {
 				out.printf(

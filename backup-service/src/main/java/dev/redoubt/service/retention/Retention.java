@@ -63,6 +63,15 @@ public final class Retention {
 		Area logical = read(source, false);
 		Area base = read(BaseBackupManifest.area(source), true);
 		Map<String, List<ObjectInfo>> wal = listEverywhere(WalArchive.prefix(source));
+		// whether there are shared chunks to sweep at the end, read now: a listing that
+		// fails
+		// fails the run before anything is deleted
+		boolean sharedChunks = false;
+		for (String area : List.of(source, BaseBackupManifest.area(source))) {
+			sharedChunks |= listEverywhere(RepositoryLayout.sharedChunksPrefix(area)).values()
+				.stream()
+				.anyMatch((objects) -> !objects.isEmpty());
+		}
 		Map<String, Set<String>> kept = new LinkedHashMap<>();
 		kept.putAll(policy.keep(logical.candidates));
 		kept.putAll(policy.keep(base.candidates));
@@ -137,8 +146,14 @@ public final class Retention {
 		wal.forEach((region, objects) -> walObjects.put(region,
 				objects.stream().filter((object) -> walExpiredKeys.contains(object.key())).toList()));
 		deleter.deleteAll(walObjects);
-		SharedChunkSweep.Result shared = SharedChunkSweep.run(this.repository, source, Set.copyOf(expired), now,
-				this.grace, dryRun);
+		Map<String, Set<String>> expiredByArea = new LinkedHashMap<>();
+		expiredByArea.put(source,
+				expired.stream().filter(logical.manifests::containsKey).collect(java.util.stream.Collectors.toSet()));
+		expiredByArea.put(base.name,
+				expired.stream().filter(base.manifests::containsKey).collect(java.util.stream.Collectors.toSet()));
+		SharedChunkSweep.Result shared = sharedChunks
+				? SharedChunkSweep.run(this.repository, source, expiredByArea, now, this.grace, dryRun)
+				: SharedChunkSweep.Result.NONE;
 		RetentionReport report = new RetentionReport(source, dryRun, kept, expired, leftovers, inFlight, locked,
 				walExpired, deleter.deleted + shared.swept(), deleter.locked, deleter.lockedUntil, shared);
 		log.info("retention of {}{}: kept {}, expired {}, leftovers {}, in flight {}, WAL segments {}, objects {}",

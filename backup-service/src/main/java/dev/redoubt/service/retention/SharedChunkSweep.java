@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
+import dev.redoubt.core.manifest.BaseBackupManifest;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
@@ -24,13 +25,13 @@ import dev.redoubt.core.store.ObjectStore;
 
 /**
  * Mark and sweep of the chunks a source's logical backups share
- * ({@code <source>/chunks/}): a chunk goes when no manifest in any region references it
- * and it is older than the grace period. The sweep holds the source's lease, so no backup
- * runs while it marks and deletes (one that began before would otherwise reference a
- * chunk it found present, after the mark); the marks are read under the lease, after the
- * expiry, from every manifest in every region. Any listing or manifest that cannot be
- * read ends the sweep with nothing deleted; a lease held by a backup skips it (the next
- * run sweeps).
+ * ({@code <source>/chunks/}), and its base backups ({@code <source>/base/chunks/}): a
+ * chunk goes when no manifest in any region references it and it is older than the grace
+ * period. The sweep holds the source's lease, so no backup runs while it marks and
+ * deletes (one that began before would otherwise reference a chunk it found present,
+ * after the mark); the marks are read under the lease, after the expiry, from every
+ * manifest in every region. Any listing or manifest that cannot be read ends the sweep
+ * with nothing deleted; a lease held by a backup skips it (the next run sweeps).
  */
 public final class SharedChunkSweep {
 
@@ -44,7 +45,8 @@ public final class SharedChunkSweep {
 	 * @param young unreferenced, kept: younger than the grace period
 	 * @param swept unreferenced and old enough: deleted (or, in a dry run, would be)
 	 * @param sweptBytes their size, all regions counted
-	 * @param skipped why nothing was swept (the lease is held), or {@code null}
+	 * @param skipped why nothing was swept (the lease is held, or a manifest or listing
+	 * could not be read), or {@code null}
 	 */
 	public record Result(int chunks, int referenced, int young, int swept, long sweptBytes, String skipped) {
 
@@ -56,15 +58,13 @@ public final class SharedChunkSweep {
 	}
 
 	/**
-	 * @param expired backups whose manifests this retention run deletes (or, dry, would):
-	 * their references do not count
+	 * Sweeps the shared chunks of the source's logical backups and of its base backups.
+	 * @param expired for each area ({@code source}, {@code source/base}), the backups
+	 * whose manifests this retention run deletes (or, dry, would): their references do
+	 * not count
 	 */
-	static Result run(Repository repository, String source, Set<String> expired, Instant now, Duration grace,
-			boolean dryRun) {
-		String prefix = RepositoryLayout.sharedChunksPrefix(source);
-		if (listEverywhere(repository, prefix).values().stream().allMatch(List::isEmpty)) {
-			return Result.NONE;
-		}
+	static Result run(Repository repository, String source, Map<String, Set<String>> expired, Instant now,
+			Duration grace, boolean dryRun) {
 		SourceLease lease;
 		try {
 			lease = SourceLease.acquire(repository.store().regions().get(0), source, "retention sweep",
@@ -78,51 +78,75 @@ public final class SharedChunkSweep {
 			return new Result(0, 0, 0, 0, 0, ex.getMessage());
 		}
 		try (lease) {
-			Set<String> referenced = referenced(repository, source, expired);
-			Map<String, List<ObjectInfo>> chunks = listEverywhere(repository, prefix);
-			Set<String> keys = new TreeSet<>();
-			Set<String> young = new HashSet<>();
-			Set<String> swept = new HashSet<>();
-			long sweptBytes = 0;
-			for (ObjectStore region : repository.store().regions()) {
-				for (ObjectInfo object : chunks.get(region.name())) {
-					keys.add(object.key());
-					if (referenced.contains(object.key())) {
-						continue;
-					}
-					if (object.lastModified() == null || object.lastModified().isAfter(now.minus(grace))) {
-						young.add(object.key());
-						continue;
-					}
-					java.util.Optional<Instant> locked = region.lockedUntil(object);
-					if (locked.isPresent() && locked.get().isAfter(now)) {
-						continue;
-					}
-					if (swept.size() % 200 == 0) {
-						// still ours (a sweep that stalled past the lease's time to live
-						// stops before a backup can have begun)
-						lease.requireHeld();
-					}
-					if (!dryRun) {
-						region.delete(object.key());
-					}
-					swept.add(object.key());
-					sweptBytes += object.size();
-				}
+			// every mark and listing first, in every area: one that cannot be read
+			// deletes nothing
+			Map<String, Set<String>> referenced = new LinkedHashMap<>();
+			Map<String, Map<String, List<ObjectInfo>>> listed = new LinkedHashMap<>();
+			try {
+				expired.forEach((area, gone) -> referenced.put(area, referenced(repository, area, gone)));
+				expired.keySet()
+					.forEach((area) -> listed.put(area,
+							listEverywhere(repository, RepositoryLayout.sharedChunksPrefix(area))));
 			}
-			int marked = (int) keys.stream().filter(referenced::contains).count();
+			catch (RedoubtException ex) {
+				log.warn("shared chunks of {} not swept, nothing deleted: {}", source, ex.getMessage());
+				return new Result(0, 0, 0, 0, 0, "a manifest or listing could not be read: " + ex.getMessage());
+			}
+			Result total = Result.NONE;
+			for (String area : referenced.keySet()) {
+				Result swept = sweep(repository, listed.get(area), referenced.get(area), lease, now, grace, dryRun);
+				total = new Result(total.chunks() + swept.chunks(), total.referenced() + swept.referenced(),
+						total.young() + swept.young(), total.swept() + swept.swept(),
+						total.sweptBytes() + swept.sweptBytes(), null);
+			}
 			log.info("shared chunks of {}{}: {} found, {} referenced, {} younger than {}, {} swept ({} bytes)", source,
-					dryRun ? " (dry run)" : "", keys.size(), marked, young.size(), grace, swept.size(), sweptBytes);
-			return new Result(keys.size(), marked, young.size(), swept.size(), sweptBytes, null);
+					dryRun ? " (dry run)" : "", total.chunks(), total.referenced(), total.young(), grace, total.swept(),
+					total.sweptBytes());
+			return total;
 		}
 	}
 
-	/**
-	 * Every chunk key named by a manifest of the source's logical backups, any region.
-	 */
-	private static Set<String> referenced(Repository repository, String source, Set<String> expired) {
+	private static Result sweep(Repository repository, Map<String, List<ObjectInfo>> chunks, Set<String> referenced,
+			SourceLease lease, Instant now, Duration grace, boolean dryRun) {
+		Set<String> keys = new TreeSet<>();
+		Set<String> young = new HashSet<>();
+		Set<String> swept = new HashSet<>();
+		long sweptBytes = 0;
+		for (ObjectStore region : repository.store().regions()) {
+			for (ObjectInfo object : chunks.get(region.name())) {
+				keys.add(object.key());
+				if (referenced.contains(object.key())) {
+					continue;
+				}
+				if (object.lastModified() == null || object.lastModified().isAfter(now.minus(grace))) {
+					young.add(object.key());
+					continue;
+				}
+				java.util.Optional<Instant> locked = region.lockedUntil(object);
+				if (locked.isPresent() && locked.get().isAfter(now)) {
+					continue;
+				}
+				if (swept.size() % 200 == 0) {
+					// still ours (a sweep that stalled past the lease's time to live
+					// stops
+					// before a backup can have begun)
+					lease.requireHeld();
+				}
+				if (!dryRun) {
+					region.delete(object.key());
+				}
+				swept.add(object.key());
+				sweptBytes += object.size();
+			}
+		}
+		int marked = (int) keys.stream().filter(referenced::contains).count();
+		return new Result(keys.size(), marked, young.size(), swept.size(), sweptBytes, null);
+	}
+
+	/** Every chunk key named by a manifest of {@code area}, any region. */
+	private static Set<String> referenced(Repository repository, String area, Set<String> expired) {
 		Set<String> ids = new TreeSet<>();
-		String backups = RepositoryLayout.backupsPrefix(source);
+		String backups = RepositoryLayout.backupsPrefix(area);
 		listEverywhere(repository, backups).values().forEach((objects) -> objects.forEach((object) -> {
 			String rest = object.key().substring(backups.length());
 			int slash = rest.indexOf('/');
@@ -131,16 +155,15 @@ public final class SharedChunkSweep {
 				ids.add(rest.substring(0, slash));
 			}
 		}));
-		Set<String> referenced = new HashSet<>();
 		ids.removeAll(expired);
+		Set<String> referenced = new HashSet<>();
 		for (String id : ids) {
 			// a manifest that cannot be read (in any region) ends the sweep: it may hold
 			// the only reference to a chunk
-			repository.readManifest(source, BackupId.parse(id))
-				.allChunks()
-				.stream()
-				.map(ChunkRef::key)
-				.forEach(referenced::add);
+			List<ChunkRef> chunks = BaseBackupManifest.isArea(area)
+					? repository.readManifest(area, BackupId.parse(id), BaseBackupManifest.class).chunks()
+					: repository.readManifest(area, BackupId.parse(id)).allChunks();
+			chunks.stream().map(ChunkRef::key).forEach(referenced::add);
 		}
 		return referenced;
 	}
