@@ -69,7 +69,7 @@ class SharedChunksPropertyIT {
 		Map<String, DatabaseFingerprint> taken = new LinkedHashMap<>();
 		try (Repository repository = new Repository(s3.multiRegion("property"),
 				RepositoryKeys.fromKeyFile(keys.resolve("master")))) {
-			for (int step = 0; step < 9; step++) {
+			for (int step = 0; step < 7; step++) {
 				String change = change(random);
 				pg.sql(SOURCE, change);
 				pg.sql(SOURCE, "REFRESH MATERIALIZED VIEW public.order_totals");

@@ -163,7 +163,11 @@ class CliAcceptanceIT {
 		JsonNode result = json(backup.out());
 		history.acknowledge(result.get("backupId").asString());
 		assertThat(result.propertyNames()).containsExactly("source", "backupId", "tables", "rows", "chunks",
-				"plainBytes", "storedBytes", "durationMs");
+				"plainBytes", "storedBytes", "uploadedBytes", "durationMs");
+		assertThat(result.get("uploadedBytes").asLong())
+			.as("without shared chunks a backup uploads all it stores (a chunk twice in it, once)")
+			.isLessThanOrEqualTo(result.get("storedBytes").asLong())
+			.isGreaterThan(result.get("storedBytes").asLong() / 2);
 		assertThat(result.get("rows").asLong()).isEqualTo(sourceFingerprint.totalRows()
 				- Long.parseLong(sourceFingerprint.tables().get("public.order_totals").split(":")[0]));
 
