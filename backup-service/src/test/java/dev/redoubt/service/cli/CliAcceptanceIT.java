@@ -177,7 +177,9 @@ class CliAcceptanceIT {
 		JsonNode listed = json(info.out()).get("backups").get(0);
 		assertThat(listed.propertyNames()).containsExactly("id", "status", "type", "startedAt", "completedAt",
 				"snapshotLsn", "database", "serverVersion", "tables", "rows", "storedBytes", "missingIn",
-				"verification");
+				"verification", "newBytes", "referencedBytes");
+		assertThat(listed.get("newBytes").asLong() + listed.get("referencedBytes").asLong())
+			.isEqualTo(listed.get("storedBytes").asLong());
 		assertThat(listed.get("id").asString()).isEqualTo(result.get("backupId").asString());
 		assertThat(listed.get("status").asString()).isEqualTo("complete");
 
