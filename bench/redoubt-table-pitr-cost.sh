@@ -27,28 +27,12 @@ CLUSTER="$BENCH_WORK/table-pitr-cost"
 export PGHOST="$CLUSTER" PGPORT=55437 PGDATABASE=prop
 mkdir -p "$RES" "$BENCH_WORK"
 git -C "$ROOT" rev-parse --short=10 HEAD > "$RES/commit.txt" 2>/dev/null || echo unknown > "$RES/commit.txt"
-[ -s "$BENCH_RUN/redoubt.key" ] || "$ROOT/redoubt" key-generate --out "$BENCH_RUN/redoubt.key" >/dev/null
 CLIENT="$ROOT/backup-core/src/main/resources/dev/redoubt/core/wal/redoubt-wal.sh"
 PREFIX="table-pitr-cost-$(date -u +%Y%m%dT%H%M%SZ)"
 CONF="$BENCH_RUN/redoubt-table-pitr-cost.yaml"
-cat > "$CONF" <<YAML
-redoubt:
-  sources:
-    prop:
-      url: jdbc:postgresql://127.0.0.1:$PGPORT/prop
-      username: $PGUSER
-  repositories:
-    - { name: region-a, endpoint: "http://127.0.0.1:$S3_A_HTTP_PORT", region: $S3_A_REGION, bucket: $S3_BUCKET,
-        prefix: $PREFIX, path-style: true, access-key: $S3_ACCESS_KEY, secret-key: $S3_SECRET_KEY }
-    - { name: region-b, endpoint: "http://127.0.0.1:$S3_B_HTTP_PORT", region: $S3_B_REGION, bucket: $S3_BUCKET,
-        prefix: $PREFIX, path-style: true, access-key: $S3_ACCESS_KEY, secret-key: $S3_SECRET_KEY }
-  encryption:
-    key-file: $BENCH_RUN/redoubt.key
-  backup:
-    workers: 2
-  restore:
-    jobs: 2
-YAML
+. "$BENCH_DIR/lib/redoubt-config.sh"
+{ redoubt_yaml prop prop "$PREFIX"
+  printf '  backup:\n    workers: 2\n  restore:\n    jobs: 2\n'; } > "$CONF"
 redoubt() { REDOUBT_NO_BUILD=1 JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" "$ROOT/redoubt" --config "$CONF" "$@"; }
 now() { date +%s.%N; }
 q() { bench_psql -d "${2:-prop}" -Atc "$1"; }

@@ -80,7 +80,7 @@ final class AsOfTableRestore {
 	}
 
 	/** A recovered throwaway cluster and the tables to read from it. */
-	private record AsOf(PointInTimeRecovery.Recovered cluster, AsOfTables tables, FileSelection files,
+	private record AsOf(PointInTimeRecovery.Recovered cluster, AsOfTables tables,
 			long diskBytes) implements AutoCloseable {
 
 		@Override
@@ -104,7 +104,7 @@ final class AsOfTableRestore {
 				recovered.close();
 				return null;
 			}
-			return new AsOf(recovered, tables, recovery.files(), recovered.diskBytes());
+			return new AsOf(recovered, tables, recovered.diskBytes());
 		}
 		catch (RuntimeException ex) {
 			recovered.close();
@@ -137,11 +137,11 @@ final class AsOfTableRestore {
 					this.engine.sandboxRoot())
 				.run(request.source(), taken, withTarget);
 			PointInTimeRecovery.Result result = recovered.cluster().result();
-			return restored.readFrom(
-					new AsOfRecovery(result.backupId(), recovered.files().toString(), recoveredTwice, result.tarBytes(),
-							result.fetchedBytes(), result.leftOutFiles(), result.leftOutBytes(), recovered.diskBytes(),
-							result.walFiles(), result.unpackTime().toMillis(), result.replayTime().toMillis(),
-							(copied - copyStarted) / 1_000_000, (System.nanoTime() - copied) / 1_000_000));
+			return restored
+				.readFrom(new AsOfRecovery(result.backupId(), result.files(), recoveredTwice, result.tarBytes(),
+						result.fetchedBytes(), result.leftOutFiles(), result.leftOutBytes(), recovered.diskBytes(),
+						result.walFiles(), result.unpackTime().toMillis(), result.replayTime().toMillis(),
+						(copied - copyStarted) / 1_000_000, (System.nanoTime() - copied) / 1_000_000));
 		}
 	}
 

@@ -143,8 +143,10 @@ public final class RestoreEngine {
 	 */
 	public PointInTimeRecovery.Recovered recover(RestoreRequest request) {
 		require(request, RestoreRequest.Kind.CLUSTER);
-		BaseBackupManifest base = BaseBackups.choose(this.repository, request.source(), request.backup(),
-				request.pointInTime());
+		// the base backup is chosen here only to map named tables to its files; else the
+		// recovery chooses it (one manifest read, not two)
+		BaseBackupManifest base = (request.tables().isEmpty() && request.schemas().isEmpty()) ? null
+				: BaseBackups.choose(this.repository, request.source(), request.backup(), request.pointInTime());
 		return PointInTimeRecovery.recover(this.repository, recovery(request, base));
 	}
 

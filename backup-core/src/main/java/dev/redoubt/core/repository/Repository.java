@@ -212,6 +212,29 @@ public final class Repository implements AutoCloseable {
 	}
 
 	/**
+	 * A manifest's format version and every chunk it names, whichever kind of backup the
+	 * area holds (logical, or base).
+	 *
+	 * @param formatVersion the manifest's format version
+	 * @param chunks every chunk it names
+	 */
+	public record ManifestChunks(int formatVersion, List<ChunkRef> chunks) {
+	}
+
+	/**
+	 * The chunks backup {@code id} of {@code area} names, from its verified manifest.
+	 * @throws RedoubtException as {@link #readManifest(String, BackupId)}
+	 */
+	public ManifestChunks manifestChunks(String area, BackupId id) {
+		if (BaseBackupManifest.isArea(area)) {
+			BaseBackupManifest manifest = readManifest(area, id, BaseBackupManifest.class);
+			return new ManifestChunks(manifest.formatVersion(), manifest.chunks());
+		}
+		Manifest manifest = readManifest(area, id);
+		return new ManifestChunks(manifest.formatVersion(), manifest.allChunks());
+	}
+
+	/**
 	 * The chunks the newest readable backup of format 2 among {@code ids} (newest first)
 	 * names, by key; empty if there is none. Only an optimization: a chunk not found here
 	 * is encoded and its presence checked as usual.
@@ -219,18 +242,9 @@ public final class Repository implements AutoCloseable {
 	private Map<String, ChunkRef> newestSharedChunks(String area, List<BackupId> ids) {
 		for (BackupId id : ids) {
 			try {
-				int version;
-				List<ChunkRef> chunks;
-				if (BaseBackupManifest.isArea(area)) {
-					BaseBackupManifest manifest = readManifest(area, id, BaseBackupManifest.class);
-					version = manifest.formatVersion();
-					chunks = manifest.chunks();
-				}
-				else {
-					Manifest manifest = readManifest(area, id);
-					version = manifest.formatVersion();
-					chunks = manifest.allChunks();
-				}
+				ManifestChunks manifest = manifestChunks(area, id);
+				int version = manifest.formatVersion();
+				List<ChunkRef> chunks = manifest.chunks();
 				if (version < Manifest.FORMAT_VERSION_SHARED_CHUNKS) {
 					continue;
 				}

@@ -170,8 +170,13 @@ public final class Retention {
 
 	/** Every region's listing under a prefix; a region that cannot be listed throws. */
 	private Map<String, List<ObjectInfo>> listEverywhere(String prefix) {
+		return listEverywhere(this.repository, prefix);
+	}
+
+	/** Every region's listing under a prefix; a region that cannot be listed throws. */
+	static Map<String, List<ObjectInfo>> listEverywhere(Repository repository, String prefix) {
 		Map<String, List<ObjectInfo>> byRegion = new LinkedHashMap<>();
-		for (ObjectStore region : this.repository.store().regions()) {
+		for (ObjectStore region : repository.store().regions()) {
 			byRegion.put(region.name(), region.list(prefix));
 		}
 		return byRegion;

@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
-import dev.redoubt.core.manifest.BaseBackupManifest;
 import dev.redoubt.core.manifest.ChunkRef;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
@@ -86,7 +85,7 @@ public final class SharedChunkSweep {
 				expired.forEach((area, gone) -> referenced.put(area, referenced(repository, area, gone)));
 				expired.keySet()
 					.forEach((area) -> listed.put(area,
-							listEverywhere(repository, RepositoryLayout.sharedChunksPrefix(area))));
+							Retention.listEverywhere(repository, RepositoryLayout.sharedChunksPrefix(area))));
 			}
 			catch (RedoubtException ex) {
 				log.warn("shared chunks of {} not swept, nothing deleted: {}", source, ex.getMessage());
@@ -147,7 +146,7 @@ public final class SharedChunkSweep {
 	private static Set<String> referenced(Repository repository, String area, Set<String> expired) {
 		Set<String> ids = new TreeSet<>();
 		String backups = RepositoryLayout.backupsPrefix(area);
-		listEverywhere(repository, backups).values().forEach((objects) -> objects.forEach((object) -> {
+		Retention.listEverywhere(repository, backups).values().forEach((objects) -> objects.forEach((object) -> {
 			String rest = object.key().substring(backups.length());
 			int slash = rest.indexOf('/');
 			if (slash > 0 && rest.substring(slash + 1).equals("manifest")
@@ -160,20 +159,13 @@ public final class SharedChunkSweep {
 		for (String id : ids) {
 			// a manifest that cannot be read (in any region) ends the sweep: it may hold
 			// the only reference to a chunk
-			List<ChunkRef> chunks = BaseBackupManifest.isArea(area)
-					? repository.readManifest(area, BackupId.parse(id), BaseBackupManifest.class).chunks()
-					: repository.readManifest(area, BackupId.parse(id)).allChunks();
-			chunks.stream().map(ChunkRef::key).forEach(referenced::add);
+			repository.manifestChunks(area, BackupId.parse(id))
+				.chunks()
+				.stream()
+				.map(ChunkRef::key)
+				.forEach(referenced::add);
 		}
 		return referenced;
-	}
-
-	private static Map<String, List<ObjectInfo>> listEverywhere(Repository repository, String prefix) {
-		Map<String, List<ObjectInfo>> byRegion = new LinkedHashMap<>();
-		for (ObjectStore region : repository.store().regions()) {
-			byRegion.put(region.name(), region.list(prefix));
-		}
-		return byRegion;
 	}
 
 }

@@ -99,7 +99,7 @@ class RowRangeRestoreIT {
 		TableRestoreResult.Table restored = restore(RestoreRequest.tables("big")
 			.table("public.readings")
 			.where(range)
-			.into(QualifiedName.parse("public.readings_range"))
+			.into("public.readings_range")
 			.target(live)
 			.jobs(2)).tables().get(0);
 

@@ -135,7 +135,7 @@ class TableRestoreIT {
 		TableRestoreResult result = restore(RestoreRequest.tables("shop")
 			.table("public.orders")
 			.where("id BETWEEN 1000 AND 1999")
-			.into(QualifiedName.parse("public.orders_range"))
+			.into("public.orders_range")
 			.target(live)
 			.jobs(2));
 
@@ -178,7 +178,7 @@ class TableRestoreIT {
 			assertThatThrownBy(() -> restore(RestoreRequest.tables("shop")
 				.table("public.orders")
 				.where(where)
-				.into(QualifiedName.parse("public.orders_bad"))
+				.into("public.orders_bad")
 				.target(live)
 				.jobs(2))).isInstanceOfSatisfying(RedoubtException.class,
 						(ex) -> assertThat(ex.code()).as(where).isEqualTo(ErrorCode.INVALID_SELECTION));
@@ -209,7 +209,7 @@ class TableRestoreIT {
 			assertThatThrownBy(() -> restore(RestoreRequest.tables("shop")
 				.table("public.orders")
 				.where(where)
-				.into(QualifiedName.parse("public.orders_bad"))
+				.into("public.orders_bad")
 				.target(live)
 				.jobs(2))).isInstanceOfSatisfying(RedoubtException.class,
 						(ex) -> assertThat(ex.code()).as(where).isEqualTo(ErrorCode.INVALID_SELECTION));
@@ -252,7 +252,7 @@ class TableRestoreIT {
 		// the live orders lost rows that the backup's order lines still reference
 		assertThatThrownBy(() -> restore(RestoreRequest.tables("shop")
 			.table("public.order_lines")
-			.into(QualifiedName.parse("public.order_lines_back"))
+			.into("public.order_lines_back")
 			.target(live)
 			.jobs(2)
 			.withForeignKeys(true))).isInstanceOfSatisfying(RedoubtException.class, (ex) -> {
@@ -266,7 +266,7 @@ class TableRestoreIT {
 		TableRestoreResult reported = restore(RestoreRequest.tables("shop")
 			.table("public.order_lines")
 			.where("order_id <= 100")
-			.into(QualifiedName.parse("public.order_lines_back"))
+			.into("public.order_lines_back")
 			.target(live)
 			.jobs(2));
 		assertThat(reported.tables().get(0).foreignKeysNotCreated()).singleElement()
@@ -352,7 +352,7 @@ class TableRestoreIT {
 		before.remove("public.orders");
 		restore(RestoreRequest.tables("shop")
 			.table("public.orders")
-			.into(QualifiedName.parse("public.orders_at_backup"))
+			.into("public.orders_at_backup")
 			.target(live)
 			.jobs(2));
 		long newRows = count(live, "public.orders WHERE id > 60000");
