@@ -8,17 +8,20 @@
 #      (uploadedBytes) and checked at the store (the bytes of objects that appeared)
 #   3. UNIFORM_NIGHTS nights of 1% of rows updated uniformly at random (about half the pages at
 #      fillfactor 100): the same, reported without a target
-#   4. the last backup and the first restored, timed, and each compared with the source
+#   each night also a base backup of the whole cluster (format 2 shares its slices too): what it
+#   uploaded against what the first base backup stored
+#   4. the newest backup (the tenth with the defaults) and the first restored, PAIRS pairs with the
+#      order alternating, the newest compared with the source
 # pgbench's foreign key from pgbench_history is dropped for the run (the deletes would break it)
 # and put back NOT VALID at exit.
-#   [CHUNK=8MB] bench/redoubt-incremental-bench.sh [SCALE=50] [NIGHTS=4] [UNIFORM_NIGHTS=2]
+#   [CHUNK=8MB] [PAIRS=3] bench/redoubt-incremental-bench.sh [SCALE=50] [NIGHTS=6] [UNIFORM_NIGHTS=3]
 # Needs bench/setup.sh. Writes $BENCH_RUN/results/redoubt-incremental-scaleN-STAMP/ and
 # docs/benchmarks-incremental.md (whose "Reading it" section is written by hand after a run).
 set -euo pipefail
 shopt -s inherit_errexit
 . "$(dirname "$0")/env.sh"
-SCALE="${1:-50}"; NIGHTS="${2:-4}"; UNIFORM_NIGHTS="${3:-2}"; DB="bench$SCALE"
-CHUNK="${CHUNK:-8MB}"
+SCALE="${1:-50}"; NIGHTS="${2:-6}"; UNIFORM_NIGHTS="${3:-3}"; DB="bench$SCALE"
+CHUNK="${CHUNK:-8MB}"; PAIRS="${PAIRS:-3}"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 RES="$BENCH_RUN/results/redoubt-incremental-scale$SCALE-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$RES" "$BENCH_WORK"
@@ -34,7 +37,7 @@ redoubt() { REDOUBT_NO_BUILD=1 JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" "$ROOT/redo
 now() { date +%s.%N; }
 q() { bench_psql -d "$DB" -Atc "$1"; }
 json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
-store_bytes() { du -sb --apparent-size "$S3_A_DIR/$S3_BUCKET/$PREFIX/$DB/chunks" 2>/dev/null | cut -f1; }
+store_bytes() { du -sb --apparent-size "$S3_A_DIR/$S3_BUCKET/$PREFIX/$DB/${1:-}chunks" 2>/dev/null | cut -f1; }
 q "ALTER TABLE pgbench_history DROP CONSTRAINT IF EXISTS pgbench_history_aid_fkey" >/dev/null
 restore_fk() {
   q "ALTER TABLE pgbench_history ADD CONSTRAINT pgbench_history_aid_fkey FOREIGN KEY (aid)
@@ -50,6 +53,17 @@ backup() {   # backup NAME -> seconds; JSON in $RES/NAME.json
   t1=$(now)
   after=$(store_bytes)
   echo $((after - before)) > "$RES/$1.store-growth"
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
+}
+base() {   # base NAME -> seconds; JSON in $RES/NAME-base.json
+  local t0 t1 before after
+  before=$(store_bytes base/ || echo 0); before=${before:-0}
+  t0=$(now)
+  redoubt backup --source "$DB" --type base --output json >"$RES/$1-base.json" 2>"$RES/$1-base.log" \
+    || bench_die "base backup failed: $RES/$1-base.log"
+  t1=$(now)
+  after=$(store_bytes base/)
+  echo $((after - before)) > "$RES/$1-base.store-growth"
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
 }
 dump() {   # dump NAME -> seconds
@@ -76,8 +90,8 @@ uniform_day() {
 
 q "CHECKPOINT" >/dev/null
 bench_log "first backup (shared chunks, $CHUNK chunks)"
-first_s=$(backup first); first_d=$(dump first)
-echo "first $first_s $first_d" > "$RES/nights.txt"
+first_s=$(backup first); first_d=$(dump first); first_b=$(base first)
+echo "first $first_s $first_d $first_b" > "$RES/nights.txt"
 for kind in oltp uniform; do
   count=$NIGHTS; [ "$kind" = uniform ] && count=$UNIFORM_NIGHTS
   for i in $(seq 1 "$count"); do
@@ -86,7 +100,8 @@ for kind in oltp uniform; do
     q "VACUUM ANALYZE pgbench_accounts" >/dev/null   # the nightly maintenance a busy table gets
     if [ $((i % 2)) = 1 ]; then b=$(backup "$kind-$i"); d=$(dump "$kind-$i")
     else d=$(dump "$kind-$i"); b=$(backup "$kind-$i"); fi
-    echo "$kind-$i $b $d" >> "$RES/nights.txt"
+    p=$(base "$kind-$i")
+    echo "$kind-$i $b $d $p" >> "$RES/nights.txt"
   done
 done
 
@@ -103,16 +118,26 @@ restore_timed() {   # restore_timed NAME ID -> seconds
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
 }
 last=$(tail -1 "$RES/nights.txt" | cut -d' ' -f1)
-r_last=$(restore_timed last "$(json "$RES/$last.json" backupId)")
-[ "$(bench_psql -d incremental_restore -Atc 'SELECT count(*) FROM pgbench_accounts')" = "$(q 'SELECT count(*) FROM pgbench_accounts')" ] \
-  || bench_die "the newest backup restored another row count"
-r_first=$(restore_timed first "$(json "$RES/first.json" backupId)")
+nth=$(wc -l < "$RES/nights.txt")
+restore_last() {
+  local s
+  s=$(restore_timed last "$(json "$RES/$last.json" backupId)")
+  [ "$(bench_psql -d incremental_restore -Atc 'SELECT count(*) FROM pgbench_accounts')" = "$(q 'SELECT count(*) FROM pgbench_accounts')" ] \
+    || bench_die "the newest backup restored another row count"
+  echo "$s"
+}
+: > "$RES/restores.txt"
+for i in $(seq 1 "$PAIRS"); do
+  bench_log "restore pair $i of $PAIRS: backup $nth against the first"
+  if [ $((i % 2)) = 1 ]; then r_last=$(restore_last); r_first=$(restore_timed first "$(json "$RES/first.json" backupId)")
+  else r_first=$(restore_timed first "$(json "$RES/first.json" backupId)"); r_last=$(restore_last); fi
+  echo "$r_first $r_last" >> "$RES/restores.txt"
+done
 bench_psql -d postgres -c "DROP DATABASE IF EXISTS incremental_restore" >/dev/null
-echo "$r_first $r_last" > "$RES/restores.txt"
 
-python3 - "$RES" "$SCALE" "$CHUNK" > "$ROOT/docs/benchmarks-incremental.md" <<'PY'
+python3 - "$RES" "$SCALE" "$CHUNK" "$nth" > "$ROOT/docs/benchmarks-incremental.md" <<'PY'
 import json, os, statistics, sys
-res, scale, chunk = sys.argv[1:4]
+res, scale, chunk, nth = sys.argv[1:5]
 def read(name): return open(os.path.join(res, name)).read().strip()
 def doc(name): return json.load(open(os.path.join(res, name + ".json")))
 nights = [line.split() for line in open(os.path.join(res, "nights.txt"))]
@@ -128,7 +153,7 @@ print(f"Scale {scale} with `redoubt.backup.shared-chunks: true`, {chunk} chunks,
 print("| night | backup, s | `pg_dump -Fc`, s | time ratio | stored per region | uploaded | of the first backup | at the store |")
 print("|---|---|---|---|---|---|---|---|")
 ratios = {"oltp": [], "uniform": []}
-for name, b, d in nights:
+for name, b, d, p in nights:
     j = doc(name)
     grow = int(read(name + ".store-growth"))
     share = j["uploadedBytes"] / first["storedBytes"]
@@ -142,8 +167,37 @@ for kind, goal in (("oltp", " (goals: ≤ 5% of the first backup's bytes, ≤ 0.
         print(f"\n**{kind}**, median of {len(ratios[kind])} nights: uploaded "
               f"**{100 * statistics.median(r[1] for r in ratios[kind]):.1f}%** of the first backup, time "
               f"**{statistics.median(r[0] for r in ratios[kind]):.2f}×** `pg_dump -Fc`{goal}.")
-r_first, r_last = read("restores.txt").split()
-print(f"\nRestoring the newest backup: {r_last} s; the first: {r_first} s; ratio **{float(r_last) / float(r_first):.2f}** "
-      "(goal ≤ 1.1: every backup is complete on its own).")
+first_base = doc("first-base")
+print("\n### Base backups of the whole cluster, the same nights\n")
+print("After each night's logical backup, `backup --type base` of the cluster (every database on it, "
+      "`pg_basebackup` streamed through the shared-chunk writer). Uploaded against what the first base backup "
+      "stored.\n")
+print("| night | base backup, s | stored per region | uploaded | of the first base backup | at the store |")
+print("|---|---|---|---|---|---|")
+base_share = {"oltp": [], "uniform": []}
+for name, b, d, p in nights:
+    j = doc(name + "-base")
+    grow = int(read(name + "-base.store-growth"))
+    share = j["uploadedBytes"] / first_base["storedBytes"]
+    kind = name.split("-")[0]
+    if kind in base_share:
+        base_share[kind].append(share)
+    print(f"| {name} | {p} | {j['storedBytes'] / 2**20:.1f} MiB | {j['uploadedBytes'] / 2**20:.1f} MiB | "
+          f"{100 * share:.1f}% | {grow / 2**20:.1f} MiB |")
+for kind, goal in (("oltp", " (goal: ≤ 10% of a full one)"), ("uniform", " (no target)")):
+    if base_share[kind]:
+        print(f"\n**{kind}**, median of {len(base_share[kind])} nights: a base backup uploaded "
+              f"**{100 * statistics.median(base_share[kind]):.1f}%** of the first{goal}.")
+pairs = [tuple(map(float, line.split())) for line in open(os.path.join(res, "restores.txt"))]
+print(f"\n### Restoring backup {nth} of the sequence against the first\n")
+print("`redoubt restore` of the logical backup into an empty database, the newest and the first in pairs, the "
+      "order alternating; the newest's row count checked against the source.\n")
+print("| pair | first, s | newest, s | ratio |")
+print("|---|---|---|---|")
+for i, (f, l) in enumerate(pairs, 1):
+    print(f"| {i} | {f:.2f} | {l:.2f} | {l / f:.2f} |")
+ratios = [l / f for f, l in pairs]
+print(f"\nPaired median **{statistics.median(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f}; goal ≤ 1.1×: "
+      "every backup is complete on its own).")
 PY
 cat "$ROOT/docs/benchmarks-incremental.md"

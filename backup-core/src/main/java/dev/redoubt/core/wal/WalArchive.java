@@ -33,6 +33,8 @@ import dev.redoubt.core.repository.Repository;
  * <pre>
  * &lt;source&gt;/wal/&lt;WAL file name&gt;        one object per segment, history, .partial or .backup file
  * &lt;source&gt;/wal-keys/&lt;key id&gt;         a signed, wrapped data key; each archiver run makes one
+ * &lt;source&gt;/wal-stream/&lt;segment&gt;-&lt;valid bytes, 8 hex&gt;.partial
+ *                                    what wal-stream received of the segment being written
  * </pre>
  *
  * An archived file is {@code REDOUBT-WAL 1}, a JSON header line (its name, data key,
@@ -40,6 +42,15 @@ import dev.redoubt.core.repository.Repository;
  * encrypted file. The object's name is the WAL file's name, so PostgreSQL's
  * {@code restore_command} costs one GET; its content is never overwritten (see
  * {@link Writer#push}).
+ *
+ * <p>
+ * A streamed snapshot ({@link Writer#pushStreamed}) is the segment {@code wal-stream} is
+ * receiving, as far as it had it: the whole segment file, zero-padded past its valid
+ * bytes, named by that count so that each snapshot is a new object and nothing is
+ * overwritten. Snapshots are not part of the archive's continuity: they stand in for a
+ * segment only where the archive ends ({@link #fetchOrStreamed}), so that a recovery to
+ * the latest point replays what was committed seconds ago; the streamer deletes a
+ * segment's snapshots once the complete segment is archived.
  */
 public final class WalArchive {
 
@@ -70,6 +81,37 @@ public final class WalArchive {
 
 	public static String key(String source, String name) {
 		return prefix(source) + name;
+	}
+
+	public static String streamPrefix(String source) {
+		return source + "/wal-stream/";
+	}
+
+	/** The name of a streamed snapshot of {@code segment} holding {@code validBytes}. */
+	public static String streamedName(String segment, long validBytes) {
+		if (!WalNames.isSegment(segment) || validBytes < 0 || validBytes > 0xFFFFFFFFL) {
+			throw new IllegalArgumentException("no streamed snapshot of " + segment + " with " + validBytes + " bytes");
+		}
+		return segment + "-" + String.format("%08X", validBytes) + ".partial";
+	}
+
+	/** A streamed snapshot's name parsed: its segment and valid bytes. */
+	public record Streamed(String segment, long validBytes) {
+
+		static final java.util.regex.Pattern NAME = java.util.regex.Pattern
+			.compile("([0-9A-F]{24})-([0-9A-F]{8})\\.partial");
+
+		/** The snapshot a name denotes, or empty for any other name. */
+		public static Optional<Streamed> parse(String name) {
+			java.util.regex.Matcher matcher = NAME.matcher(name);
+			return matcher.matches() ? Optional.of(new Streamed(matcher.group(1), Long.parseLong(matcher.group(2), 16)))
+					: Optional.empty();
+		}
+
+		public String name() {
+			return streamedName(this.segment, this.validBytes);
+		}
+
 	}
 
 	private static String dataKeyKey(String source, String keyId) {
@@ -210,18 +252,7 @@ public final class WalArchive {
 		public boolean push(String name, byte[] content, int length) {
 			WalNames.requireWalFileName(name);
 			requireSameCluster(name, content, length);
-			ChunkEncoder encoder = new ChunkEncoder(this.dataKey, WalArchive.this.repository.keys().chunkIdKey(),
-					this.compressionLevel, length / 2 + 4096);
-			encoder.begin();
-			encoder.write(content, 0, length);
-			EncodedChunk chunk = encoder.finish();
-			byte[] header = HEADER_JSON.writeValueAsBytes(
-					new Header(name, this.keyId, chunk.id(), length, chunk.storedLength(), chunk.storedSha256()));
-			byte[] object = new byte[MAGIC.length + header.length + 1 + chunk.storedLength()];
-			System.arraycopy(MAGIC, 0, object, 0, MAGIC.length);
-			System.arraycopy(header, 0, object, MAGIC.length, header.length);
-			object[MAGIC.length + header.length] = '\n';
-			System.arraycopy(chunk.stored(), 0, object, MAGIC.length + header.length + 1, chunk.storedLength());
+			byte[] object = encode(name, content, length);
 			java.util.concurrent.atomic.AtomicInteger existed = new java.util.concurrent.atomic.AtomicInteger();
 			int regions = WalArchive.this.repository.store().regions().size();
 			WalArchive.this.repository.store()
@@ -240,6 +271,40 @@ public final class WalArchive {
 					existed.incrementAndGet();
 				});
 			return existed.get() < regions;
+		}
+
+		/**
+		 * Stores a snapshot of {@code segment} as far as it was received: {@code content}
+		 * is the whole (zero-padded) segment file, of which the first {@code validBytes}
+		 * are WAL. Returns when every region holds it. A region that holds a snapshot of
+		 * that name already keeps it (it holds the same valid bytes).
+		 * @return the snapshot's name
+		 */
+		public String pushStreamed(String segment, byte[] content, int length, long validBytes) {
+			String name = streamedName(segment, validBytes);
+			requireSameCluster(segment, content, length);
+			byte[] object = encode(name, content, length);
+			WalArchive.this.repository.store()
+				.createEverywhere(streamPrefix(WalArchive.this.source) + name, object, object.length, (region) -> {
+					// the same valid bytes, received twice: either copy serves
+				});
+			return name;
+		}
+
+		private byte[] encode(String name, byte[] content, int length) {
+			ChunkEncoder encoder = new ChunkEncoder(this.dataKey, WalArchive.this.repository.keys().chunkIdKey(),
+					this.compressionLevel, length / 2 + 4096);
+			encoder.begin();
+			encoder.write(content, 0, length);
+			EncodedChunk chunk = encoder.finish();
+			byte[] header = HEADER_JSON.writeValueAsBytes(
+					new Header(name, this.keyId, chunk.id(), length, chunk.storedLength(), chunk.storedSha256()));
+			byte[] object = new byte[MAGIC.length + header.length + 1 + chunk.storedLength()];
+			System.arraycopy(MAGIC, 0, object, 0, MAGIC.length);
+			System.arraycopy(header, 0, object, MAGIC.length, header.length);
+			object[MAGIC.length + header.length] = '\n';
+			System.arraycopy(chunk.stored(), 0, object, MAGIC.length + header.length + 1, chunk.storedLength());
+			return object;
 		}
 
 	}
@@ -271,6 +336,68 @@ public final class WalArchive {
 			throw failure;
 		}
 		return Optional.empty();
+	}
+
+	/**
+	 * The WAL file, or where the archive ends, the newest streamed snapshot of that
+	 * segment (a whole segment, zero-padded past what was received): what a recovery to
+	 * the latest point asks for. A complete segment always wins over a snapshot.
+	 */
+	public Optional<byte[]> fetchOrStreamed(String name) {
+		Optional<byte[]> archived = fetch(name);
+		return (archived.isPresent() || !WalNames.isSegment(name)) ? archived : fetchStreamed(name);
+	}
+
+	/**
+	 * The newest readable streamed snapshot of {@code segment}: the whole segment,
+	 * zero-padded past what was received; empty if there is none.
+	 */
+	public Optional<byte[]> fetchStreamed(String segment) {
+		for (Streamed snapshot : streamed(segment)) {
+			for (ObjectStore region : this.repository.store().regions()) {
+				try {
+					Optional<byte[]> content = region.read(streamPrefix(this.source) + snapshot.name())
+						.map((bytes) -> decode(region, snapshot.name(), bytes));
+					if (content.isPresent()) {
+						return content;
+					}
+				}
+				catch (RedoubtException ex) {
+					log.warn("{}: {}", snapshot.name(), ex.getMessage());
+				}
+			}
+		}
+		return Optional.empty();
+	}
+
+	/**
+	 * The streamed snapshots of {@code segment} in any reachable region, the most valid
+	 * bytes first; every segment's when {@code segment} is {@code null}.
+	 */
+	public List<Streamed> streamed(String segment) {
+		TreeSet<String> names = new TreeSet<>();
+		String prefix = streamPrefix(this.source) + ((segment == null) ? "" : segment + "-");
+		for (ObjectStore region : this.repository.store().regions()) {
+			try {
+				for (ObjectInfo object : region.list(prefix)) {
+					names.add(object.key().substring(streamPrefix(this.source).length()));
+				}
+			}
+			catch (RedoubtException ex) {
+				log.warn("cannot list the streamed WAL of source {} in region {}: {}", this.source, region.name(),
+						ex.getMessage());
+			}
+		}
+		List<Streamed> snapshots = new ArrayList<>();
+		for (String name : names.descendingSet()) {
+			Streamed.parse(name).ifPresent(snapshots::add);
+		}
+		return snapshots;
+	}
+
+	/** Deletes a streamed snapshot in every region. */
+	public void deleteStreamed(Streamed snapshot) {
+		this.repository.store().deleteEverywhere(streamPrefix(this.source) + snapshot.name());
 	}
 
 	private Optional<byte[]> readFrom(ObjectStore region, String name) {

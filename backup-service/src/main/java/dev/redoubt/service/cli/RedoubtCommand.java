@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
 @Command(name = "redoubt", mixinStandardHelpOptions = true, version = "redoubt 0.1.0",
 		description = "Disaster-recovery backup and verified restore for PostgreSQL.",
 		subcommands = { BackupCommand.class, InfoCommand.class, RestoreCommand.class, VerifyCommand.class,
-				RepoCheckCommand.class, WalArchiverCommand.class, WalPushCommand.class, WalFetchCommand.class,
-				ExpireCommand.class, dev.redoubt.service.schedule.ServeCommand.class,
+				RepoCheckCommand.class, WalArchiverCommand.class, WalStreamCommand.class, WalPushCommand.class,
+				WalFetchCommand.class, ExpireCommand.class, dev.redoubt.service.schedule.ServeCommand.class,
 				dev.redoubt.service.catalog.CatalogCommand.class, DemoCommand.class, KeyGenerateCommand.class,
 				WarmupCommand.class, DrillCommand.class, IncidentCommand.class, TimeTravelCommand.class },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })

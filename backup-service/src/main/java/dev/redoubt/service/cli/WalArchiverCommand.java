@@ -2,7 +2,6 @@ package dev.redoubt.service.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,25 +61,9 @@ public class WalArchiverCommand implements Callable<Integer> {
 			WalArchiver archiver = new WalArchiver(writer, walSpool,
 					(this.dataDirectory != null) ? this.dataDirectory.toAbsolutePath().resolve("pg_wal") : null,
 					this.jobs, new ArchiveMetrics(this.source, walSpool.root().resolve("metrics.prom")));
-			CountDownLatch stopped = new CountDownLatch(1);
-			Thread main = Thread.currentThread();
-			java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
-			Thread hook = new Thread(() -> {
-				running.set(false);
-				try {
-					stopped.await();
-				}
-				catch (InterruptedException ex) {
-					main.interrupt();
-				}
-			}, "redoubt-wal-archiver-stop");
-			Runtime.getRuntime().addShutdownHook(hook);
 			log.info("archiving WAL of source {} through spool {}", this.source, walSpool.root());
-			try {
-				archiver.run(running::get);
-			}
-			finally {
-				stopped.countDown();
+			try (UntilStopped life = new UntilStopped("redoubt-wal-archiver")) {
+				archiver.run(life::running);
 			}
 			log.info("WAL archiver of source {} stopped", this.source);
 			return 0;

@@ -30,6 +30,11 @@ public class WalFetchCommand implements Callable<Integer> {
 	@Option(names = "--source", required = true, paramLabel = "NAME", description = "Source the cluster belongs to.")
 	String source;
 
+	@Option(names = "--partial",
+			description = "Where the archive ends, answer with what wal-stream received of that segment (for a "
+					+ "recovery to the latest point; not for a standby that goes on streaming).")
+	boolean partial;
+
 	@Parameters(index = "0", paramLabel = "NAME", description = "The WAL file's name (%%f).")
 	String name;
 
@@ -45,7 +50,8 @@ public class WalFetchCommand implements Callable<Integer> {
 	@Override
 	public Integer call() {
 		try (Repository repository = this.fleet.openRepository(this.source)) {
-			Optional<byte[]> content = new WalArchive(repository, this.source).fetch(this.name);
+			WalArchive archive = new WalArchive(repository, this.source);
+			Optional<byte[]> content = this.partial ? archive.fetchOrStreamed(this.name) : archive.fetch(this.name);
 			if (content.isEmpty()) {
 				return 1;
 			}

@@ -1,9 +1,6 @@
 package dev.redoubt.service.wal;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -11,8 +8,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import dev.redoubt.core.wal.WalNames;
 
@@ -24,9 +19,9 @@ import dev.redoubt.core.wal.WalNames;
  */
 public final class ArchiveMetrics {
 
-	private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+	private final MetricsFile metrics;
 
-	private final Path file;
+	private final io.micrometer.core.instrument.MeterRegistry registry;
 
 	private String newestName = "";
 
@@ -43,7 +38,8 @@ public final class ArchiveMetrics {
 	private final Timer uploadTime;
 
 	public ArchiveMetrics(String source, Path file) {
-		this.file = file;
+		this.metrics = new MetricsFile(file);
+		this.registry = this.metrics.registry();
 		Gauge.builder("redoubt.wal.archive.lag", this, ArchiveMetrics::lagSeconds)
 			.tag("source", source)
 			.baseUnit("seconds")
@@ -99,21 +95,11 @@ public final class ArchiveMetrics {
 
 	/** The registry's text, as {@code /metrics} would serve it. */
 	public String scrape() {
-		return this.registry.scrape();
+		return this.metrics.scrape();
 	}
 
 	void publish() {
-		if (this.file == null) {
-			return;
-		}
-		Path temp = this.file.resolveSibling("." + this.file.getFileName() + ".tmp");
-		try {
-			Files.writeString(temp, scrape());
-			Files.move(temp, this.file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-		}
-		catch (IOException ex) {
-			// metrics are best effort; archiving goes on
-		}
+		this.metrics.publish();
 	}
 
 }

@@ -153,6 +153,13 @@ final class WalFetchServer implements AutoCloseable {
 		for (int attempt = 1; attempt <= (requested ? ATTEMPTS : 1); attempt++) {
 			try {
 				Optional<byte[]> content = this.archive.fetch(name);
+				if (content.isEmpty() && WalNames.isSegment(name) && laterSegment(name).isEmpty()) {
+					// where the archive ends, what wal-stream received of the segment
+					// being
+					// written: a recovery to the latest point replays it too (a missing
+					// segment before archived ones stays a gap)
+					content = this.archive.fetchStreamed(name);
+				}
 				if (content.isPresent()) {
 					this.spool.deliver(name, content.get());
 					this.knownMissing.remove(name);
