@@ -100,12 +100,12 @@ class HelmChartIT {
 		assertThat(path(objects.get("ServiceMonitor"), "spec").toString()).contains("/actuator/prometheus")
 			.contains("redoubt-prometheus");
 		// logical backups alert after 26 h, weekly base backups and drills after 8 days,
-		// each of the 12 alerts with a runbook
+		// each of the 14 alerts with a runbook
 		String rules = path(objects.get("PrometheusRule"), "spec").toString();
 		assertThat(rules).contains("{type=\"logical\"} > 93600")
 			.contains("{type=\"base\"} > 691200")
 			.contains("redoubt_drill_last_timestamp_seconds > 691200");
-		assertThat(rules.split("runbook_url=https://", -1)).hasSize(13);
+		assertThat(rules.split("runbook_url=https://", -1)).hasSize(15);
 	}
 
 	@Test
@@ -182,8 +182,9 @@ class HelmChartIT {
 			assertThat(list(group, "rules")).extracting((r) -> r.get("alert"))
 				.containsExactlyInAnyOrder("RedoubtJobFailed", "RedoubtNeverBackedUp", "RedoubtBackupTooOld",
 						"RedoubtNeverVerified", "RedoubtVerificationFailed", "RedoubtVerifiedBackupTooOld",
-						"RedoubtWalArchiveLagging", "RedoubtWalArchivingFailing", "RedoubtDrillFailed",
-						"RedoubtDrillCouldNotRun", "RedoubtNeverDrilled", "RedoubtDrillOverdue");
+						"RedoubtWalArchiveLagging", "RedoubtWalArchivingFailing", "RedoubtWalStreamSlotLagging",
+						"RedoubtWalStreamSlotLost", "RedoubtDrillFailed", "RedoubtDrillCouldNotRun",
+						"RedoubtNeverDrilled", "RedoubtDrillOverdue");
 		}
 	}
 
