@@ -44,9 +44,13 @@ for _ in $(seq 1 600); do
 done
 [ "$(bench_psql -d postgres -Atc "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$SLOT' AND active")" = 1 ] \
   || bench_die "wal-stream did not start streaming: $RES/wal-stream.log"
-SEGMENT_BYTES=$(bench_psql -d postgres -Atc "SELECT setting::bigint * 1048576 FROM pg_settings WHERE name = 'wal_segment_size'" 2>/dev/null)
+SEGMENT_BYTES=$(bench_psql -d postgres -Atc "SELECT pg_size_bytes(current_setting('wal_segment_size'))" 2>/dev/null)
 [ "$SEGMENT_BYTES" -gt 1048576 ] 2>/dev/null || SEGMENT_BYTES=16777216
 
+# the accounts another benchmark deleted come back as pgbench -i makes them (pgbench picks any aid)
+bench_psql -d "$DB" -Atc "INSERT INTO pgbench_accounts (aid, bid, abalance, filler)
+   SELECT g, (g - 1) / 100000 + 1, 0, repeat(' ', 84) FROM generate_series(1, $SCALE * 100000) g
+   WHERE NOT EXISTS (SELECT FROM pgbench_accounts a WHERE a.aid = g)" >/dev/null
 bench_log "pgbench -N -c 4 for ${RUN_SECONDS}s with wal-stream (interval $INTERVAL), sampling the RPO"
 python3 - "$RES" "$RUN_SECONDS" "$SEGMENT_BYTES" "$S3_A_DIR/$S3_BUCKET/$PREFIX/$DB" "$S3_B_DIR/$S3_BUCKET/$PREFIX/$DB" \
   "$PG_BIN/psql" "$DB" <<'PY' &

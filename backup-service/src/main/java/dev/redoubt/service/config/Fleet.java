@@ -337,7 +337,7 @@ public class Fleet {
 				(backup.compressionLevel() != null) ? backup.compressionLevel() : defaults.compressionLevel(),
 				(backup.lockTimeout() != null) ? backup.lockTimeout() : defaults.lockTimeout(),
 				sourceProperties(sourceName).pgDump(), sourceProperties(sourceName).verify().migrationsTable(),
-				sourceProperties(sourceName).verify().migrationsColumn(), Boolean.TRUE.equals(backup.sharedChunks()));
+				sourceProperties(sourceName).verify().migrationsColumn(), !Boolean.FALSE.equals(backup.sharedChunks()));
 	}
 
 	/**

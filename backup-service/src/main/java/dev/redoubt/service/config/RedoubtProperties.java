@@ -305,9 +305,9 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 * @param chunkSize plaintext per chunk (default 32MB)
 	 * @param compressionLevel zstd level (default 1)
 	 * @param lockTimeout wait for table locks (default 30s)
-	 * @param sharedChunks store a logical backup's chunks once for all backups of its
-	 * source, uploading only those no kept backup holds (format 2; default false until
-	 * retention sweeps them: {@code docs/format.md})
+	 * @param sharedChunks store a backup's chunks once for all backups of its source,
+	 * uploading only those no kept backup holds (format 2, {@code docs/format.md};
+	 * default true, false writes format 1: every backup's chunks its own)
 	 */
 	public record Backup(Integer workers, DataSize chunkSize, Integer compressionLevel, Duration lockTimeout,
 			Boolean sharedChunks) {

@@ -64,19 +64,30 @@ public final class SharedChunkSweep {
 	 */
 	static Result run(Repository repository, String source, Map<String, Set<String>> expired, Instant now,
 			Duration grace, boolean dryRun) {
-		SourceLease lease;
-		try {
-			lease = SourceLease.acquire(repository.store().regions().get(0), source, "retention sweep",
-					SourceLease.DEFAULT_TTL);
-		}
-		catch (RedoubtException ex) {
-			if (ex.code() != ErrorCode.SOURCE_BUSY) {
-				throw ex;
+		SourceLease lease = null;
+		if (dryRun) {
+			// a dry run writes nothing, not even a lease: it only looks
+			SourceLease.State state = SourceLease.state(repository.store().regions().get(0), source);
+			if (state.held()) {
+				String busy = "source " + source + " is busy: a " + state.holder() + " holds its lease";
+				log.info("shared chunks of {} not swept: {}", source, busy);
+				return new Result(0, 0, 0, 0, 0, busy);
 			}
-			log.info("shared chunks of {} not swept: {}", source, ex.getMessage());
-			return new Result(0, 0, 0, 0, 0, ex.getMessage());
 		}
-		try (lease) {
+		else {
+			try {
+				lease = SourceLease.acquire(repository.store().regions().get(0), source, "retention sweep",
+						SourceLease.DEFAULT_TTL);
+			}
+			catch (RedoubtException ex) {
+				if (ex.code() != ErrorCode.SOURCE_BUSY) {
+					throw ex;
+				}
+				log.info("shared chunks of {} not swept: {}", source, ex.getMessage());
+				return new Result(0, 0, 0, 0, 0, ex.getMessage());
+			}
+		}
+		try {
 			// every mark and listing first, in every area: one that cannot be read
 			// deletes nothing
 			Map<String, Set<String>> referenced = new LinkedHashMap<>();
@@ -103,6 +114,11 @@ public final class SharedChunkSweep {
 					total.sweptBytes());
 			return total;
 		}
+		finally {
+			if (lease != null) {
+				lease.close();
+			}
+		}
 	}
 
 	private static Result sweep(Repository repository, Map<String, List<ObjectInfo>> chunks, Set<String> referenced,
@@ -125,7 +141,7 @@ public final class SharedChunkSweep {
 				if (locked.isPresent() && locked.get().isAfter(now)) {
 					continue;
 				}
-				if (swept.size() % 200 == 0) {
+				if (lease != null && swept.size() % 200 == 0) {
 					// still ours (a sweep that stalled past the lease's time to live
 					// stops
 					// before a backup can have begun)

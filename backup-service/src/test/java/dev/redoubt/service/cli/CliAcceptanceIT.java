@@ -41,7 +41,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The spine's acceptance, end to end through the packaged CLI: a real PostgreSQL, two
- * real S3 API servers, canary secrets that must never show up anywhere.
+ * real S3 API servers, canary secrets that must never show up anywhere. In format 1
+ * ({@code shared-chunks: false}): its crash points and damaged chunks run in format 2 in
+ * {@code SharedChunksCliIT} and {@code S3FaultsIT}, which take the default.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliAcceptanceIT {
@@ -125,6 +127,7 @@ class CliAcceptanceIT {
 				  backup:
 				    workers: 2
 				    chunk-size: 256KB
+				    shared-chunks: false
 				spring:
 				  datasource:
 				    url: jdbc:h2:file:%10$s

@@ -93,6 +93,54 @@ class RepositoryRacesIT {
 		assertThat(history.check(config, "after a quiet backup beside retention")).isEqualTo(1);
 	}
 
+	/**
+	 * A sweep racing a backup (shared chunks, the default): the sweep waits for the
+	 * source's lease, so a backup in flight keeps the chunks it uploaded; one frozen past
+	 * its lease loses it to the sweep, which deletes the chunks no manifest names, and is
+	 * then fenced out: it commits no manifest naming a swept chunk.
+	 */
+	@Test
+	void aSweepThatTookTheLeaseOfAFrozenBackupDeletesItsChunksAndFencesItOut() throws Exception {
+		Path config = config("swept", "0s", 1);
+		backupId(CliProcess.run(config, "backup", "--source", "shop", "--output", "json"));
+		pg.sql("shop", "UPDATE items SET name = name || ' swept' WHERE id % 7 = 0");
+		Paused frozen = startPaused(config, List.of("-Dredoubt.lease-ttl-seconds=2"), "BEFORE_MANIFEST", "backup",
+				"--source", "shop");
+		signal(frozen.process, "STOP");
+		try {
+			CliProcess.Run[] sweep = new CliProcess.Run[1];
+			awaitUntil(Duration.ofMinutes(3), () -> {
+				sweep[0] = run(config, "expire", "--source", "shop", "--output", "json");
+				assertThat(sweep[0].exit()).as(sweep[0].all()).isZero();
+				return swept(sweep[0]) > 0;
+			}, "a sweep taking the frozen backup's expired lease over");
+
+			signal(frozen.process, "CONT");
+			frozen.resume();
+			assertThat(frozen.exit()).as(frozen.log()).isEqualTo(32);
+			assertThat(frozen.log()).contains("was taken over").contains("nothing of it is committed");
+			String frozenId = frozen.backupId();
+			assertThat(objects("eu", "swept")).as("no manifest of the fenced backup")
+				.noneMatch((path) -> path.toString().contains(frozenId + "/manifest"));
+			CliProcess.Run check = CliProcess.run(config, "repo-check", "--source", "shop", "--output", "json");
+			assertThat(check.exit()).as("nothing listed names a swept chunk: " + check.all()).isZero();
+			assertThat(history.check(config, "after a sweep beside a frozen backup")).isEqualTo(1);
+		}
+		finally {
+			if (frozen.process.isAlive()) {
+				signal(frozen.process, "CONT");
+			}
+		}
+	}
+
+	private static int swept(CliProcess.Run expire) {
+		return dev.redoubt.core.manifest.ManifestCodec.json()
+			.readTree(expire.out())
+			.path("sharedChunks")
+			.path("swept")
+			.asInt(0);
+	}
+
 	/** Hostile input 45: two backups of one source at once. */
 	@Test
 	void aSecondBackupOfTheSourceStopsBusyNamingTheHolderWhileTheFirstRuns() throws Exception {

@@ -139,7 +139,7 @@ class S3FaultsIT {
 
 			assertThat(restore.exit()).as(fault + ": " + restore.all()).isZero();
 			assertThat(restore.err()).as(fault.toString())
-				.containsPattern("object shop/backups/" + id + "/chunks/[0-9a-f]+ in region eu");
+				.containsPattern("object shop/(backups/" + id + "/)?chunks/[0-9a-f]+ in region eu");
 			assertThat(History.hashes(target)).isEqualTo(History.hashes(pg.connection("shop")));
 		}
 		eu.reset();
