@@ -10,8 +10,11 @@
 #      fillfactor 100): the same, reported without a target
 #   each night also a base backup of the whole cluster (format 2 shares its slices too): what it
 #   uploaded against what the first base backup stored
-#   4. the newest backup (the tenth with the defaults) and the first restored, PAIRS pairs with the
-#      order alternating, the newest compared with the source
+#   4. a full backup of the same state sharing nothing (shared-chunks: false, format 1); then the
+#      newest backup (the tenth with the defaults), the first and that full one restored, PAIRS
+#      rounds with the order rotating, the newest compared with the source: newest/first is the
+#      goal, newest/full separates what ten nights of shared chunks cost from what the data's
+#      growth and order cost
 # pgbench's foreign key from pgbench_history is dropped for the run (the deletes would break it)
 # and put back NOT VALID at exit.
 #   [CHUNK=8MB] [PAIRS=3] bench/redoubt-incremental-bench.sh [SCALE=50] [NIGHTS=6] [UNIFORM_NIGHTS=3]
@@ -119,6 +122,10 @@ restore_timed() {   # restore_timed NAME ID -> seconds
 }
 last=$(tail -1 "$RES/nights.txt" | cut -d' ' -f1)
 nth=$(wc -l < "$RES/nights.txt")
+sed 's/shared-chunks: true/shared-chunks: false/' "$CONF" > "$CONF.full"
+bench_log "a full backup of the same state, sharing nothing (format 1)"
+REDOUBT_NO_BUILD=1 JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" "$ROOT/redoubt" --config "$CONF.full" backup --source "$DB" \
+  --output json >"$RES/full.json" 2>"$RES/full.log" || bench_die "full backup failed: $RES/full.log"
 restore_last() {
   local s
   s=$(restore_timed last "$(json "$RES/$last.json" backupId)")
@@ -127,11 +134,16 @@ restore_last() {
   echo "$s"
 }
 : > "$RES/restores.txt"
+restore_first() { restore_timed first "$(json "$RES/first.json" backupId)"; }
+restore_full() { restore_timed full "$(json "$RES/full.json" backupId)"; }
 for i in $(seq 1 "$PAIRS"); do
-  bench_log "restore pair $i of $PAIRS: backup $nth against the first"
-  if [ $((i % 2)) = 1 ]; then r_last=$(restore_last); r_first=$(restore_timed first "$(json "$RES/first.json" backupId)")
-  else r_first=$(restore_timed first "$(json "$RES/first.json" backupId)"); r_last=$(restore_last); fi
-  echo "$r_first $r_last" >> "$RES/restores.txt"
+  bench_log "restore round $i of $PAIRS: backup $nth, the first, and a full one of the same state"
+  case $((i % 3)) in
+    1) r_last=$(restore_last); r_first=$(restore_first); r_full=$(restore_full) ;;
+    2) r_first=$(restore_first); r_full=$(restore_full); r_last=$(restore_last) ;;
+    0) r_full=$(restore_full); r_last=$(restore_last); r_first=$(restore_first) ;;
+  esac
+  echo "$r_first $r_last $r_full" >> "$RES/restores.txt"
 done
 bench_psql -d postgres -c "DROP DATABASE IF EXISTS incremental_restore" >/dev/null
 
@@ -188,16 +200,22 @@ for kind, goal in (("oltp", " (goal: ≤ 10% of a full one)"), ("uniform", " (no
     if base_share[kind]:
         print(f"\n**{kind}**, median of {len(base_share[kind])} nights: a base backup uploaded "
               f"**{100 * statistics.median(base_share[kind]):.1f}%** of the first{goal}.")
-pairs = [tuple(map(float, line.split())) for line in open(os.path.join(res, "restores.txt"))]
+rounds = [tuple(map(float, line.split())) for line in open(os.path.join(res, "restores.txt"))]
+full = doc("full")
+newest = doc(nights[-1][0])
 print(f"\n### Restoring backup {nth} of the sequence against the first\n")
-print("`redoubt restore` of the logical backup into an empty database, the newest and the first in pairs, the "
-      "order alternating; the newest's row count checked against the source.\n")
-print("| pair | first, s | newest, s | ratio |")
-print("|---|---|---|---|")
-for i, (f, l) in enumerate(pairs, 1):
-    print(f"| {i} | {f:.2f} | {l:.2f} | {l / f:.2f} |")
-ratios = [l / f for f, l in pairs]
-print(f"\nPaired median **{statistics.median(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f}; goal ≤ 1.1×: "
-      "every backup is complete on its own).")
+print("`redoubt restore` of the logical backup into an empty database: the newest (shared chunks written over "
+      f"{nth} nights), the first, and a full backup of the newest's state that shares nothing (format 1, taken "
+      "after the last night), in rounds with the order rotating; the newest's row count checked against the "
+      f"source. The first holds {first['rows']} rows, the newest and the full one {newest['rows']}.\n")
+print("| round | first, s | newest, s | full, same state, s | newest / first | newest / full |")
+print("|---|---|---|---|---|---|")
+for i, (f, l, u) in enumerate(rounds, 1):
+    print(f"| {i} | {f:.2f} | {l:.2f} | {u:.2f} | {l / f:.2f} | {l / u:.2f} |")
+ratios = [l / f for f, l, u in rounds]
+same = [l / u for f, l, u in rounds]
+print(f"\nNewest against the first: median **{statistics.median(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f}; "
+      "goal ≤ 1.1×). Newest against a full backup of the same data: median "
+      f"**{statistics.median(same):.2f}×** ({min(same):.2f}–{max(same):.2f}).")
 PY
 cat "$ROOT/docs/benchmarks-incremental.md"
