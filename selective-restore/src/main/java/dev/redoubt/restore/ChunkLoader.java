@@ -40,13 +40,19 @@ final class ChunkLoader {
 
 	private final boolean stopOnRowCountMismatch;
 
+	private final dev.redoubt.restore.mask.MaskPlan mask;
+
+	/**
+	 * @param mask the masking of the rows, or {@code null}
+	 */
 	ChunkLoader(Repository repository, byte[] dataKey, ConnectionSpec target, Consumer<LoadTask> loaded,
-			boolean stopOnRowCountMismatch) {
+			boolean stopOnRowCountMismatch, dev.redoubt.restore.mask.MaskPlan mask) {
 		this.repository = repository;
 		this.dataKey = dataKey;
 		this.target = target;
 		this.loaded = loaded;
 		this.stopOnRowCountMismatch = stopOnRowCountMismatch;
+		this.mask = mask;
 	}
 
 	void drain(Queue<LoadTask> tasks) {
@@ -90,8 +96,10 @@ final class ChunkLoader {
 				count = loadLargeObjects(connection, copy, rows, task.largeObjectOwners());
 			}
 			else {
-				count = copy.copyIn(CopyText.copyFromStdin(task.table().qualifiedName(),
-						task.table().columns().stream().map(TableEntry::quote).toList()), rows);
+				count = copy.copyIn(
+						CopyText.copyFromStdin(task.table().qualifiedName(),
+								task.table().columns().stream().map(TableEntry::quote).toList()),
+						(this.mask != null) ? this.mask.mask(task.table(), rows) : rows);
 			}
 			if (count != task.chunk().rows()) {
 				String message = "object " + task.chunk().key() + " loaded " + count + " rows into " + task.what()

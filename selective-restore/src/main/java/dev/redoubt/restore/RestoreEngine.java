@@ -198,8 +198,10 @@ public final class RestoreEngine {
 				this.repository.keys().chunkIdKey(), manifest.schema().id());
 		try (SchemaRestorer restorer = new SchemaRestorer(schema, targetMajor, target, options)) {
 			restorer.preData();
+			dev.redoubt.restore.mask.MaskPlan mask = (request.masking() != null)
+					? maskPlan(request.masking(), manifest, target) : null;
 			Instant dataStart = this.clock.instant();
-			loadData(manifest, dataKey, target, database, options);
+			loadData(manifest, dataKey, target, database, options, mask);
 			Instant postStart = this.clock.instant();
 			List<ForeignKeyDefinition> deferred = List.of();
 			if (options.deferForeignKeys()) {
@@ -223,8 +225,35 @@ public final class RestoreEngine {
 		}
 	}
 
+	/**
+	 * The policy bound to the restored schema's columns; refused (nothing loaded, the
+	 * target holds the schema only) when it does not classify every column or a transform
+	 * does not fit its column.
+	 */
+	private static dev.redoubt.restore.mask.MaskPlan maskPlan(dev.redoubt.restore.mask.Masking masking,
+			Manifest manifest, ConnectionSpec target) {
+		List<dev.redoubt.restore.mask.ColumnInfo> columns;
+		try (java.sql.Connection connection = target.open("redoubt restore")) {
+			columns = dev.redoubt.restore.mask.ColumnInfo.read(connection);
+		}
+		catch (java.sql.SQLException ex) {
+			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE,
+					"cannot read the restored schema's columns: " + ex.getMessage(), ex);
+		}
+		try {
+			dev.redoubt.restore.mask.MaskPlan plan = masking.policy().plan(manifest.tables(), columns, masking.key());
+			log.info("masking {} column(s) of {} table(s)",
+					plan.maskedColumns().values().stream().mapToInt(List::size).sum(), plan.maskedColumns().size());
+			return plan;
+		}
+		catch (RedoubtException ex) {
+			throw new RedoubtException(ex.code(), ex.getMessage() + " (database " + target.database()
+					+ " holds the schema only: drop it before restoring again)", ex.hint(), ex);
+		}
+	}
+
 	private void loadData(Manifest manifest, byte[] dataKey, ConnectionSpec target, TargetDatabase database,
-			RestoreOptions options) {
+			RestoreOptions options, dev.redoubt.restore.mask.MaskPlan mask) {
 		List<LoadTask> plan = new ArrayList<>();
 		Map<TableEntry, AtomicInteger> remaining = new LinkedHashMap<>();
 		for (TableEntry table : manifest.tables()) {
@@ -246,7 +275,7 @@ public final class RestoreEngine {
 			if (n % 25 == 0 || n == plan.size()) {
 				log.info("restore: {} of {} chunks loaded", n, plan.size());
 			}
-		}, options.stopOnRowCountMismatch());
+		}, options.stopOnRowCountMismatch(), mask);
 		try {
 			// every worker has stopped when this throws
 			Workers.run(jobs, "redoubt-restore-worker", (i) -> () -> loader.drain(tasks));

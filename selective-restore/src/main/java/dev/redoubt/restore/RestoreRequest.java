@@ -178,6 +178,11 @@ public final class RestoreRequest {
 		return this.b.pausedIn;
 	}
 
+	/** The masking of a full restore, or {@code null}. */
+	public dev.redoubt.restore.mask.Masking masking() {
+		return this.b.masking;
+	}
+
 	/** How a full restore applies the schema and checks rows. */
 	public RestoreOptions options() {
 		return new RestoreOptions(this.b.jobs, this.b.allowNonEmpty, this.b.noOwner, this.b.verification,
@@ -245,6 +250,8 @@ public final class RestoreRequest {
 
 		private Path pausedIn;
 
+		private dev.redoubt.restore.mask.Masking masking;
+
 		private Builder(Kind kind, String source) {
 			this.kind = kind;
 			this.source = source;
@@ -274,6 +281,7 @@ public final class RestoreRequest {
 			copy.server = this.server;
 			copy.readable = this.readable;
 			copy.pausedIn = this.pausedIn;
+			copy.masking = this.masking;
 			return copy;
 		}
 
@@ -427,6 +435,15 @@ public final class RestoreRequest {
 		}
 
 		/**
+		 * Masks the rows on their way in ({@code restore --mask}): a full restore only,
+		 * and not for a verification (which proves the backup, not a copy of it).
+		 */
+		public Builder mask(dev.redoubt.restore.mask.Masking masking) {
+			this.masking = masking;
+			return this;
+		}
+
+		/**
 		 * The request, checked as a whole.
 		 * @throws RedoubtException {@code CONFIG_INVALID} or {@code INVALID_SELECTION},
 		 * naming what to change
@@ -440,6 +457,9 @@ public final class RestoreRequest {
 			}
 			if (!"latest".equals(this.backup)) {
 				BackupId.parse(this.backup);
+			}
+			if (this.masking != null && (this.kind != Kind.FULL || this.verification)) {
+				throw invalid("--mask applies to a full restore into a database (table restores cannot mask yet)");
 			}
 			switch (this.kind) {
 				case FULL -> checkFull();

@@ -145,7 +145,14 @@ public enum ErrorCode {
 	 * A DR drill could not run: the environment failed (no sandbox, no PostgreSQL
 	 * binaries, no disk). Nothing is known about the backups.
 	 */
-	DRILL_NOT_RUN(34, "DR drill could not run");
+	DRILL_NOT_RUN(34, "DR drill could not run"),
+
+	/**
+	 * A masking policy that cannot be used: unreadable, a transform unknown or unfit for
+	 * its column's type, or (strict) a column of the backup it does not classify, which
+	 * is how data leaks. Nothing was loaded.
+	 */
+	MASKING_POLICY(35, "masking policy refused");
 
 	private final int exitCode;
 

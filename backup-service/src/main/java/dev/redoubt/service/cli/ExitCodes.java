@@ -24,7 +24,9 @@ final class ExitCodes {
 			+ " 31  the restore target runs an older PostgreSQL than the backup%n"
 			+ " 32  the source is busy: another backup holds its lease (or this one lost it)%n"
 			+ " 33  a DR drill failed: a target missed, a check red, or no recovery from the surviving regions%n"
-			+ " 34  a DR drill could not run: no sandbox, no PostgreSQL binaries, no disk";
+			+ " 34  a DR drill could not run: no sandbox, no PostgreSQL binaries, no disk%n"
+			+ " 35  a masking policy refused: unreadable, a transform unfit for its column, or a column it "
+			+ "does not classify";
 
 	private ExitCodes() {
 	}

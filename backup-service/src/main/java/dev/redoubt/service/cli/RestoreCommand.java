@@ -26,6 +26,9 @@ import dev.redoubt.service.backup.LogicalBackup;
 import dev.redoubt.service.config.Fleet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import dev.redoubt.restore.mask.Masking;
+import dev.redoubt.restore.mask.MaskingKey;
+import dev.redoubt.restore.mask.MaskingPolicy;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -141,6 +144,15 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			description = "Restore neither ownership nor privileges (the source's roles need not exist).")
 	boolean noOwner;
 
+	@Option(names = "--mask", paramLabel = "POLICY",
+			description = "Mask the rows on their way in with this policy file (a full restore; docs/masking.md). "
+					+ "Strict unless the policy says strict: false.")
+	Path maskPolicy;
+
+	@Option(names = "--mask-key", paramLabel = "FILE",
+			description = "The masking key: a file of at least 16 bytes of secret material (needed with --mask).")
+	Path maskKey;
+
 	@Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
 	OutputFormat output;
 
@@ -209,7 +221,22 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			.allowNonEmpty(this.allowNonEmpty)
 			.noOwner(this.noOwner)
 			.jobs(this.fleet.restoreJobs(this.jobs))
+			.mask(masking())
 			.build();
+	}
+
+	private Masking masking() {
+		if (this.maskPolicy == null) {
+			if (this.maskKey != null) {
+				throw new RedoubtException(ErrorCode.CONFIG_INVALID, "--mask-key applies with --mask POLICY");
+			}
+			return null;
+		}
+		if (this.maskKey == null) {
+			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+					"--mask needs --mask-key FILE: the key that makes the masking deterministic");
+		}
+		return new Masking(MaskingPolicy.read(this.maskPolicy), MaskingKey.read(this.maskKey));
 	}
 
 	private int printCluster(PointInTimeRecovery.Result result) {

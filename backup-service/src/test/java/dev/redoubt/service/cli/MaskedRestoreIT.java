@@ -1,0 +1,204 @@
+package dev.redoubt.service.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.redoubt.core.key.RepositoryKeys;
+import dev.redoubt.core.pg.ConnectionSpec;
+import dev.redoubt.core.sample.SampleDatabase;
+import dev.redoubt.core.secret.Secret;
+import dev.redoubt.testing.PostgresExtension;
+import dev.redoubt.testing.S3RegionsExtension;
+
+/**
+ * A masked restore of the Pagila sample through the CLI
+ * ({@code config/masking/pagila.yaml}, against a real PostgreSQL and two S3Proxy
+ * regions): no masked value equals its original, joins on the masked customer key count
+ * as on the original, every constraint is valid; the same key masks alike twice, another
+ * key otherwise; a policy that does not classify a column stops the restore naming it
+ * (exit 35), loading no row.
+ */
+class MaskedRestoreIT {
+
+	static final Path POLICY = Path.of("..", "config", "masking", "pagila.yaml");
+
+	@RegisterExtension
+	static PostgresExtension pg = new PostgresExtension(Secret.of("mask-" + Long.toHexString(System.nanoTime())),
+			List.of());
+
+	@RegisterExtension
+	static S3RegionsExtension s3 = new S3RegionsExtension("eu", "us");
+
+	@TempDir
+	static Path work;
+
+	static Path config;
+
+	@BeforeAll
+	static void backUpPagila() throws Exception {
+		pg.sql("postgres", "CREATE DATABASE pagila");
+		SampleDatabase.load(pg.cluster(), "pagila", pg.scratch(), "pagila/pagila-schema.sql", "pagila/pagila-data.sql");
+		Path keyFile = work.resolve("master.key");
+		RepositoryKeys.generateKeyFile(keyFile);
+		Path password = work.resolve("pg-password");
+		Files.writeString(password, pg.password().reveal() + "\n");
+		config = work.resolve("redoubt.yaml");
+		Files.writeString(config, """
+				redoubt:
+				  sources:
+				    pagila:
+				      url: jdbc:postgresql://127.0.0.1:%1$d/pagila
+				      username: postgres
+				      password-file: %2$s
+				  repositories:
+				    - { name: eu, endpoint: "%3$s", region: eu-west-1, bucket: %4$s, prefix: mask, path-style: true,
+				        access-key: redoubt-test-access, secret-key: %5$s }
+				    - { name: us, endpoint: "%6$s", region: us-east-1, bucket: %4$s, prefix: mask, path-style: true,
+				        access-key: redoubt-test-access, secret-key: %5$s }
+				  encryption:
+				    key-file: %7$s
+				""".formatted(pg.cluster().port(), password, s3.region("eu").endpoint(), S3RegionsExtension.BUCKET,
+				s3.secretKey().reveal(), s3.region("us").endpoint(), keyFile));
+		CliProcess.Run backup = CliProcess.run(config, "backup", "--source", "pagila");
+		assertThat(backup.exit()).as(backup.all()).isZero();
+		Files.writeString(work.resolve("key-a"), "masking key A, long enough to count\n");
+		Files.writeString(work.resolve("key-b"), "masking key B, long enough to count\n");
+	}
+
+	@Test
+	void noMaskedValueEqualsItsOriginalJoinsHoldConstraintsAreValidAndTheKeyDecides() throws Exception {
+		ConnectionSpec first = maskedCopy("masked_a1", "key-a");
+		ConnectionSpec second = maskedCopy("masked_a2", "key-a");
+		ConnectionSpec other = maskedCopy("masked_b", "key-b");
+		ConnectionSpec original = pg.connection("pagila");
+
+		// customers and staff by their address (kept, unique): every masked value differs
+		Map<String, List<String>> before = rows(original,
+				"SELECT address_id, customer_id, first_name, last_name, email FROM customer");
+		Map<String, List<String>> after = rows(first,
+				"SELECT address_id, customer_id, first_name, last_name, email FROM customer");
+		assertThat(after).hasSameSizeAs(before).containsOnlyKeys(before.keySet());
+		before.forEach((address, was) -> {
+			List<String> now = after.get(address);
+			for (int i = 0; i < was.size(); i++) {
+				assertThat(now.get(i)).as("customer at address " + address + ", column " + i).isNotEqualTo(was.get(i));
+			}
+		});
+		Map<String, List<String>> places = rows(original,
+				"SELECT address_id, address, phone, postal_code FROM address");
+		Map<String, List<String>> placesAfter = rows(first,
+				"SELECT address_id, address, phone, postal_code FROM address");
+		places.forEach((id, was) -> {
+			for (int i = 0; i < was.size(); i++) {
+				if (was.get(i) != null && !was.get(i).isEmpty()) {
+					assertThat(placesAfter.get(id).get(i)).as("address " + id + ", column " + i)
+						.isNotEqualTo(was.get(i));
+				}
+			}
+		});
+		assertThat(scalar(first, "SELECT count(*) FROM staff WHERE password IS NOT NULL OR picture IS NOT NULL"))
+			.isEqualTo("0");
+		Map<String, List<String>> paid = rows(original, "SELECT payment_id, amount FROM payment");
+		Map<String, List<String>> paidAfter = rows(first, "SELECT payment_id, amount FROM payment");
+		assertThat(paidAfter).as("every payment is there").containsOnlyKeys(paid.keySet());
+		paid.forEach((id, was) -> assertThat(new java.math.BigDecimal(paidAfter.get(id).get(0)))
+			.as("payment " + id + " within 10%")
+			.isNotEqualByComparingTo(was.get(0))
+			.isBetween(
+					new java.math.BigDecimal(was.get(0)).multiply(new java.math.BigDecimal("0.9"))
+						.subtract(new java.math.BigDecimal("0.01")),
+					new java.math.BigDecimal(was.get(0)).multiply(new java.math.BigDecimal("1.1"))
+						.add(new java.math.BigDecimal("0.01"))));
+
+		// joins on the masked key give the original's counts; every constraint holds
+		for (String join : List.of("SELECT count(*) FROM rental JOIN customer USING (customer_id)",
+				"SELECT count(*) FROM payment JOIN customer USING (customer_id)",
+				"SELECT count(DISTINCT customer_id) FROM rental JOIN payment USING (customer_id, rental_id)")) {
+			assertThat(scalar(first, join)).as(join).isEqualTo(scalar(original, join));
+		}
+		assertThat(scalar(first, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated")).isEqualTo("0");
+		assertThat(scalar(first, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"))
+			.isEqualTo(scalar(original, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"));
+
+		// the same key, the same masked values; another key, others
+		String customers = "SELECT address_id, customer_id, first_name, last_name, email, create_date FROM customer";
+		assertThat(rows(second, customers)).isEqualTo(rows(first, customers));
+		Map<String, List<String>> byOtherKey = rows(other, customers);
+		rows(first, customers).forEach((address, row) -> assertThat(byOtherKey.get(address).get(4))
+			.as("email at address " + address + " under another key")
+			.isNotEqualTo(row.get(4)));
+	}
+
+	@Test
+	void aColumnNoRuleClassifiesStopsTheRestoreNamingItAndLoadsNoRow() throws Exception {
+		Path policy = work.resolve("without-password.yaml");
+		Files.writeString(policy,
+				Files.readString(POLICY).replace("  - { column: public.staff.password, transform: \"null\" }\n", ""));
+		ConnectionSpec target = pg.createDatabase("masked_strict");
+		CliProcess.Run restore = CliProcess.run(config, "restore", "--source", "pagila", "--target", target.url(),
+				"--mask", policy.toString(), "--mask-key", work.resolve("key-a").toString());
+		assertThat(restore.exit()).as(restore.all()).isEqualTo(35);
+		assertThat(restore.err()).contains("1 column(s) no rule classifies (strict mode): public.staff.password (text)")
+			.doesNotContain("masking key A");
+		assertThat(scalar(target, "SELECT count(*) FROM staff")).isEqualTo("0");
+
+		Path hostile = work.resolve("hostile.yaml");
+		Files.writeString(hostile, "rules:\n  - !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader "
+				+ "[[!!java.net.URL [\"http://127.0.0.1:1/\"]]]]\n");
+		CliProcess.Run refused = CliProcess.run(config, "restore", "--source", "pagila", "--target",
+				pg.createDatabase("masked_hostile").url(), "--mask", hostile.toString(), "--mask-key",
+				work.resolve("key-a").toString());
+		assertThat(refused.exit()).as(refused.all()).isEqualTo(35);
+		assertThat(refused.err()).contains("is not valid YAML");
+	}
+
+	private static ConnectionSpec maskedCopy(String database, String key) throws Exception {
+		ConnectionSpec target = pg.createDatabase(database);
+		CliProcess.Run restore = CliProcess.run(config, "restore", "--source", "pagila", "--target", target.url(),
+				"--mask", POLICY.toString(), "--mask-key", work.resolve(key).toString());
+		assertThat(restore.exit()).as(restore.all()).isZero();
+		return target;
+	}
+
+	/** Rows by their first column, the rest as text. */
+	private static Map<String, List<String>> rows(ConnectionSpec database, String sql) throws Exception {
+		Map<String, List<String>> rows = new HashMap<>();
+		try (Connection connection = database.open("test");
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery(sql)) {
+			int columns = result.getMetaData().getColumnCount();
+			while (result.next()) {
+				List<String> row = new ArrayList<>();
+				for (int i = 2; i <= columns; i++) {
+					row.add(result.getString(i));
+				}
+				assertThat(rows.put(result.getString(1), row)).as("unique " + result.getString(1)).isNull();
+			}
+		}
+		return rows;
+	}
+
+	private static String scalar(ConnectionSpec database, String sql) throws Exception {
+		try (Connection connection = database.open("test");
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery(sql)) {
+			result.next();
+			return result.getString(1);
+		}
+	}
+
+}
