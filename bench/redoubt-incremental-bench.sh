@@ -18,6 +18,7 @@
 # pgbench's foreign key from pgbench_history is dropped for the run (the deletes would break it)
 # and put back NOT VALID at exit.
 #   [CHUNK=8MB] [PAIRS=3] bench/redoubt-incremental-bench.sh [SCALE=50] [NIGHTS=6] [UNIFORM_NIGHTS=3]
+# RESTORE_ONLY=RESULTS_DIR runs step 4 again on the repository and results a run left.
 # Needs bench/setup.sh. Writes $BENCH_RUN/results/redoubt-incremental-scaleN-STAMP/ and
 # docs/benchmarks-incremental.md (whose "Reading it" section is written by hand after a run).
 set -euo pipefail
@@ -26,16 +27,17 @@ shopt -s inherit_errexit
 SCALE="${1:-50}"; NIGHTS="${2:-6}"; UNIFORM_NIGHTS="${3:-3}"; DB="bench$SCALE"
 CHUNK="${CHUNK:-8MB}"; PAIRS="${PAIRS:-3}"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-RES="$BENCH_RUN/results/redoubt-incremental-scale$SCALE-$(date -u +%Y%m%dT%H%M%SZ)"
+RES="${RESTORE_ONLY:-$BENCH_RUN/results/redoubt-incremental-scale$SCALE-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$RES" "$BENCH_WORK"
-git -C "$ROOT" rev-parse --short=10 HEAD > "$RES/commit.txt" 2>/dev/null || echo unknown > "$RES/commit.txt"
+[ -n "${RESTORE_ONLY:-}" ] || git -C "$ROOT" rev-parse --short=10 HEAD > "$RES/commit.txt" 2>/dev/null \
+  || echo unknown > "$RES/commit.txt"
 "$BENCH_DIR/gen-data.sh" "$SCALE" "$DB"
 . "$BENCH_DIR/lib/redoubt-config.sh"
 PREFIX="incremental-$DB"
 CONF="$BENCH_RUN/redoubt-$PREFIX.yaml"
 { redoubt_yaml "$DB" "$DB" "$PREFIX"
   printf '  backup:\n    workers: 2\n    chunk-size: %s\n    shared-chunks: true\n  restore:\n    jobs: 2\n' "$CHUNK"; } > "$CONF"
-rm -rf "$S3_A_DIR/$S3_BUCKET/$PREFIX" "$S3_B_DIR/$S3_BUCKET/$PREFIX"
+[ -n "${RESTORE_ONLY:-}" ] || rm -rf "$S3_A_DIR/$S3_BUCKET/$PREFIX" "$S3_B_DIR/$S3_BUCKET/$PREFIX"
 redoubt() { REDOUBT_NO_BUILD=1 JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" "$ROOT/redoubt" --config "$CONF" "$@"; }
 now() { date +%s.%N; }
 q() { bench_psql -d "$DB" -Atc "$1"; }
@@ -91,6 +93,7 @@ uniform_day() {
   q "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE random() < 0.01" >/dev/null
 }
 
+if [ -z "${RESTORE_ONLY:-}" ]; then
 q "CHECKPOINT" >/dev/null
 bench_log "first backup (shared chunks, $CHUNK chunks)"
 first_s=$(backup first); first_d=$(dump first); first_b=$(base first)
@@ -107,6 +110,7 @@ for kind in oltp uniform; do
     echo "$kind-$i $b $d $p" >> "$RES/nights.txt"
   done
 done
+fi
 
 # restoring the newest backup against restoring the first (both complete on their own)
 restore_timed() {   # restore_timed NAME ID -> seconds
@@ -122,9 +126,10 @@ restore_timed() {   # restore_timed NAME ID -> seconds
 }
 last=$(tail -1 "$RES/nights.txt" | cut -d' ' -f1)
 nth=$(wc -l < "$RES/nights.txt")
-sed 's/shared-chunks: true/shared-chunks: false/' "$CONF" > "$CONF.full"
+FULL_CONF="${CONF%.yaml}-full.yaml"   # the loader reads *.yaml
+sed 's/shared-chunks: true/shared-chunks: false/' "$CONF" > "$FULL_CONF"
 bench_log "a full backup of the same state, sharing nothing (format 1)"
-REDOUBT_NO_BUILD=1 JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" "$ROOT/redoubt" --config "$CONF.full" backup --source "$DB" \
+REDOUBT_NO_BUILD=1 JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" "$ROOT/redoubt" --config "$FULL_CONF" backup --source "$DB" \
   --output json >"$RES/full.json" 2>"$RES/full.log" || bench_die "full backup failed: $RES/full.log"
 restore_last() {
   local s
