@@ -48,21 +48,21 @@ public final class LogicalBackup {
 
 	private final java.util.function.Predicate<TableSource> include;
 
+	/** Only some tables: the copy of a table restore as of a time. */
+	private final boolean partial;
+
 	public LogicalBackup(Repository repository, Clock clock) {
-		this(repository, clock, (table) -> true);
+		this(repository, clock, (table) -> true, false);
 	}
 
-	private LogicalBackup(Repository repository, Clock clock, java.util.function.Predicate<TableSource> include) {
+	private LogicalBackup(Repository repository, Clock clock, java.util.function.Predicate<TableSource> include,
+			boolean partial) {
 		this.repository = repository;
 		this.clock = clock;
 		this.include = include;
+		this.partial = partial;
 	}
 
-	/**
-	 * The same backup of the rows of these tables only (by OID); the schema archive still
-	 * holds every object. For a table restore as of a time, whose throwaway cluster holds
-	 * the other tables' files zero-filled.
-	 */
 	/**
 	 * How a table restore as of a point in time takes its tables out of the recovered
 	 * cluster: a logical backup of only them (and the whole schema), with
@@ -73,9 +73,15 @@ public final class LogicalBackup {
 			.parse(new LogicalBackup(into, clock).onlyTables(tables).run(source, from, settings).backupId());
 	}
 
+	/**
+	 * The same backup of the rows of these tables only (by OID); the schema archive still
+	 * holds every object. For a table restore as of a time, whose throwaway cluster holds
+	 * the other tables' files zero-filled: nothing else is read from it (no schema
+	 * version: the migrations table's index may be among the zero-filled files).
+	 */
 	public LogicalBackup onlyTables(java.util.Set<Long> oids) {
 		java.util.Set<Long> only = java.util.Set.copyOf(oids);
-		return new LogicalBackup(this.repository, this.clock, (table) -> only.contains(table.oid()));
+		return new LogicalBackup(this.repository, this.clock, (table) -> only.contains(table.oid()), true);
 	}
 
 	public BackupResult run(String sourceName, ConnectionSpec source, BackupSettings settings) {
@@ -191,7 +197,8 @@ public final class LogicalBackup {
 				writer.id().value(), "logical", started, this.clock.instant(), coordinator.identity(),
 				coordinator.snapshot(), writer.wrappedDataKey(), schema, tables, coordinator.sequences(), largeObjects,
 				coordinator.materializedViews(), new Manifest.Tools(pgDumpVersion),
-				coordinator.schemaVersion(settings.migrationsTable(), settings.migrationsColumn()),
+				this.partial ? null
+						: coordinator.schemaVersion(settings.migrationsTable(), settings.migrationsColumn()),
 				this.repository.nextSequence(coordinator.identity().name(), Manifest.class));
 	}
 

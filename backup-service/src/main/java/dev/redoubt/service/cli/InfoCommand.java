@@ -17,6 +17,11 @@ import dev.redoubt.core.repository.BackupStatus;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.repository.VerificationRecord;
 import dev.redoubt.service.config.Fleet;
+import dev.redoubt.core.manifest.Manifest;
+import dev.redoubt.core.pg.SchemaVersionReader;
+import dev.redoubt.service.backup.BackupSettings;
+import dev.redoubt.service.checkpoint.Checkpoint;
+import dev.redoubt.service.checkpoint.Checkpoints;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -52,8 +57,10 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 		List<Map<String, Object>> backups = new ArrayList<>();
 		List<Map<String, Object>> incomplete = new ArrayList<>();
 		List<Map<String, Object>> bases = new ArrayList<>();
+		Map<String, Object> checkpoints;
 		Map<String, Manifest> manifests = new java.util.TreeMap<>();
 		try (Repository repository = this.fleet.openRepository(this.source)) {
+			checkpoints = checkpoints(repository);
 			String area = BaseBackupManifest.area(this.source);
 			for (BackupListing listing : repository.list(area)) {
 				if (listing.restorable()) {
@@ -86,7 +93,7 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 			}
 		}
 		newBytes(manifests, backups);
-		print(backups, incomplete, bases);
+		print(backups, incomplete, bases, checkpoints);
 		return 0;
 	}
 
@@ -207,8 +214,31 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 		return leftover;
 	}
 
+	/**
+	 * The source's checkpoints, and its schema version now (read from the source, if it
+	 * answers) to set them against.
+	 */
+	private Map<String, Object> checkpoints(Repository repository) {
+		List<Checkpoint> taken = Checkpoints.list(repository, this.source);
+		if (taken.isEmpty()) {
+			return null;
+		}
+		Map<String, Object> section = new LinkedHashMap<>();
+		section.put("list", taken.stream().map(CheckpointCommand::describe).toList());
+		BackupSettings settings = this.fleet.backupSettings(this.source);
+		try (java.sql.Connection db = this.fleet.source(this.source).open("redoubt info")) {
+			section.put("schemaVersionNow",
+					SchemaVersionReader.read(db, settings.migrationsTable(), settings.migrationsColumn()));
+		}
+		catch (java.sql.SQLException | RedoubtException ex) {
+			section.put("schemaVersionNow", null);
+			section.put("sourceUnreachable", ex.getMessage());
+		}
+		return section;
+	}
+
 	private void print(List<Map<String, Object>> backups, List<Map<String, Object>> incomplete,
-			List<Map<String, Object>> bases) {
+			List<Map<String, Object>> bases, Map<String, Object> checkpoints) {
 		PrintWriter out = this.spec.commandLine().getOut();
 		if (json()) {
 			Map<String, Object> document = new LinkedHashMap<>();
@@ -218,6 +248,9 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 			if (!bases.isEmpty()) {
 				// a source without base backups keeps the documented output
 				document.put("baseBackups", bases);
+			}
+			if (checkpoints != null) {
+				document.put("checkpoints", checkpoints);
 			}
 			Output.printJson(out, document);
 			return;
@@ -247,6 +280,18 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 						base.get("stopLsn"), Output.bytes((Long) base.get("storedBytes")),
 						((List<?>) base.get("missingIn")).isEmpty() ? "" : "  MISSING IN " + base.get("missingIn"),
 						verificationText(base.get("verification")));
+			}
+		}
+		if (checkpoints != null) {
+			List<?> list = (List<?>) checkpoints.get("list");
+			out.printf("%d checkpoint(s); the source is at schema version %s now:%n", list.size(),
+					(checkpoints.get("sourceUnreachable") != null) ? "unknown (source unreachable)"
+							: Checkpoint.describe((Manifest.SchemaVersion) checkpoints.get("schemaVersionNow")));
+			for (Object item : list) {
+				Map<?, ?> checkpoint = (Map<?, ?>) item;
+				out.printf("  %-24s  %s  restore point %s  schema version %s%n", checkpoint.get("name"),
+						checkpoint.get("createdAt"), checkpoint.get("lsn"),
+						Checkpoint.describe((Manifest.SchemaVersion) checkpoint.get("schemaVersion")));
 			}
 		}
 		if (!incomplete.isEmpty()) {

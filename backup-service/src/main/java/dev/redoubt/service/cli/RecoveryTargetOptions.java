@@ -46,9 +46,10 @@ public class RecoveryTargetOptions {
 	@Option(names = "--latest", description = "Recover to the end of the archive (the default of --type physical).")
 	boolean latest;
 
-	@Option(names = "--as-of", paramLabel = "TIME",
-			description = "With --table: the table as it was at this time, by point-in-time recovery into a "
-					+ "throwaway cluster, then the selective restore from it.")
+	@Option(names = "--as-of", paramLabel = "TIME|CHECKPOINT",
+			description = "With --table: the table as it was at this time, or at this checkpoint (redoubt "
+					+ "checkpoint), by point-in-time recovery into a throwaway cluster, then the selective restore "
+					+ "from it.")
 	String asOf;
 
 	boolean physical() {

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 				RepoCheckCommand.class, WalArchiverCommand.class, WalStreamCommand.class, WalPushCommand.class,
 				WalFetchCommand.class, ExpireCommand.class, dev.redoubt.service.schedule.ServeCommand.class,
 				dev.redoubt.service.catalog.CatalogCommand.class, DemoCommand.class, KeyGenerateCommand.class,
-				WarmupCommand.class, DrillCommand.class, IncidentCommand.class, TimeTravelCommand.class },
+				WarmupCommand.class, DrillCommand.class, IncidentCommand.class, TimeTravelCommand.class,
+				CheckpointCommand.class },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class RedoubtCommand implements Runnable {
 

@@ -26,7 +26,12 @@ import dev.redoubt.service.backup.LogicalBackup;
 import dev.redoubt.service.config.Fleet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import dev.redoubt.core.manifest.Manifest;
+import dev.redoubt.core.pg.SchemaVersionReader;
 import dev.redoubt.restore.mask.Masking;
+import dev.redoubt.service.backup.BackupSettings;
+import dev.redoubt.service.checkpoint.Checkpoint;
+import dev.redoubt.service.checkpoint.Checkpoints;
 import dev.redoubt.restore.mask.MaskingKey;
 import dev.redoubt.restore.mask.MaskingPolicy;
 import picocli.CommandLine.Option;
@@ -163,6 +168,9 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 
 	private final Clock clock;
 
+	/** The checkpoint {@code --as-of} named, or {@code null}. */
+	private Checkpoint checkpoint;
+
 	public RestoreCommand(Fleet fleet, Clock clock) {
 		this.fleet = fleet;
 		this.clock = clock;
@@ -178,7 +186,11 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 				.withLogicalCopy(LogicalBackup.copy(this.clock, this.fleet.backupSettings(this.source)));
 			return switch (request.kind()) {
 				case CLUSTER -> printCluster(engine.recoverCluster(request));
-				case TABLES -> printTables(engine.restoreTables(request));
+				case TABLES -> {
+					TableRestoreResult result = engine.restoreTables(request);
+					compareSchemaVersions(request);
+					yield printTables(result);
+				}
 				case FULL -> print(engine.restoreFull(request), request.target());
 			};
 		}
@@ -196,6 +208,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 					"--as-of is for a table (--table T --as-of TIME); the whole cluster: --type physical --to-time");
 		}
 		ConnectionSpec source = this.fleet.source(this.source);
+		resolveCheckpoint();
 		String password = System.getenv("PGPASSWORD");
 		ConnectionSpec targetSpec = (this.target == null) ? null
 				: new ConnectionSpec(this.target, (this.targetUser != null) ? this.targetUser : source.username(),
@@ -223,6 +236,56 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			.jobs(this.fleet.restoreJobs(this.jobs))
 			.mask(masking())
 			.build();
+	}
+
+	/**
+	 * {@code --as-of NAME} with a checkpoint's name: a recovery to its restore point's
+	 * position (the base backup chosen by it, which a name alone cannot give).
+	 */
+	private void resolveCheckpoint() {
+		String asOf = this.pointInTime.asOf;
+		if (asOf == null || !Checkpoints.isName(asOf)) {
+			return;
+		}
+		try (Repository repository = this.fleet.openRepository(this.source)) {
+			this.checkpoint = Checkpoints.find(repository, this.source, asOf)
+				.orElseThrow(() -> new RedoubtException(ErrorCode.INVALID_SELECTION, "--as-of '" + asOf
+						+ "' is neither a time nor a checkpoint of source " + this.source + " (checkpoints: "
+						+ Checkpoints.list(repository, this.source).stream().map(Checkpoint::name).toList() + ")",
+						"a time is written 2026-12-02T14:31:00Z; redoubt checkpoint --name creates checkpoints", null));
+		}
+		this.pointInTime.asOf = null;
+		this.pointInTime.toLsn = this.checkpoint.lsn();
+		log.info("--as-of {}: the checkpoint's restore point at {} ({}), schema version {}", asOf,
+				this.checkpoint.lsn(), this.checkpoint.createdAt(), this.checkpoint.describeVersion());
+	}
+
+	/**
+	 * A table restored as of a checkpoint into a database whose schema has moved on says
+	 * so, naming both versions.
+	 */
+	private void compareSchemaVersions(RestoreRequest request) {
+		// a restore as of a point in time without --target lands beside the live table
+		ConnectionSpec database = (request.target() != null) ? request.target() : request.sourceDatabase();
+		if (this.checkpoint == null || database == null || this.toFile != null || this.dryRun) {
+			return;
+		}
+		BackupSettings settings = this.fleet.backupSettings(this.source);
+		try (java.sql.Connection target = database.open("redoubt restore")) {
+			Manifest.SchemaVersion now = SchemaVersionReader.read(target, settings.migrationsTable(),
+					settings.migrationsColumn());
+			if (!java.util.Objects.equals(now, this.checkpoint.schemaVersion())) {
+				String note = "checkpoint " + this.checkpoint.name() + " was taken at schema version "
+						+ this.checkpoint.describeVersion() + "; database " + database.database()
+						+ " is at schema version " + Checkpoint.describe(now)
+						+ ": the table came back as it was then, its columns those of then";
+				log.warn(note);
+				this.spec.commandLine().getErr().println("redoubt: note: " + note);
+			}
+		}
+		catch (java.sql.SQLException ex) {
+			log.warn("cannot read the schema version of database {}: {}", database.database(), ex.getMessage());
+		}
 	}
 
 	private Masking masking() {
