@@ -241,7 +241,8 @@ public final class RestoreEngine {
 					"cannot read the restored schema's columns: " + ex.getMessage(), ex);
 		}
 		try {
-			dev.redoubt.restore.mask.MaskPlan plan = masking.policy().plan(manifest.tables(), columns, masking.key());
+			dev.redoubt.restore.mask.MaskPlan plan = masking.policy()
+				.plan(manifest.tables(), columns, masking.key(), masking.unchanged());
 			log.info("masking {} column(s) of {} table(s)",
 					plan.maskedColumns().values().stream().mapToInt(List::size).sum(), plan.maskedColumns().size());
 			return plan;

@@ -34,7 +34,13 @@ public enum CrashPoint {
 	 * In a point-in-time recovery (a restore, a drill), once the server replaying the WAL
 	 * has started: the process dies and leaves the server running.
 	 */
-	DURING_REPLAY;
+	DURING_REPLAY,
+
+	/**
+	 * In a refresh, when the masked copy is complete and verified and the environment's
+	 * database not yet replaced by it.
+	 */
+	REFRESH_BEFORE_SWAP;
 
 	/** The crash point named by {@code redoubt.test.crash-at}, or {@link #NONE}. */
 	public static CrashPoint fromSystemProperty() {

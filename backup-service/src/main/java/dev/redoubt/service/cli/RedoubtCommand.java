@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 				WalFetchCommand.class, ExpireCommand.class, dev.redoubt.service.schedule.ServeCommand.class,
 				dev.redoubt.service.catalog.CatalogCommand.class, DemoCommand.class, KeyGenerateCommand.class,
 				WarmupCommand.class, DrillCommand.class, IncidentCommand.class, TimeTravelCommand.class,
-				CheckpointCommand.class },
+				CheckpointCommand.class, RefreshCommand.class },
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class RedoubtCommand implements Runnable {
 

@@ -71,8 +71,12 @@ class MaskedRestoreIT {
 				        access-key: redoubt-test-access, secret-key: %5$s }
 				  encryption:
 				    key-file: %7$s
+				  verification:
+				    sandbox-directory: %8$s
 				""".formatted(pg.cluster().port(), password, s3.region("eu").endpoint(), S3RegionsExtension.BUCKET,
-				s3.secretKey().reveal(), s3.region("us").endpoint(), keyFile));
+				s3.secretKey().reveal(), s3.region("us").endpoint(), keyFile, work.resolve("sandboxes")));
+		// the sandbox's server (as postgres when we are root) reaches its directory
+		Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
 		CliProcess.Run backup = CliProcess.run(config, "backup", "--source", "pagila");
 		assertThat(backup.exit()).as(backup.all()).isZero();
 		Files.writeString(work.resolve("key-a"), "masking key A, long enough to count\n");
@@ -164,6 +168,59 @@ class MaskedRestoreIT {
 				work.resolve("key-a").toString());
 		assertThat(refused.exit()).as(refused.all()).isEqualTo(35);
 		assertThat(refused.err()).contains("is not valid YAML");
+	}
+
+	/**
+	 * A refresh replaces the environment's database only with a masked copy that is whole
+	 * and verified: a policy missing a column, and a refresh killed just before the swap,
+	 * leave it as it was.
+	 */
+	@Test
+	void aRefreshReplacesTheEnvironmentOnlyWithAWholeVerifiedMaskedCopy() throws Exception {
+		CliProcess.Run unverified = refresh(POLICY, List.of());
+		assertThat(unverified.exit()).as("no verified backup yet: " + unverified.all()).isEqualTo(14);
+		CliProcess.Run verify = CliProcess.run(config, "verify", "--source", "pagila", "--backup", "latest");
+		assertThat(verify.exit()).as(verify.all()).isZero();
+		ConnectionSpec qat = pg.createDatabase("qat");
+		pg.sql("qat", "CREATE TABLE sentinel (copy text); INSERT INTO sentinel VALUES ('the earlier copy')");
+
+		Path policy = work.resolve("refresh-without-password.yaml");
+		Files.writeString(policy,
+				Files.readString(POLICY).replace("  - { column: public.staff.password, transform: \"null\" }\n", ""));
+		CliProcess.Run strict = refresh(policy, List.of());
+		assertThat(strict.exit()).as(strict.all()).isEqualTo(35);
+		assertThat(strict.err()).contains("public.staff.password (text)");
+		assertThat(scalar(qat, "SELECT copy FROM sentinel")).isEqualTo("the earlier copy");
+		assertThat(databases()).as("the strict refresh's copy is gone").doesNotContain("qat__redoubt_refresh");
+
+		CliProcess.Run killed = refresh(POLICY, List.of("-Dredoubt.test.crash-at=REFRESH_BEFORE_SWAP"));
+		assertThat(killed.exit()).as(killed.all()).isEqualTo(137);
+		assertThat(scalar(qat, "SELECT copy FROM sentinel")).as("killed before the swap").isEqualTo("the earlier copy");
+
+		CliProcess.Run refreshed = refresh(POLICY, List.of("--output", "json"));
+		assertThat(refreshed.exit()).as(refreshed.all()).isZero();
+		assertThat(refreshed.out()).contains("\"replaced\" : true");
+		assertThat(scalar(qat, "SELECT count(*) FROM customer WHERE email NOT LIKE '%@example.org'")).isEqualTo("0");
+		assertThat(scalar(qat, "SELECT count(*) FROM customer"))
+			.isEqualTo(scalar(pg.connection("pagila"), "SELECT count(*) FROM customer"));
+		assertThat(scalar(qat, "SELECT to_regclass('sentinel') IS NULL")).isEqualTo("t");
+		assertThat(databases()).as("neither the copy nor the earlier database is left")
+			.doesNotContain("qat__redoubt_refresh", "qat__redoubt_previous");
+	}
+
+	private static CliProcess.Run refresh(Path policy, List<String> extra) throws Exception {
+		List<String> args = new ArrayList<>(
+				List.of("refresh", "--source", "pagila", "--target", pg.connection("qat").url(), "--mask",
+						policy.toString(), "--mask-key", work.resolve("key-a").toString()));
+		List<String> jvm = new ArrayList<>();
+		for (String arg : extra) {
+			(arg.startsWith("-D") ? jvm : args).add(arg);
+		}
+		return CliProcess.run(config, Map.of(), jvm, args.toArray(String[]::new));
+	}
+
+	private static List<String> databases() throws Exception {
+		return new ArrayList<>(rows(pg.connection("postgres"), "SELECT datname, 1 FROM pg_database").keySet());
 	}
 
 	private static ConnectionSpec maskedCopy(String database, String key) throws Exception {

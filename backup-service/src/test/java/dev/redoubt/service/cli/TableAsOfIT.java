@@ -58,8 +58,8 @@ class TableAsOfIT {
 	@BeforeAll
 	static void archive() throws Exception {
 		eu = new FaultProxy(s3.region("eu").endpoint());
-		eu.when((request) -> request.isGet() && request.pathContains("/base/backups/")
-				&& request.pathContains("/chunks/"), FaultProxy.transformBody((body) -> {
+		eu.when((request) -> request.isGet() && request.pathContains("/base/") && request.pathContains("/chunks/"),
+				FaultProxy.transformBody((body) -> {
 					BYTES_READ.addAndGet(body.length);
 					return body;
 				}), Integer.MAX_VALUE);

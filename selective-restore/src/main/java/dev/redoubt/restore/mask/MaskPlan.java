@@ -22,9 +22,13 @@ public final class MaskPlan {
 
 	private final Map<String, List<String>> masked;
 
-	MaskPlan(Map<String, List<UnaryOperator<String>>> masks, Map<String, List<String>> masked) {
+	private final java.util.concurrent.atomic.LongAdder unchanged;
+
+	MaskPlan(Map<String, List<UnaryOperator<String>>> masks, Map<String, List<String>> masked,
+			java.util.concurrent.atomic.LongAdder unchanged) {
 		this.masks = Map.copyOf(masks);
 		this.masked = Map.copyOf(masked);
+		this.unchanged = (unchanged != null) ? unchanged : new java.util.concurrent.atomic.LongAdder();
 	}
 
 	/** The masked columns (unquoted names) of each table (quoted qualified name). */
@@ -35,7 +39,7 @@ public final class MaskPlan {
 	/** The rows of {@code table}, masked; the same stream if nothing of it is masked. */
 	public InputStream mask(TableEntry table, InputStream rows) {
 		List<UnaryOperator<String>> row = this.masks.get(table.qualifiedName());
-		return (row == null) ? rows : new Rows(new BufferedInputStream(rows, 1 << 16), row);
+		return (row == null) ? rows : new Rows(new BufferedInputStream(rows, 1 << 16), row, this.unchanged);
 	}
 
 	/** A COPY text stream, rewritten row by row. */
@@ -53,9 +57,12 @@ public final class MaskPlan {
 
 		private boolean ended;
 
-		Rows(InputStream in, List<UnaryOperator<String>> masks) {
+		private final java.util.concurrent.atomic.LongAdder unchanged;
+
+		Rows(InputStream in, List<UnaryOperator<String>> masks, java.util.concurrent.atomic.LongAdder unchanged) {
 			this.in = in;
 			this.masks = masks;
+			this.unchanged = unchanged;
 		}
 
 		@Override
@@ -112,7 +119,12 @@ public final class MaskPlan {
 			for (int i = 0; i < fields.length; i++) {
 				UnaryOperator<String> mask = this.masks.get(i);
 				if (mask != null && !fields[i].equals("\\N")) {
-					String masked = mask.apply(unescape(fields[i]));
+					String original = unescape(fields[i]);
+					String masked = mask.apply(original);
+					// an empty value reveals nothing; a constant hides any value
+					if (original.equals(masked) && !original.isEmpty() && !(mask instanceof Transform.Constant)) {
+						this.unchanged.increment();
+					}
 					fields[i] = (masked == null) ? "\\N" : escape(masked);
 				}
 			}

@@ -3,7 +3,19 @@ package dev.redoubt.restore.mask;
 /**
  * What a masked restore needs: the policy and the key that makes it deterministic.
  */
-public record Masking(MaskingPolicy policy, MaskingKey key) {
+public record Masking(MaskingPolicy policy, MaskingKey key, java.util.concurrent.atomic.LongAdder unchanged) {
+
+	public Masking(MaskingPolicy policy, MaskingKey key) {
+		this(policy, key, new java.util.concurrent.atomic.LongAdder());
+	}
+
+	/**
+	 * Masked values that came out equal to their original (a refresh's proof that no
+	 * original value is left in a masked column counts them: zero passes).
+	 */
+	public long unchangedValues() {
+		return this.unchanged.sum();
+	}
 
 	@Override
 	public String toString() {

@@ -191,6 +191,15 @@ public final class MaskingPolicy {
 	 * classifies (strict), and every transform that does not fit its column
 	 */
 	public MaskPlan plan(List<TableEntry> tables, List<ColumnInfo> columns, MaskingKey key) {
+		return plan(tables, columns, key, null);
+	}
+
+	/**
+	 * As {@link #plan(List, List, MaskingKey)}, counting in {@code unchanged} every
+	 * masked value that came out equal to its original.
+	 */
+	public MaskPlan plan(List<TableEntry> tables, List<ColumnInfo> columns, MaskingKey key,
+			java.util.concurrent.atomic.LongAdder unchanged) {
 		Map<String, ColumnInfo> byPath = new LinkedHashMap<>();
 		columns.forEach((column) -> byPath.put(column.path(), column));
 		List<String> unclassified = new ArrayList<>();
@@ -246,7 +255,7 @@ public final class MaskingPolicy {
 							+ "; nothing was loaded",
 					"classify every column (keep what is not confidential), or set strict: false knowingly", null);
 		}
-		return new MaskPlan(masks, masked);
+		return new MaskPlan(masks, masked, unchanged);
 	}
 
 }

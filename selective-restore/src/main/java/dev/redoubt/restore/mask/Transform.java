@@ -116,7 +116,7 @@ public final class Transform {
 				}
 				yield (value) -> null;
 			}
-			case "constant" -> (value) -> this.argument;
+			case "constant" -> new Constant(this.argument);
 			case "redact" -> text(column, (value) -> redact(value));
 			case "hash" -> hash(column, key);
 			case "email" -> text(column, (value) -> fit(column, "u" + hex(key, "email", value, 16) + "@example.org"));
@@ -146,6 +146,16 @@ public final class Transform {
 			}
 			default -> throw new IllegalStateException(this.kind);
 		};
+	}
+
+	/** A constant hides the value whatever it was: one equal to it is no leak. */
+	record Constant(String value) implements UnaryOperator<String> {
+
+		@Override
+		public String apply(String original) {
+			return this.value;
+		}
+
 	}
 
 	private IllegalArgumentException unfit(ColumnInfo column, String why) {
