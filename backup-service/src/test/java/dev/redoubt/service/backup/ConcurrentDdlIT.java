@@ -95,7 +95,8 @@ class ConcurrentDdlIT {
 			}
 			catch (java.util.concurrent.ExecutionException ex) {
 				assertThat(ex.getCause()).isInstanceOfSatisfying(RedoubtException.class,
-						(failure) -> assertThat(failure.code()).isEqualTo(ErrorCode.LOCK_TIMEOUT));
+						(failure) -> assertThat(failure.code()).as(failure.getMessage())
+							.isEqualTo(ErrorCode.LOCK_TIMEOUT));
 				assertThat(repository.list("shop")).noneMatch((listing) -> listing.restorable());
 			}
 			changed.get(2, java.util.concurrent.TimeUnit.MINUTES);
