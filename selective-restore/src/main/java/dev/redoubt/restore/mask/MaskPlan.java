@@ -1,6 +1,5 @@
 package dev.redoubt.restore.mask;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,38 +38,53 @@ public final class MaskPlan {
 	/** The rows of {@code table}, masked; the same stream if nothing of it is masked. */
 	public InputStream mask(TableEntry table, InputStream rows) {
 		List<UnaryOperator<String>> row = this.masks.get(table.qualifiedName());
-		return (row == null) ? rows : new Rows(new BufferedInputStream(rows, 1 << 16), row, this.unchanged);
+		return (row == null) ? rows : new Rows(rows, row, this.unchanged);
 	}
 
-	/** A COPY text stream, rewritten row by row. */
+	/**
+	 * A COPY text stream, rewritten row by row: read in blocks, each row split at its tab
+	 * bytes, only the masked fields decoded, transformed and encoded again, the others
+	 * copied as bytes. Each masked column keeps a bounded cache of the values it has seen
+	 * (the transforms are functions of the value), which spares the HMAC for repeated
+	 * values.
+	 */
 	static final class Rows extends InputStream {
+
+		private static final int CACHE_ENTRIES = 8192;
 
 		private final InputStream in;
 
 		private final List<UnaryOperator<String>> masks;
 
-		private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+		private final java.util.concurrent.atomic.LongAdder unchanged;
 
-		private byte[] out = new byte[0];
+		private final List<java.util.Map<String, String>> caches = new java.util.ArrayList<>();
 
-		private int at;
+		private byte[] buffer = new byte[1 << 16];
+
+		private int start;
+
+		private int limit;
 
 		private boolean ended;
 
-		private final java.util.concurrent.atomic.LongAdder unchanged;
+		private final Bytes out = new Bytes();
+
+		private int at;
 
 		Rows(InputStream in, List<UnaryOperator<String>> masks, java.util.concurrent.atomic.LongAdder unchanged) {
 			this.in = in;
 			this.masks = masks;
 			this.unchanged = unchanged;
+			for (int i = 0; i < masks.size(); i++) {
+				this.caches.add((masks.get(i) != null) ? new java.util.HashMap<>() : null);
+			}
 		}
 
 		@Override
 		public int read() throws IOException {
-			if (!fill()) {
-				return -1;
-			}
-			return this.out[this.at++] & 0xFF;
+			byte[] one = new byte[1];
+			return (read(one, 0, 1) == -1) ? -1 : (one[0] & 0xFF);
 		}
 
 		@Override
@@ -78,57 +92,138 @@ public final class MaskPlan {
 			if (length == 0) {
 				return 0;
 			}
-			if (!fill()) {
+			if (this.at >= this.out.size && !fill()) {
 				return -1;
 			}
-			int n = Math.min(length, this.out.length - this.at);
-			System.arraycopy(this.out, this.at, bytes, offset, n);
+			int n = Math.min(length, this.out.size - this.at);
+			System.arraycopy(this.out.bytes, this.at, bytes, offset, n);
 			this.at += n;
 			return n;
 		}
 
+		/** Rewrites the rows of the next block into {@code out}; false at the end. */
 		private boolean fill() throws IOException {
-			while (this.at >= this.out.length) {
-				if (this.ended) {
-					return false;
-				}
-				this.line.reset();
-				int b;
-				while ((b = this.in.read()) != -1 && b != '\n') {
-					this.line.write(b);
-				}
-				if (b == -1) {
-					this.ended = true;
-					if (this.line.size() == 0) {
+			this.out.size = 0;
+			this.at = 0;
+			while (this.out.size == 0) {
+				int newline = indexOf((byte) '\n', this.start, this.limit);
+				if (newline < 0) {
+					if (this.ended) {
+						if (this.start < this.limit) {
+							rewrite(this.start, this.limit, false);
+							this.start = this.limit;
+							return true;
+						}
 						return false;
 					}
+					more();
+					continue;
 				}
-				this.out = rewrite(this.line.toString(StandardCharsets.UTF_8), b != -1)
-					.getBytes(StandardCharsets.UTF_8);
-				this.at = 0;
+				// every whole row in the buffer
+				while (newline >= 0) {
+					rewrite(this.start, newline, true);
+					this.start = newline + 1;
+					newline = indexOf((byte) '\n', this.start, this.limit);
+				}
 			}
 			return true;
 		}
 
-		private String rewrite(String row, boolean newline) {
-			String[] fields = row.split("\t", -1);
-			if (fields.length != this.masks.size()) {
-				throw new IllegalStateException(
-						"a row of " + fields.length + " fields where the table has " + this.masks.size() + " columns");
+		private void more() throws IOException {
+			if (this.start > 0) {
+				System.arraycopy(this.buffer, this.start, this.buffer, 0, this.limit - this.start);
+				this.limit -= this.start;
+				this.start = 0;
 			}
-			for (int i = 0; i < fields.length; i++) {
-				UnaryOperator<String> mask = this.masks.get(i);
-				if (mask != null && !fields[i].equals("\\N")) {
-					String original = unescape(fields[i]);
-					String masked = mask.apply(original);
+			if (this.limit == this.buffer.length) {
+				this.buffer = java.util.Arrays.copyOf(this.buffer, this.buffer.length * 2);
+			}
+			int n = this.in.read(this.buffer, this.limit, this.buffer.length - this.limit);
+			if (n < 0) {
+				this.ended = true;
+			}
+			else {
+				this.limit += n;
+			}
+		}
+
+		private int indexOf(byte b, int from, int to) {
+			for (int i = from; i < to; i++) {
+				if (this.buffer[i] == b) {
+					return i;
+				}
+			}
+			return -1;
+		}
+
+		private void rewrite(int from, int to, boolean newline) {
+			int field = 0;
+			int fieldStart = from;
+			for (int i = from; i <= to; i++) {
+				if (i < to && this.buffer[i] != '\t') {
+					continue;
+				}
+				if (field >= this.masks.size()) {
+					throw new IllegalStateException(
+							"a row of more fields than the table's " + this.masks.size() + " columns");
+				}
+				UnaryOperator<String> mask = this.masks.get(field);
+				if (mask == null || (i - fieldStart == 2 && this.buffer[fieldStart] == '\\'
+						&& this.buffer[fieldStart + 1] == 'N')) {
+					this.out.write(this.buffer, fieldStart, i - fieldStart);
+				}
+				else {
+					String original = unescape(new String(this.buffer, fieldStart, i - fieldStart,
+							java.nio.charset.StandardCharsets.UTF_8));
+					java.util.Map<String, String> cache = this.caches.get(field);
+					String masked = cache.get(original);
+					if (masked == null && !cache.containsKey(original)) {
+						masked = mask.apply(original);
+						if (cache.size() >= CACHE_ENTRIES) {
+							cache.clear();
+						}
+						cache.put(original, masked);
+					}
 					// an empty value reveals nothing; a constant hides any value
 					if (original.equals(masked) && !original.isEmpty() && !(mask instanceof Transform.Constant)) {
 						this.unchanged.increment();
 					}
-					fields[i] = (masked == null) ? "\\N" : escape(masked);
+					byte[] encoded = ((masked == null) ? "\\N" : escape(masked))
+						.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+					this.out.write(encoded, 0, encoded.length);
 				}
+				field++;
+				if (i < to) {
+					this.out.write(this.buffer, i, 1);
+				}
+				fieldStart = i + 1;
 			}
-			return String.join("\t", fields) + (newline ? "\n" : "");
+			if (field != this.masks.size()) {
+				throw new IllegalStateException(
+						"a row of " + field + " fields where the table has " + this.masks.size() + " columns");
+			}
+			if (newline) {
+				this.out.write(NEWLINE, 0, 1);
+			}
+		}
+
+	}
+
+	private static final byte[] NEWLINE = { '\n' };
+
+	/** A growable byte buffer whose array is read directly. */
+	private static final class Bytes {
+
+		byte[] bytes = new byte[1 << 16];
+
+		int size;
+
+		void write(byte[] from, int offset, int length) {
+			if (this.size + length > this.bytes.length) {
+				this.bytes = java.util.Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.size + length));
+			}
+			System.arraycopy(from, offset, this.bytes, this.size, length);
+			this.size += length;
 		}
 
 	}
