@@ -45,6 +45,21 @@ final class Output {
 	}
 
 	/**
+	 * A database other than the source's (a restore's or refresh's target): {@code url}
+	 * as {@code user} (default: the source's role), the password from {@code PGPASSWORD}
+	 * (default: the source's); {@code null} for no {@code url}.
+	 */
+	static dev.redoubt.core.pg.ConnectionSpec target(dev.redoubt.core.pg.ConnectionSpec source, String url,
+			String user) {
+		if (url == null) {
+			return null;
+		}
+		String password = System.getenv("PGPASSWORD");
+		return new dev.redoubt.core.pg.ConnectionSpec(url, (user != null) ? user : source.username(),
+				(password != null) ? dev.redoubt.core.secret.Secret.of(password) : source.password());
+	}
+
+	/**
 	 * A positive duration such as 90s, 15m or 1h given for {@code option}, or
 	 * {@code null} for {@code null}.
 	 */

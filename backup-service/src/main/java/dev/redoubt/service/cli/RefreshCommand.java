@@ -9,7 +9,6 @@ import java.util.concurrent.Callable;
 
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.Repository;
-import dev.redoubt.core.secret.Secret;
 import dev.redoubt.restore.mask.Masking;
 import dev.redoubt.restore.mask.MaskingKey;
 import dev.redoubt.restore.mask.MaskingPolicy;
@@ -73,10 +72,7 @@ public class RefreshCommand implements Callable<Integer>, JsonOutput {
 		this.fleet.requireSource(this.source);
 		Masking masking = new Masking(MaskingPolicy.read(this.policy), MaskingKey.read(this.key));
 		ConnectionSpec source = this.fleet.source(this.source);
-		String password = System.getenv("PGPASSWORD");
-		ConnectionSpec environment = new ConnectionSpec(this.target,
-				(this.targetUser != null) ? this.targetUser : source.username(),
-				(password != null) ? Secret.of(password) : source.password());
+		ConnectionSpec environment = Output.target(source, this.target, this.targetUser);
 		try (Repository repository = this.fleet.openRepository(this.source)) {
 			Refresh.Result result = new Refresh(repository, this.clock).run(this.source, environment, masking,
 					this.fleet.restoreJobs(this.jobs));

@@ -13,7 +13,6 @@ import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.Repository;
-import dev.redoubt.core.secret.Secret;
 import dev.redoubt.restore.AsOfRecovery;
 import dev.redoubt.restore.ConflictMode;
 import dev.redoubt.restore.QualifiedName;
@@ -209,10 +208,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 		}
 		ConnectionSpec source = this.fleet.source(this.source);
 		resolveCheckpoint();
-		String password = System.getenv("PGPASSWORD");
-		ConnectionSpec targetSpec = (this.target == null) ? null
-				: new ConnectionSpec(this.target, (this.targetUser != null) ? this.targetUser : source.username(),
-						(password != null) ? Secret.of(password) : source.password());
+		ConnectionSpec targetSpec = Output.target(source, this.target, this.targetUser);
 		RestoreRequest.Builder builder = physical ? RestoreRequest.cluster(this.source)
 				: (!this.tables.isEmpty() || !this.schemas.isEmpty()) ? RestoreRequest.tables(this.source)
 						: RestoreRequest.full(this.source);

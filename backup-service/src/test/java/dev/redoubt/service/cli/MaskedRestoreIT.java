@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.sample.SampleDatabase;
 import dev.redoubt.core.secret.Secret;
@@ -52,31 +51,7 @@ class MaskedRestoreIT {
 	static void backUpPagila() throws Exception {
 		pg.sql("postgres", "CREATE DATABASE pagila");
 		SampleDatabase.load(pg.cluster(), "pagila", pg.scratch(), "pagila/pagila-schema.sql", "pagila/pagila-data.sql");
-		Path keyFile = work.resolve("master.key");
-		RepositoryKeys.generateKeyFile(keyFile);
-		Path password = work.resolve("pg-password");
-		Files.writeString(password, pg.password().reveal() + "\n");
-		config = work.resolve("redoubt.yaml");
-		Files.writeString(config, """
-				redoubt:
-				  sources:
-				    pagila:
-				      url: jdbc:postgresql://127.0.0.1:%1$d/pagila
-				      username: postgres
-				      password-file: %2$s
-				  repositories:
-				    - { name: eu, endpoint: "%3$s", region: eu-west-1, bucket: %4$s, prefix: mask, path-style: true,
-				        access-key: redoubt-test-access, secret-key: %5$s }
-				    - { name: us, endpoint: "%6$s", region: us-east-1, bucket: %4$s, prefix: mask, path-style: true,
-				        access-key: redoubt-test-access, secret-key: %5$s }
-				  encryption:
-				    key-file: %7$s
-				  verification:
-				    sandbox-directory: %8$s
-				""".formatted(pg.cluster().port(), password, s3.region("eu").endpoint(), S3RegionsExtension.BUCKET,
-				s3.secretKey().reveal(), s3.region("us").endpoint(), keyFile, work.resolve("sandboxes")));
-		// the sandbox's server (as postgres when we are root) reaches its directory
-		Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+		config = TwoRegionConfig.write(work, pg, s3, "pagila", "pagila", "mask", "");
 		CliProcess.Run backup = CliProcess.run(config, "backup", "--source", "pagila");
 		assertThat(backup.exit()).as(backup.all()).isZero();
 		Files.writeString(work.resolve("key-a"), "masking key A, long enough to count\n");

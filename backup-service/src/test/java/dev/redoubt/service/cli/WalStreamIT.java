@@ -23,7 +23,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
-import dev.redoubt.core.key.RepositoryKeys;
 import dev.redoubt.core.manifest.ManifestCodec;
 import dev.redoubt.core.secret.Secret;
 import dev.redoubt.core.store.local.DirectoryTree;
@@ -64,32 +63,8 @@ class WalStreamIT {
 	@BeforeAll
 	static void start() throws Exception {
 		work = Files.createTempDirectory("redoubt-stream-");
-		// the sandbox's server (as postgres when we are root) reaches its directory
-		Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
 		dir = work.resolve("received");
-		Path keyFile = work.resolve("master.key");
-		RepositoryKeys.generateKeyFile(keyFile);
-		Path password = work.resolve("pg-password");
-		Files.writeString(password, pg.password().reveal() + "\n");
-		config = work.resolve("redoubt.yaml");
-		Files.writeString(config, """
-				redoubt:
-				  sources:
-				    shop:
-				      url: jdbc:postgresql://127.0.0.1:%1$d/shop
-				      username: postgres
-				      password-file: %2$s
-				  repositories:
-				    - { name: eu, endpoint: "%3$s", region: eu-west-1, bucket: %4$s, prefix: stream, path-style: true,
-				        access-key: redoubt-test-access, secret-key: %5$s }
-				    - { name: us, endpoint: "%6$s", region: us-east-1, bucket: %4$s, prefix: stream, path-style: true,
-				        access-key: redoubt-test-access, secret-key: %5$s }
-				  encryption:
-				    key-file: %7$s
-				  verification:
-				    sandbox-directory: %8$s
-				""".formatted(pg.cluster().port(), password, s3.region("eu").endpoint(), S3RegionsExtension.BUCKET,
-				s3.secretKey().reveal(), s3.region("us").endpoint(), keyFile, work.resolve("sandboxes")));
+		config = TwoRegionConfig.write(work, pg, s3, "shop", "shop", "stream", "");
 		pg.createDatabase("shop");
 		pg.sql("shop", """
 				CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text NOT NULL);
