@@ -247,6 +247,43 @@ public class Fleet {
 		return new ConnectionSpec(source.url(), source.username(), password);
 	}
 
+	/** A scheduled refresh's environment, ready to run: where, and how to mask. */
+	public record RefreshTarget(String name, ConnectionSpec database, dev.redoubt.restore.mask.Masking masking) {
+	}
+
+	/**
+	 * The environments the source's scheduled refresh replaces, each with its connection
+	 * (role and password defaulting to the source's) and its masking; none without a
+	 * refresh.
+	 */
+	public List<RefreshTarget> refreshTargets(String name) {
+		RedoubtProperties.Source source = sourceProperties(name);
+		RedoubtProperties.Refresh refresh = source.refresh();
+		if (refresh == null || refresh.environments().isEmpty()) {
+			return List.of();
+		}
+		ConnectionSpec own = source(name);
+		dev.redoubt.restore.mask.MaskingKey key = dev.redoubt.restore.mask.MaskingKey.read(refresh.maskKeyFile());
+		List<RefreshTarget> targets = new java.util.ArrayList<>();
+		for (RedoubtProperties.Environment environment : refresh.environments()) {
+			Secret password;
+			try {
+				password = environment.secret().orElse(own.password());
+			}
+			catch (IOException ex) {
+				throw new RedoubtException(ErrorCode.CONFIG_INVALID,
+						"cannot read password-file " + environment.passwordFile() + " of environment "
+								+ environment.name() + ": " + ex.getMessage());
+			}
+			targets.add(new RefreshTarget(environment.name(),
+					new ConnectionSpec(environment.url(),
+							(environment.username() != null) ? environment.username() : own.username(), password),
+					new dev.redoubt.restore.mask.Masking(
+							dev.redoubt.restore.mask.MaskingPolicy.read(environment.mask()), key)));
+		}
+		return targets;
+	}
+
 	/** Requires {@code name} to be a configured source, without connecting. */
 	public void requireSource(String name) {
 		sourceProperties(name);

@@ -98,6 +98,7 @@ final class FleetRules {
 		cron(problems, at + ".schedules.repo-check", schedules.repoCheck());
 		cron(problems, at + ".schedules.retention", schedules.retention());
 		drill(problems, at + ".drill", source, regionNames);
+		refresh(problems, at + ".refresh", source.refresh());
 		RedoubtProperties.Retention retention = source.retention();
 		notNegative(problems, at + ".retention.keep-last", retention.keepLast());
 		notNegative(problems, at + ".retention.daily", retention.daily());
@@ -175,6 +176,37 @@ final class FleetRules {
 		String why = (ex instanceof NoSuchFileException) ? "no such file"
 				: (ex instanceof AccessDeniedException) ? "permission denied" : ex.getMessage();
 		return key + ": cannot read " + file + " (" + why + ")";
+	}
+
+	private static void refresh(List<String> problems, String at, RedoubtProperties.Refresh refresh) {
+		if (refresh == null) {
+			return;
+		}
+		cron(problems, at + ".schedule", refresh.schedule());
+		if (refresh.maskKeyFile() == null) {
+			problems.add(at + ".mask-key-file: missing (masking needs a key)");
+		}
+		if (refresh.environments().isEmpty()) {
+			problems.add(at + ".environments: none");
+		}
+		java.util.Set<String> names = new java.util.HashSet<>();
+		for (int i = 0; i < refresh.environments().size(); i++) {
+			RedoubtProperties.Environment environment = refresh.environments().get(i);
+			String key = at + ".environments[" + i + "]";
+			if (environment.name() == null || !NAME.matcher(environment.name()).matches()
+					|| !names.add(environment.name())) {
+				problems.add(key + ".name: missing, not a name, or used twice");
+			}
+			if (environment.url() == null || !environment.url().startsWith("jdbc:postgresql:")) {
+				problems.add(key + ".url: missing or not a jdbc:postgresql: URL");
+			}
+			if (environment.mask() == null) {
+				problems.add(key + ".mask: missing (a refresh always masks)");
+			}
+			if (environment.password() != null && environment.passwordFile() != null) {
+				problems.add(key + ": give password or password-file, not both");
+			}
+		}
 	}
 
 	private static void drill(List<String> problems, String at, RedoubtProperties.Source source,

@@ -67,9 +67,19 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 	 * @param schedules cron schedules of the service's jobs for this source
 	 * @param retention which backups the service keeps
 	 * @param drill the service's scheduled DR drills of this source
+	 * @param refresh the service's scheduled refreshes of masked environments from this
+	 * source's newest verified backup
 	 */
 	public record Source(String url, String username, Secret password, Path passwordFile, Path pgDump, Verify verify,
-			List<String> databases, List<String> regions, Schedules schedules, Retention retention, Drill drill) {
+			List<String> databases, List<String> regions, Schedules schedules, Retention retention, Drill drill,
+			Refresh refresh) {
+
+		/** A source without refreshes. */
+		public Source(String url, String username, Secret password, Path passwordFile, Path pgDump, Verify verify,
+				List<String> databases, List<String> regions, Schedules schedules, Retention retention, Drill drill) {
+			this(url, username, password, passwordFile, pgDump, verify, databases, regions, schedules, retention, drill,
+					null);
+		}
 
 		public Source {
 			verify = (verify == null) ? new Verify(null, null, null, null) : verify;
@@ -95,6 +105,40 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 					this.schedules.repoCheck(), this.schedules.retention());
 			return new Source(newUrl, this.username, this.password, this.passwordFile, this.pgDump, this.verify,
 					List.of(), this.regions, own, this.retention, null);
+		}
+
+	}
+
+	/**
+	 * The scheduled refreshes of a source's masked copies ({@code redoubt refresh} on a
+	 * schedule): every environment in turn, from the newest verified backup.
+	 *
+	 * @param schedule Quartz cron expression
+	 * @param maskKeyFile the masking key (at least 16 bytes of secret material)
+	 * @param environments the databases refreshed, each with its policy
+	 */
+	public record Refresh(String schedule, Path maskKeyFile, List<Environment> environments) {
+
+		public Refresh {
+			environments = (environments == null) ? List.of() : environments;
+		}
+
+	}
+
+	/**
+	 * A masked copy's database.
+	 *
+	 * @param name what people call it ({@code qat}, {@code dev})
+	 * @param url its JDBC URL; its server must allow the role {@code CREATE DATABASE}
+	 * @param username the role (default: the source's)
+	 * @param password the password (default: the source's)
+	 * @param passwordFile or a file holding it
+	 * @param mask the masking policy file
+	 */
+	public record Environment(String name, String url, String username, Secret password, Path passwordFile, Path mask) {
+
+		public Optional<Secret> secret() throws IOException {
+			return readSecret(this.password, this.passwordFile);
 		}
 
 	}

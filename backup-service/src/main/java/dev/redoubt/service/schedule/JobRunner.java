@@ -104,6 +104,7 @@ public class JobRunner {
 					}
 				}
 				case RETENTION -> this.serviceJobs.run(ServiceJobConfiguration.RETENTION, source, null, fireKey);
+				case REFRESH -> this.serviceJobs.run(ServiceJobConfiguration.REFRESH, source, null, fireKey);
 			}
 			this.metrics.succeeded(type, source);
 			log.info("{} of {} done in {} ms", type.label(), source, (System.nanoTime() - started) / 1_000_000);

@@ -20,7 +20,9 @@ public enum JobType {
 
 	RETENTION("retention", RedoubtProperties.Schedules::retention),
 
-	DRILL("drill", null);
+	DRILL("drill", null),
+
+	REFRESH("refresh", null);
 
 	private final String label;
 
@@ -38,7 +40,11 @@ public enum JobType {
 
 	/** The source's cron expression for this job, or {@code null} if it has none. */
 	public String cron(RedoubtProperties.Source source) {
-		return (this == DRILL) ? source.drill().schedule() : this.cron.apply(source.schedules());
+		return switch (this) {
+			case DRILL -> source.drill().schedule();
+			case REFRESH -> (source.refresh() != null) ? source.refresh().schedule() : null;
+			default -> this.cron.apply(source.schedules());
+		};
 	}
 
 	public static JobType fromLabel(String label) {

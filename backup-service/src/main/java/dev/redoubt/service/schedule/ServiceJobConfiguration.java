@@ -1,6 +1,7 @@
 package dev.redoubt.service.schedule;
 
 import java.time.Clock;
+import java.util.List;
 
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
@@ -13,6 +14,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.redoubt.core.error.ErrorCode;
+import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.BaseBackupManifest;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
@@ -26,8 +29,8 @@ import dev.redoubt.verify.repocheck.RepositoryCheckReport;
 
 /**
  * The service's other jobs, each one step over a plain service: {@code repoCheck},
- * {@code retention}, {@code verifyBaseBackup} and {@code drill}. Their outcome goes to
- * the job's execution context, where the API reads it.
+ * {@code retention}, {@code verifyBaseBackup}, {@code drill} and {@code refresh}. Their
+ * outcome goes to the job's execution context, where the API reads it.
  */
 @Configuration(proxyBeanMethods = false)
 public class ServiceJobConfiguration {
@@ -39,6 +42,46 @@ public class ServiceJobConfiguration {
 	public static final String VERIFY_BASE = "verifyBaseBackup";
 
 	public static final String DRILL = "drill";
+
+	public static final String REFRESH = "refresh";
+
+	/**
+	 * Refreshes every environment of the source in turn; one failing does not stop the
+	 * others, and fails the job naming each.
+	 */
+	@Bean
+	Job refreshJob(JobRepository jobRepository, Fleet fleet, Clock clock) {
+		Step step = new StepBuilder("refresh", jobRepository).tasklet((contribution, chunkContext) -> {
+			String source = source(chunkContext.getStepContext().getStepExecution().getJobParameters());
+			List<String> refreshed = new java.util.ArrayList<>();
+			List<String> failed = new java.util.ArrayList<>();
+			try (Repository repository = fleet.openRepository(source)) {
+				for (Fleet.RefreshTarget target : fleet.refreshTargets(source)) {
+					try {
+						dev.redoubt.service.refresh.Refresh.Result result = new dev.redoubt.service.refresh.Refresh(
+								repository, clock)
+							.run(source, target.database(), target.masking(), fleet.restoreJobs(null));
+						refreshed.add(target.name() + " from " + result.backupId());
+					}
+					catch (RuntimeException ex) {
+						failed.add(target.name() + ": " + ex.getMessage());
+					}
+				}
+			}
+			ExecutionContext context = chunkContext.getStepContext()
+				.getStepExecution()
+				.getJobExecution()
+				.getExecutionContext();
+			context.putString("refreshed", String.join("; ", refreshed));
+			if (!failed.isEmpty()) {
+				throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
+						"refresh of " + failed.size() + " environment(s) of " + source
+								+ " failed, each left as it was: " + String.join("; ", failed));
+			}
+			return RepeatStatus.FINISHED;
+		}).build();
+		return new JobBuilder(REFRESH, jobRepository).start(step).build();
+	}
 
 	@Bean
 	Job drillJob(JobRepository jobRepository, dev.redoubt.service.drill.DrillLauncher drills) {

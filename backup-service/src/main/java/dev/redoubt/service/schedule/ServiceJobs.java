@@ -22,11 +22,11 @@ public class ServiceJobs {
 	private final Map<String, Job> jobs;
 
 	public ServiceJobs(JobOperator jobOperator, Job repoCheckJob, Job retentionJob, Job verifyBaseBackupJob,
-			Job drillJob) {
+			Job drillJob, Job refreshJob) {
 		this.jobOperator = jobOperator;
 		this.jobs = Map.of(ServiceJobConfiguration.REPO_CHECK, repoCheckJob, ServiceJobConfiguration.RETENTION,
 				retentionJob, ServiceJobConfiguration.VERIFY_BASE, verifyBaseBackupJob, ServiceJobConfiguration.DRILL,
-				drillJob);
+				drillJob, ServiceJobConfiguration.REFRESH, refreshJob);
 	}
 
 	/**

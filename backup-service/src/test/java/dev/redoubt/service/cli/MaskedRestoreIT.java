@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -56,6 +57,11 @@ class MaskedRestoreIT {
 		assertThat(backup.exit()).as(backup.all()).isZero();
 		Files.writeString(work.resolve("key-a"), "masking key A, long enough to count\n");
 		Files.writeString(work.resolve("key-b"), "masking key B, long enough to count\n");
+		pg.createDatabase("qat");
+		CliProcess.Run unverified = refresh(POLICY, List.of());
+		assertThat(unverified.exit()).as("no verified backup yet: " + unverified.all()).isEqualTo(14);
+		CliProcess.Run verify = CliProcess.run(config, "verify", "--source", "pagila", "--backup", "latest");
+		assertThat(verify.exit()).as(verify.all()).isZero();
 	}
 
 	@Test
@@ -152,11 +158,7 @@ class MaskedRestoreIT {
 	 */
 	@Test
 	void aRefreshReplacesTheEnvironmentOnlyWithAWholeVerifiedMaskedCopy() throws Exception {
-		CliProcess.Run unverified = refresh(POLICY, List.of());
-		assertThat(unverified.exit()).as("no verified backup yet: " + unverified.all()).isEqualTo(14);
-		CliProcess.Run verify = CliProcess.run(config, "verify", "--source", "pagila", "--backup", "latest");
-		assertThat(verify.exit()).as(verify.all()).isZero();
-		ConnectionSpec qat = pg.createDatabase("qat");
+		ConnectionSpec qat = pg.connection("qat");
 		pg.sql("qat", "CREATE TABLE sentinel (copy text); INSERT INTO sentinel VALUES ('the earlier copy')");
 
 		Path policy = work.resolve("refresh-without-password.yaml");
@@ -181,6 +183,65 @@ class MaskedRestoreIT {
 		assertThat(scalar(qat, "SELECT to_regclass('sentinel') IS NULL")).isEqualTo("t");
 		assertThat(databases()).as("neither the copy nor the earlier database is left")
 			.doesNotContain("qat__redoubt_refresh", "qat__redoubt_previous");
+	}
+
+	/** {@code serve} refreshes each environment of the source on its schedule. */
+	@Test
+	void serveRefreshesTheEnvironmentOnItsSchedule() throws Exception {
+		ConnectionSpec devCopy = pg.createDatabase("dev");
+		pg.sql("dev", "CREATE TABLE sentinel (copy text)");
+		int port = dev.redoubt.core.pg.LocalCluster.freePort();
+		Path serveConfig = work.resolve("serve.yaml");
+		String passwordLine = Files.readString(config)
+			.lines()
+			.filter((line) -> line.contains("password-file:"))
+			.findFirst()
+			.orElseThrow();
+		Files.writeString(serveConfig, Files.readString(config).replace(passwordLine + "\n", passwordLine + "\n" + """
+				      refresh:
+				        schedule: "0/5 * * * * ?"
+				        mask-key-file: %s
+				        environments:
+				          - { name: dev, url: "%s", mask: %s }
+				""".formatted(work.resolve("key-a"), devCopy.url(), POLICY.toAbsolutePath())) + """
+				  service:
+				    cluster-checkin-interval: 1s
+				    users:
+				      - { name: reader, password: "refresh-reader-password", role: read }
+				server:
+				  port: %d
+				""".formatted(port));
+		ApiClient api = new ApiClient(port);
+		Path log = work.resolve("serve-refresh.log");
+		Process serve = CliProcess.startIn(work, serveConfig, log, List.of(), "serve");
+		try {
+			Await.until(Duration.ofMinutes(4), () -> api.up() || !serve.isAlive(), "serve answering", () -> tail(log));
+			assertThat(serve.isAlive()).as(tail(log)).isTrue();
+			Await.until(Duration.ofMinutes(4),
+					() -> api.get("/api/job-runs?job=refresh&limit=10", "reader", "refresh-reader-password")
+						.body()
+						.contains("\"status\":\"COMPLETED\""),
+					"a completed refresh in the job repository", () -> tail(log));
+			assertThat(scalar(devCopy, "SELECT count(*) FROM customer WHERE email LIKE '%@example.org'"))
+				.isEqualTo(scalar(pg.connection("pagila"), "SELECT count(*) FROM customer"));
+			assertThat(scalar(devCopy, "SELECT to_regclass('sentinel') IS NULL")).isEqualTo("t");
+			assertThat(api.get("/actuator/prometheus", "reader", "refresh-reader-password").body()).containsPattern(
+					"redoubt_job_runs_total\\{[^}]*job=\"refresh\"[^}]*outcome=\"succeeded\"[^}]*\\} [1-9]");
+		}
+		finally {
+			serve.destroy();
+			assertThat(serve.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+		}
+	}
+
+	private static String tail(Path log) {
+		try {
+			String text = Files.readString(log);
+			return text.substring(Math.max(0, text.length() - 4000));
+		}
+		catch (java.io.IOException ex) {
+			return "no log: " + ex.getMessage();
+		}
 	}
 
 	private static CliProcess.Run refresh(Path policy, List<String> extra) throws Exception {
