@@ -145,14 +145,33 @@ public final class Checkpoints {
 		}
 	}
 
-	/** Every checkpoint of the source that verifies, oldest first. */
+	/**
+	 * Every checkpoint of the source that verifies, oldest first, from every region that
+	 * answers.
+	 * @throws RedoubtException {@code REGION_UNREACHABLE} if none answers
+	 */
 	public static List<Checkpoint> list(Repository repository, String source) {
-		List<String> names = new ArrayList<>();
-		for (ObjectInfo object : repository.store().regions().get(0).list(prefix(source))) {
-			String rest = object.key().substring(prefix(source).length());
-			if (rest.endsWith(".json") && isName(rest.substring(0, rest.length() - ".json".length()))) {
-				names.add(rest.substring(0, rest.length() - ".json".length()));
+		java.util.Set<String> names = new java.util.TreeSet<>();
+		RedoubtException unreachable = null;
+		int answered = 0;
+		for (ObjectStore region : repository.store().regions()) {
+			try {
+				for (ObjectInfo object : region.list(prefix(source))) {
+					String rest = object.key().substring(prefix(source).length());
+					if (rest.endsWith(".json") && isName(rest.substring(0, rest.length() - ".json".length()))) {
+						names.add(rest.substring(0, rest.length() - ".json".length()));
+					}
+				}
+				answered++;
 			}
+			catch (RedoubtException ex) {
+				log.warn("cannot list the checkpoints of source {} in region {}: {}", source, region.name(),
+						ex.getMessage());
+				unreachable = ex;
+			}
+		}
+		if (answered == 0 && unreachable != null) {
+			throw unreachable;
 		}
 		List<Checkpoint> checkpoints = new ArrayList<>();
 		for (String name : names) {

@@ -36,6 +36,8 @@ import picocli.CommandLine.Spec;
 		footerHeading = "%nExit status:%n", footer = { ExitCodes.TEXT })
 public class InfoCommand implements Callable<Integer>, JsonOutput {
 
+	private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InfoCommand.class);
+
 	@Option(names = "--source", required = true, paramLabel = "NAME", description = "Source whose backups to list.")
 	String source;
 
@@ -219,7 +221,16 @@ public class InfoCommand implements Callable<Integer>, JsonOutput {
 	 * answers) to set them against.
 	 */
 	private Map<String, Object> checkpoints(Repository repository) {
-		List<Checkpoint> taken = Checkpoints.list(repository, this.source);
+		List<Checkpoint> taken;
+		try {
+			taken = Checkpoints.list(repository, this.source);
+		}
+		catch (RedoubtException ex) {
+			// the backups are what info is for: a listing failure of the checkpoints
+			// hides none of them
+			log.warn("cannot list the checkpoints of source {}: {}", this.source, ex.getMessage());
+			return null;
+		}
 		if (taken.isEmpty()) {
 			return null;
 		}

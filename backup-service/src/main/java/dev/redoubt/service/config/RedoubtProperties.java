@@ -74,13 +74,6 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 			List<String> databases, List<String> regions, Schedules schedules, Retention retention, Drill drill,
 			Refresh refresh) {
 
-		/** A source without refreshes. */
-		public Source(String url, String username, Secret password, Path passwordFile, Path pgDump, Verify verify,
-				List<String> databases, List<String> regions, Schedules schedules, Retention retention, Drill drill) {
-			this(url, username, password, passwordFile, pgDump, verify, databases, regions, schedules, retention, drill,
-					null);
-		}
-
 		public Source {
 			verify = (verify == null) ? new Verify(null, null, null, null) : verify;
 			databases = (databases == null) ? List.of() : databases;
@@ -104,7 +97,7 @@ public record RedoubtProperties(Map<String, Source> sources, List<Region> reposi
 			Schedules own = new Schedules(this.schedules.logical(), null, this.schedules.verify(),
 					this.schedules.repoCheck(), this.schedules.retention());
 			return new Source(newUrl, this.username, this.password, this.passwordFile, this.pgDump, this.verify,
-					List.of(), this.regions, own, this.retention, null);
+					List.of(), this.regions, own, this.retention, null, null);
 		}
 
 	}

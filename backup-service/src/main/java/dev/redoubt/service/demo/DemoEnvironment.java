@@ -66,7 +66,7 @@ public final class DemoEnvironment implements AutoCloseable {
 		this.properties = new RedoubtProperties(
 				Map.of(SOURCE,
 						new RedoubtProperties.Source(source.url(), source.username(), pgPassword, null, null, null,
-								null, null, null, null, null)),
+								null, null, null, null, null, null)),
 				List.of(region(this.west), region(this.central)), new RedoubtProperties.Encryption(keyFile, null), null,
 				null, null, null);
 	}

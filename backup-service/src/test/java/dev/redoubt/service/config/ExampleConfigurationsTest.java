@@ -59,7 +59,8 @@ class ExampleConfigurationsTest {
 		RedoubtProperties.Source drilled = new RedoubtProperties.Source(main.url(), main.username(), null,
 				main.passwordFile(), null, null, List.of(), List.of(), main.schedules(), main.retention(),
 				new RedoubtProperties.Drill("every sunday", "virtual", java.time.Duration.ofSeconds(-1), null,
-						List.of("eu-west", "mars"), null));
+						List.of("eu-west", "mars"), null),
+				null);
 		RedoubtProperties bad = new RedoubtProperties(java.util.Map.of("main", drilled), good.repositories(),
 				good.encryption(), good.backup(), good.restore(), good.verification(), good.service());
 

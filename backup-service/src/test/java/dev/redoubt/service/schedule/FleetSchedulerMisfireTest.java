@@ -61,7 +61,7 @@ class FleetSchedulerMisfireTest {
 
 	private static RedoubtProperties.Source source() {
 		return new RedoubtProperties.Source("jdbc:postgresql://127.0.0.1:1/shop", "postgres", null, null, null, null,
-				null, null, null, null, null);
+				null, null, null, null, null, null);
 	}
 
 }

@@ -40,21 +40,22 @@ public final class DirectoryTree {
 	 * space.
 	 */
 	public static void delete(Path root) {
-		if (!Files.exists(root)) {
-			return;
-		}
-		try (Stream<Path> paths = Files.walk(root)) {
-			paths.sorted(Comparator.reverseOrder()).forEach((path) -> {
-				try {
-					Files.deleteIfExists(path);
-				}
-				catch (IOException ex) {
-					// left behind in temporary space
-				}
-			});
-		}
-		catch (IOException ex) {
-			// the tree vanished or cannot be read: nothing more to do
+		// another process may be deleting the same tree (two sweeps of one stale
+		// sandbox): a walk that meets a vanished entry starts again
+		for (int attempt = 0; attempt < 5 && Files.exists(root); attempt++) {
+			try (Stream<Path> paths = Files.walk(root)) {
+				paths.sorted(Comparator.reverseOrder()).forEach((path) -> {
+					try {
+						Files.deleteIfExists(path);
+					}
+					catch (IOException ex) {
+						// left behind in temporary space
+					}
+				});
+			}
+			catch (IOException | java.io.UncheckedIOException ex) {
+				// the tree vanished under the walk, or cannot be read: look again
+			}
 		}
 	}
 
