@@ -24,6 +24,11 @@ public record VerificationRecord(int formatVersion, String source, String backup
 		Instant startedAt, Instant finishedAt, double restoreSeconds, String sandbox, String serverVersion,
 		List<Check> checks) {
 
+	/** Whether the newest of a backup's records, oldest first, says it verified. */
+	public static boolean newestVerified(List<VerificationRecord> records) {
+		return !records.isEmpty() && records.get(records.size() - 1).verified();
+	}
+
 	public static final int FORMAT_VERSION = 1;
 
 	/**

@@ -10,8 +10,6 @@ import java.util.concurrent.Callable;
 import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.restore.mask.Masking;
-import dev.redoubt.restore.mask.MaskingKey;
-import dev.redoubt.restore.mask.MaskingPolicy;
 import dev.redoubt.service.config.Fleet;
 import dev.redoubt.service.refresh.Refresh;
 import picocli.CommandLine.Command;
@@ -70,7 +68,7 @@ public class RefreshCommand implements Callable<Integer>, JsonOutput {
 	@Override
 	public Integer call() {
 		this.fleet.requireSource(this.source);
-		Masking masking = new Masking(MaskingPolicy.read(this.policy), MaskingKey.read(this.key));
+		Masking masking = Masking.read(this.policy, this.key);
 		ConnectionSpec source = this.fleet.source(this.source);
 		ConnectionSpec environment = Output.target(source, this.target, this.targetUser);
 		try (Repository repository = this.fleet.openRepository(this.source)) {

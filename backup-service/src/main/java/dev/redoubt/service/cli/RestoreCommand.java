@@ -31,8 +31,6 @@ import dev.redoubt.restore.mask.Masking;
 import dev.redoubt.service.backup.BackupSettings;
 import dev.redoubt.service.checkpoint.Checkpoint;
 import dev.redoubt.service.checkpoint.Checkpoints;
-import dev.redoubt.restore.mask.MaskingKey;
-import dev.redoubt.restore.mask.MaskingPolicy;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -295,7 +293,7 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 			throw new RedoubtException(ErrorCode.CONFIG_INVALID,
 					"--mask needs --mask-key FILE: the key that makes the masking deterministic");
 		}
-		return new Masking(MaskingPolicy.read(this.maskPolicy), MaskingKey.read(this.maskKey));
+		return Masking.read(this.maskPolicy, this.maskKey);
 	}
 
 	private int printCluster(PointInTimeRecovery.Result result) {

@@ -114,8 +114,7 @@ public final class Refresh {
 			if (listing.status() == BackupStatus.INCOMPLETE) {
 				continue;
 			}
-			List<VerificationRecord> records = this.repository.verifications(source, listing.id());
-			if (!records.isEmpty() && records.get(records.size() - 1).verified()) {
+			if (VerificationRecord.newestVerified(this.repository.verifications(source, listing.id()))) {
 				return listing.id();
 			}
 		}

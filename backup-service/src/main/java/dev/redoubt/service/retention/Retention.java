@@ -198,7 +198,7 @@ public final class Retention {
 					: this.repository.readManifest(name, backupId);
 			area.manifests.put(id, manifest);
 			List<VerificationRecord> records = this.repository.verificationsOrFail(name, backupId);
-			boolean verified = !records.isEmpty() && records.get(records.size() - 1).verified();
+			boolean verified = VerificationRecord.newestVerified(records);
 			area.candidates.add(new RetentionPolicy.Candidate(id, manifest.completedAt(),
 					(manifest.sequence() != null) ? manifest.sequence() : 0, verified));
 		}

@@ -212,13 +212,10 @@ public final class WalReceiver implements AutoCloseable {
 			if (this.monitor == null || this.monitor.isClosed()) {
 				this.monitor = this.connection.open("redoubt wal-stream");
 			}
-			try (PreparedStatement query = this.monitor.prepareStatement("SELECT pg_current_wal_lsn()::text,"
-					+ " (SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = ?),"
-					+ " (SELECT wal_status FROM pg_replication_slots WHERE slot_name = ?),"
-					+ " (SELECT safe_wal_size FROM pg_replication_slots WHERE slot_name = ?)")) {
-				for (int i = 1; i <= 3; i++) {
-					query.setString(i, this.slot);
-				}
+			try (PreparedStatement query = this.monitor.prepareStatement(
+					"SELECT pg_current_wal_lsn()::text, s.restart_lsn::text, s.wal_status, s.safe_wal_size"
+							+ " FROM (SELECT 1) AS one LEFT JOIN pg_replication_slots s ON s.slot_name = ?")) {
+				query.setString(1, this.slot);
 				try (ResultSet row = query.executeQuery()) {
 					row.next();
 					long safe = row.getLong(4);

@@ -22,7 +22,20 @@ public record ColumnInfo(String schema, String table, String column, String type
 	}
 
 	boolean integer() {
-		return List.of("int2", "int4", "int8").contains(this.baseType);
+		return integerBits() > 0;
+	}
+
+	/**
+	 * The bits of an integer column's non-negative range (15, 31 or 63), 0 for any other
+	 * type; its largest value is {@code 2^bits - 1}.
+	 */
+	int integerBits() {
+		return switch (this.baseType) {
+			case "int2" -> 15;
+			case "int4" -> 31;
+			case "int8" -> 63;
+			default -> 0;
+		};
 	}
 
 	/** Every column of every ordinary or partitioned table outside the system schemas. */

@@ -9,6 +9,11 @@ public record Masking(MaskingPolicy policy, MaskingKey key, java.util.concurrent
 		this(policy, key, new java.util.concurrent.atomic.LongAdder());
 	}
 
+	/** The policy file and the key file, each read and checked. */
+	public static Masking read(java.nio.file.Path policy, java.nio.file.Path keyFile) {
+		return new Masking(MaskingPolicy.read(policy), MaskingKey.read(keyFile));
+	}
+
 	/**
 	 * Masked values that came out equal to their original (a refresh's proof that no
 	 * original value is left in a masked column counts them: zero passes).

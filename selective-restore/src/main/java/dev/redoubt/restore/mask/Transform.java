@@ -172,12 +172,7 @@ public final class Transform {
 
 	private UnaryOperator<String> hash(ColumnInfo column, MaskingKey key) {
 		if (column.integer()) {
-			int bits = switch (column.baseType()) {
-				case "int2" -> 15;
-				case "int4" -> 31;
-				default -> 63;
-			};
-			return (value) -> Long.toString(permute(key, Long.parseLong(value), bits));
+			return (value) -> Long.toString(permute(key, Long.parseLong(value), column.integerBits()));
 		}
 		if (column.baseType().equals("uuid")) {
 			return (value) -> {
@@ -330,12 +325,7 @@ public final class Transform {
 				.add(BigDecimal.ONE.movePointLeft(scale).multiply(BigDecimal.valueOf((n % 2 == 0) ? 1 : -1)));
 		}
 		if (column.integer()) {
-			long bound = switch (column.baseType()) {
-				case "int2" -> Short.MAX_VALUE;
-				case "int4" -> Integer.MAX_VALUE;
-				default -> Long.MAX_VALUE;
-			};
-			BigDecimal max = BigDecimal.valueOf(bound);
+			BigDecimal max = BigDecimal.valueOf(2).pow(column.integerBits()).subtract(BigDecimal.ONE);
 			masked = masked.min(max).max(max.negate().subtract(BigDecimal.ONE));
 		}
 		return masked.toPlainString();
