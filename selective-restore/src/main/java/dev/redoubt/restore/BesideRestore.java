@@ -1,5 +1,6 @@
 package dev.redoubt.restore;
 
+import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import dev.redoubt.core.concurrent.Workers;
@@ -23,6 +25,9 @@ import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.pg.CopyText;
 import dev.redoubt.core.repository.CrashPoint;
 import dev.redoubt.restore.TableDefinitions.Definition;
+import dev.redoubt.restore.mask.ColumnInfo;
+import dev.redoubt.restore.mask.MaskPlan;
+import dev.redoubt.restore.mask.Masking;
 
 /**
  * Creates restored tables beside the live ones, in one transaction of one session: the
@@ -30,7 +35,9 @@ import dev.redoubt.restore.TableDefinitions.Definition;
  * defaults), the rows copied straight in (or, with a predicate, into a temporary copy
  * first and only the selected ones inserted), then its constraints and indexes, foreign
  * keys between restored tables, and sequence values. Nothing is visible before the
- * commit; any error or interrupt rolls all of it back.
+ * commit; any error or interrupt rolls all of it back. With a masking policy, it is bound
+ * to the tables just created and the rows are masked on their way in; a predicate is then
+ * judged on the original rows, which only the predicate's sandbox receives.
  */
 final class BesideRestore {
 
@@ -62,8 +69,10 @@ final class BesideRestore {
 	 * @param rowsSelected rows the predicate selected (all rows without one)
 	 * @param foreignKeysNotCreated foreign keys to tables that were not restored
 	 * @param triggersNotCreated the table's triggers, not created on the copy
+	 * @param maskedColumns the columns whose values were masked
 	 */
-	record Outcome(long rowsSelected, List<String> foreignKeysNotCreated, List<String> triggersNotCreated) {
+	record Outcome(long rowsSelected, List<String> foreignKeysNotCreated, List<String> triggersNotCreated,
+			List<String> maskedColumns) {
 	}
 
 	private final SessionLoader loader;
@@ -74,17 +83,21 @@ final class BesideRestore {
 
 	private final Map<QualifiedName, QualifiedName> finalNames;
 
+	private final Masking masking;
+
 	/**
 	 * @param names every restored table and owned sequence, to where it is created
 	 * @param rename how constraint and index names follow a table's new name
 	 * @param finalNames the same, to where it ends up (a staging schema moves)
+	 * @param masking the masking of the rows, or {@code null}
 	 */
 	BesideRestore(SessionLoader loader, Map<QualifiedName, QualifiedName> names, UnaryOperator<String> rename,
-			Map<QualifiedName, QualifiedName> finalNames) {
+			Map<QualifiedName, QualifiedName> finalNames, Masking masking) {
 		this.loader = loader;
 		this.names = names;
 		this.rename = rename;
 		this.finalNames = finalNames;
+		this.masking = masking;
 	}
 
 	/**
@@ -105,19 +118,25 @@ final class BesideRestore {
 				Placement placement = placements.get(i);
 				relations.add(createTable(connection, placement, i, where));
 			}
+			// the policy is bound to the tables just created, before any row is loaded
+			MaskPlan mask = maskPlan(connection, placements);
 			List<Outcome> outcomes = new ArrayList<>();
 			for (int i = 0; i < placements.size(); i++) {
 				Placement placement = placements.get(i);
 				List<String> columns = placement.columns();
-				long rows = (dryRun && where == null) ? placement.entry().rows()
-						: this.loader.load(connection, relations.get(i), columns, placement.chunks());
-				if (where != null) {
-					String selected = judge.selectStaged(connection, relations.get(i), placement.original(),
-							placement.entry().qualifiedName(), where);
-					rows = dryRun ? count(connection, relations.get(i), selected)
-							: select(connection, relations.get(i), placement.destination(), columns, selected);
+				String relation = relations.get(i);
+				SessionLoader.Into into = new SessionLoader.Into(connection, relation, columns,
+						rewrite(mask, placement));
+				long rows;
+				if (where == null) {
+					rows = dryRun ? placement.entry().rows() : this.loader.load(placement.chunks(), into);
 				}
-				outcomes.add(new Outcome(rows, new ArrayList<>(), triggers(placement)));
+				else {
+					String selected = stageAndSelect(connection, placement, into, where, judge, mask != null);
+					rows = dryRun ? count(connection, relation, selected)
+							: select(connection, relation, placement.destination(), columns, selected);
+				}
+				outcomes.add(new Outcome(rows, new ArrayList<>(), triggers(placement), masked(mask, placement)));
 			}
 			finish(connection, placements, outcomes, sequences, foreignKeysToOtherTables);
 			if (dryRun) {
@@ -135,6 +154,61 @@ final class BesideRestore {
 	}
 
 	/**
+	 * Loads a table's rows into its stage ({@code into}) and judges the predicate on
+	 * them. Masked, the stage gets masked rows and the predicate is judged on the
+	 * original ones, loaded into the sandbox alone in the same order: a predicate selects
+	 * by the values the backup holds, and the target never holds an original value.
+	 * @return the condition on the stage's rows that the predicate selected
+	 */
+	private String stageAndSelect(Connection connection, Placement placement, SessionLoader.Into into, String where,
+			PredicateSandbox judge, boolean masked) throws SQLException {
+		String what = placement.entry().qualifiedName();
+		if (!masked) {
+			this.loader.load(placement.chunks(), into);
+			return judge.selectStaged(connection, into.relation(), placement.original(), what, where);
+		}
+		try (PredicateSandbox.Originals originals = judge.originals(placement.original(), placement.columns())) {
+			this.loader.load(placement.chunks(), into, originals.into());
+			return originals.select(connection, what, where);
+		}
+	}
+
+	private MaskPlan maskPlan(Connection connection, List<Placement> placements) throws SQLException {
+		return maskPlan(this.masking, connection, placements, (p) -> this.names.get(p.original()).quoted());
+	}
+
+	/**
+	 * The policy bound to the columns of the relations the rows of {@code placements} go
+	 * into (named as the backup names their tables); {@code null} when nothing is masked.
+	 * @throws RedoubtException {@code MASKING_POLICY} when the policy leaves a column
+	 * unclassified (strict) or a transform does not fit
+	 */
+	static MaskPlan maskPlan(Masking masking, Connection connection, List<Placement> placements,
+			Function<Placement, String> relation) throws SQLException {
+		if (masking == null) {
+			return null;
+		}
+		List<ColumnInfo> columns = new ArrayList<>();
+		for (Placement placement : placements) {
+			columns.addAll(ColumnInfo.of(connection, relation.apply(placement), placement.entry().schema(),
+					placement.entry().name()));
+		}
+		return masking.policy()
+			.plan(placements.stream().map(Placement::entry).toList(), columns, masking.key(), masking.unchanged());
+	}
+
+	/** How a table's rows are rewritten on their way in: masked, or not at all. */
+	static UnaryOperator<InputStream> rewrite(MaskPlan mask, Placement placement) {
+		return (mask == null) ? null : (rows) -> mask.mask(placement.entry(), rows);
+	}
+
+	/** The columns of a table that {@code mask} masks. */
+	static List<String> masked(MaskPlan mask, Placement placement) {
+		return (mask == null) ? List.of()
+				: mask.maskedColumns().getOrDefault(placement.entry().qualifiedName(), List.of());
+	}
+
+	/**
 	 * Restores the tables through a staging schema, the rows loaded by {@code jobs}
 	 * sessions at once: the tables and their sequences are created there (committed, so
 	 * the loading sessions see them), loaded, given their constraints and indexes, and
@@ -149,6 +223,7 @@ final class BesideRestore {
 			execute(connection, placement.definitions().creation());
 		}
 		connection.commit();
+		MaskPlan mask = maskPlan(connection, placements);
 		List<Integer> owners = new ArrayList<>();
 		List<AtomicLong> rows = new ArrayList<>();
 		for (int i = 0; i < placements.size(); i++) {
@@ -157,10 +232,11 @@ final class BesideRestore {
 				owners.add(i);
 			}
 		}
-		Workers.run(jobs, "redoubt-load-worker", (worker) -> () -> drain(target, placements, owners, rows));
+		Workers.run(jobs, "redoubt-load-worker", (worker) -> () -> drain(target, placements, owners, rows, mask));
 		List<Outcome> outcomes = new ArrayList<>();
 		for (int i = 0; i < placements.size(); i++) {
-			outcomes.add(new Outcome(rows.get(i).get(), new ArrayList<>(), triggers(placements.get(i))));
+			outcomes.add(new Outcome(rows.get(i).get(), new ArrayList<>(), triggers(placements.get(i)),
+					masked(mask, placements.get(i))));
 		}
 		finish(connection, placements, outcomes, sequences, foreignKeysToOtherTables);
 		staging.moveInto(placements.stream().map(Placement::destination).toList());
@@ -169,14 +245,16 @@ final class BesideRestore {
 	}
 
 	/** One loading session: takes chunks of the shared plan until none is left. */
-	private void drain(ConnectionSpec target, List<Placement> placements, List<Integer> owners, List<AtomicLong> rows) {
+	private void drain(ConnectionSpec target, List<Placement> placements, List<Integer> owners, List<AtomicLong> rows,
+			MaskPlan mask) {
 		try (Connection connection = target.open("redoubt table restore worker")) {
 			ChunkLoader.prepare(connection);
 			SessionLoader.Fetched next;
 			while ((next = this.loader.next()) != null) {
 				Placement placement = placements.get(owners.get(next.index()));
-				long copied = this.loader.copy(connection, this.names.get(placement.original()).quoted(),
-						placement.columns(), next.chunk(), next.await());
+				long copied = this.loader.copy(new SessionLoader.Into(connection,
+						this.names.get(placement.original()).quoted(), placement.columns(), rewrite(mask, placement)),
+						next.chunk(), next.await());
 				rows.get(owners.get(next.index())).addAndGet(copied);
 				CrashPoint.fromSystemProperty().reached(CrashPoint.DURING_STAGED_LOAD);
 			}

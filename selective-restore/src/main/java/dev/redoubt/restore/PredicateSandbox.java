@@ -135,9 +135,71 @@ final class PredicateSandbox implements AutoCloseable {
 			throws SQLException {
 		String judged = judgedRelation(original, "SELECT *", "bigint");
 		copyIntoSandbox(target, "COPY (SELECT * FROM ONLY " + stage + ") TO STDOUT", judged);
+		return selectNumbered(target, judged, what, where);
+	}
+
+	private String selectNumbered(Connection target, String judged, String what, String where) throws SQLException {
 		String selected = "pg_temp.redoubt_selected_" + this.relations;
 		judge(target, judged, what, where, selected, "bigint");
 		return QUOTED_POSITION + " IN (SELECT p FROM " + selected + ")";
+	}
+
+	/**
+	 * A table's original rows, loaded straight into the sandbox and numbered in load
+	 * order, for a masked restore: the target stages only masked rows, loaded in the same
+	 * order (so numbered alike), and the predicate, judged here on the original values,
+	 * selects them by number. The original rows never reach the target.
+	 */
+	final class Originals implements AutoCloseable {
+
+		private final String judged;
+
+		private final Connection connection;
+
+		private final SessionLoader.Into into;
+
+		private Originals(String judged, Connection connection, List<String> columns) {
+			this.judged = judged;
+			this.connection = connection;
+			this.into = new SessionLoader.Into(connection, judged, columns);
+		}
+
+		/** Where the loader copies the original rows. */
+		SessionLoader.Into into() {
+			return this.into;
+		}
+
+		/**
+		 * Judges {@code where} on the loaded rows and writes the numbers it selects into
+		 * a temporary table of {@code target}'s session.
+		 * @return an SQL condition on the masked stage's rows, written by this class
+		 */
+		String select(Connection target, String what, String where) throws SQLException {
+			return selectNumbered(target, this.judged, what, where);
+		}
+
+		@Override
+		public void close() throws SQLException {
+			this.connection.close();
+		}
+
+	}
+
+	/**
+	 * An empty relation in the sandbox for the original rows of {@code original}, to be
+	 * loaded through {@link Originals#into()} with {@code columns} (quoted).
+	 */
+	Originals originals(QualifiedName original, List<String> columns) throws SQLException {
+		String judged = judgedRelation(original, "SELECT *", "bigint GENERATED ALWAYS AS IDENTITY");
+		Connection connection = this.sandbox.connection(DATABASE).open("redoubt predicate sandbox");
+		try {
+			CopyText.applySessionSettings(connection);
+			return new Originals(judged, connection, columns);
+		}
+		catch (SQLException | RuntimeException ex) {
+			connection.close();
+			throw ex;
+		}
 	}
 
 	/**

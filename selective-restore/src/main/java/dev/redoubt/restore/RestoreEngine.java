@@ -30,6 +30,9 @@ import dev.redoubt.restore.physical.BaseBackups;
 import dev.redoubt.restore.physical.FileSelection;
 import dev.redoubt.restore.physical.PointInTimeRecovery;
 import dev.redoubt.restore.sandbox.SandboxKind;
+import dev.redoubt.restore.mask.ColumnInfo;
+import dev.redoubt.restore.mask.MaskPlan;
+import dev.redoubt.restore.mask.Masking;
 
 /**
  * The one way to restore, for the CLI, the API's verifications and drills, and time
@@ -198,8 +201,7 @@ public final class RestoreEngine {
 				this.repository.keys().chunkIdKey(), manifest.schema().id());
 		try (SchemaRestorer restorer = new SchemaRestorer(schema, targetMajor, target, options)) {
 			restorer.preData();
-			dev.redoubt.restore.mask.MaskPlan mask = (request.masking() != null)
-					? maskPlan(request.masking(), manifest, target) : null;
+			MaskPlan mask = (request.masking() != null) ? maskPlan(request.masking(), manifest, target) : null;
 			Instant dataStart = this.clock.instant();
 			loadData(manifest, dataKey, target, database, options, mask);
 			Instant postStart = this.clock.instant();
@@ -230,19 +232,17 @@ public final class RestoreEngine {
 	 * target holds the schema only) when it does not classify every column or a transform
 	 * does not fit its column.
 	 */
-	private static dev.redoubt.restore.mask.MaskPlan maskPlan(dev.redoubt.restore.mask.Masking masking,
-			Manifest manifest, ConnectionSpec target) {
-		List<dev.redoubt.restore.mask.ColumnInfo> columns;
+	private static MaskPlan maskPlan(Masking masking, Manifest manifest, ConnectionSpec target) {
+		List<ColumnInfo> columns;
 		try (java.sql.Connection connection = target.open("redoubt restore")) {
-			columns = dev.redoubt.restore.mask.ColumnInfo.read(connection);
+			columns = ColumnInfo.read(connection);
 		}
 		catch (java.sql.SQLException ex) {
 			throw new RedoubtException(ErrorCode.DATABASE_UNREACHABLE,
 					"cannot read the restored schema's columns: " + ex.getMessage(), ex);
 		}
 		try {
-			dev.redoubt.restore.mask.MaskPlan plan = masking.policy()
-				.plan(manifest.tables(), columns, masking.key(), masking.unchanged());
+			MaskPlan plan = masking.policy().plan(manifest.tables(), columns, masking.key(), masking.unchanged());
 			log.info("masking {} column(s) of {} table(s)",
 					plan.maskedColumns().values().stream().mapToInt(List::size).sum(), plan.maskedColumns().size());
 			return plan;
@@ -254,7 +254,7 @@ public final class RestoreEngine {
 	}
 
 	private void loadData(Manifest manifest, byte[] dataKey, ConnectionSpec target, TargetDatabase database,
-			RestoreOptions options, dev.redoubt.restore.mask.MaskPlan mask) {
+			RestoreOptions options, MaskPlan mask) {
 		List<LoadTask> plan = new ArrayList<>();
 		Map<TableEntry, AtomicInteger> remaining = new LinkedHashMap<>();
 		for (TableEntry table : manifest.tables()) {

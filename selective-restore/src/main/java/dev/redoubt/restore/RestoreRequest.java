@@ -11,6 +11,7 @@ import dev.redoubt.core.pg.ConnectionSpec;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.restore.physical.RecoveryTarget;
 import dev.redoubt.restore.sandbox.SandboxKind;
+import dev.redoubt.restore.mask.Masking;
 
 /**
  * What a restore is asked to do: the one request of {@link RestoreEngine}, for the CLI,
@@ -178,8 +179,8 @@ public final class RestoreRequest {
 		return this.b.pausedIn;
 	}
 
-	/** The masking of a full restore, or {@code null}. */
-	public dev.redoubt.restore.mask.Masking masking() {
+	/** The masking of the rows restored, or {@code null}. */
+	public Masking masking() {
 		return this.b.masking;
 	}
 
@@ -250,7 +251,7 @@ public final class RestoreRequest {
 
 		private Path pausedIn;
 
-		private dev.redoubt.restore.mask.Masking masking;
+		private Masking masking;
 
 		private Builder(Kind kind, String source) {
 			this.kind = kind;
@@ -435,10 +436,11 @@ public final class RestoreRequest {
 		}
 
 		/**
-		 * Masks the rows on their way in ({@code restore --mask}): a full restore only,
-		 * and not for a verification (which proves the backup, not a copy of it).
+		 * Masks the rows on their way in ({@code restore --mask}): a full or table
+		 * restore, not a cluster's (whose files are not rows) nor a verification (which
+		 * proves the backup, not a copy of it).
 		 */
-		public Builder mask(dev.redoubt.restore.mask.Masking masking) {
+		public Builder mask(Masking masking) {
 			this.masking = masking;
 			return this;
 		}
@@ -458,8 +460,13 @@ public final class RestoreRequest {
 			if (!"latest".equals(this.backup)) {
 				BackupId.parse(this.backup);
 			}
-			if (this.masking != null && (this.kind != Kind.FULL || this.verification)) {
-				throw invalid("--mask applies to a full restore into a database (table restores cannot mask yet)");
+			if (this.masking != null && (this.kind == Kind.CLUSTER || this.verification)) {
+				throw invalid("--mask applies to a logical restore: a whole backup, or tables (--table, --schema)");
+			}
+			if (this.masking != null && this.conflict != null && this.where != null) {
+				throw invalid("--mask with --where cannot merge into a live table (--into-existing): the predicate "
+						+ "would select the backup's original rows but the live table's masked ones; restore "
+						+ "beside it (drop --into-existing) and merge by hand");
 			}
 			switch (this.kind) {
 				case FULL -> checkFull();

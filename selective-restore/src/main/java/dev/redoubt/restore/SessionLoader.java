@@ -2,6 +2,7 @@ package dev.redoubt.restore;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
@@ -13,9 +14,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyManager;
 
 import dev.redoubt.core.codec.ChunkDecoder;
 import dev.redoubt.core.codec.CorruptDataException;
@@ -121,46 +122,82 @@ final class SessionLoader implements AutoCloseable {
 	}
 
 	/**
+	 * Where a chunk's rows are copied: {@code COPY relation (columns) FROM STDIN} over
+	 * {@code connection}, rewritten on the way by {@code rewrite} (masking), or as they
+	 * are when it is {@code null}.
+	 */
+	record Into(Connection connection, String relation, List<String> columns, UnaryOperator<InputStream> rewrite) {
+
+		Into(Connection connection, String relation, List<String> columns) {
+			this(connection, relation, columns, null);
+		}
+
+		private long copy(ChunkRef chunk, byte[] rows) throws SQLException, IOException {
+			InputStream in = new ByteArrayInputStream(rows);
+			long copied = this.connection.unwrap(PGConnection.class)
+				.getCopyAPI()
+				.copyIn(CopyText.copyFromStdin(this.relation, this.columns),
+						(this.rewrite != null) ? this.rewrite.apply(in) : in);
+			if (copied != chunk.rows()) {
+				throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " loaded " + copied
+						+ " rows into " + this.relation + ", the manifest records " + chunk.rows());
+			}
+			return copied;
+		}
+
+	}
+
+	/**
 	 * Copies the chunks into {@code table} ({@code COPY table (columns) FROM STDIN}).
 	 * @return rows loaded
 	 */
 	long load(Connection connection, String table, List<String> columns, List<ChunkRef> chunks) throws SQLException {
-		CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
-		String sql = CopyText.copyFromStdin(table, columns);
+		return load(chunks, new Into(connection, table, columns));
+	}
+
+	/**
+	 * Copies each chunk's rows into every one of {@code into}, in plan order, so that the
+	 * n-th row loaded is the same row in each (a predicate judged on original rows in one
+	 * place selects masked rows in another).
+	 * @return rows loaded (into each)
+	 */
+	long load(List<ChunkRef> chunks, Into... into) throws SQLException {
 		long rows = 0;
+		String relation = into[0].relation();
 		try {
 			for (ChunkRef chunk : chunks) {
-				rows += copy(copy, sql, table, chunk, take(chunk));
+				byte[] plain = take(chunk);
+				long copied = 0;
+				for (Into each : into) {
+					relation = each.relation();
+					copied = each.copy(chunk, plain);
+				}
+				loaded(chunk, copied);
+				rows += copied;
 			}
 			return rows;
 		}
 		catch (IOException ex) {
-			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE, "loading into " + table + " failed: " + ex, ex);
+			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE, "loading into " + relation + " failed: " + ex, ex);
 		}
 	}
 
-	/** Copies the rows of one chunk with {@code COPY table (columns) FROM STDIN}. */
-	long copy(Connection connection, String table, List<String> columns, ChunkRef chunk, byte[] rows)
-			throws SQLException {
+	/** Copies the rows of one chunk into {@code into}. */
+	long copy(Into into, ChunkRef chunk, byte[] rows) throws SQLException {
 		try {
-			return copy(connection.unwrap(PGConnection.class).getCopyAPI(), CopyText.copyFromStdin(table, columns),
-					table, chunk, rows);
+			long copied = into.copy(chunk, rows);
+			loaded(chunk, copied);
+			return copied;
 		}
 		catch (IOException ex) {
-			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE, "loading into " + table + " failed: " + ex, ex);
+			throw new RedoubtException(ErrorCode.RESTORE_INCOMPLETE,
+					"loading into " + into.relation() + " failed: " + ex, ex);
 		}
 	}
 
-	private long copy(CopyManager copy, String sql, String table, ChunkRef chunk, byte[] rows)
-			throws SQLException, IOException {
-		long copied = copy.copyIn(sql, new ByteArrayInputStream(rows));
-		if (copied != chunk.rows()) {
-			throw new RedoubtException(ErrorCode.CORRUPT_OBJECT, "object " + chunk.key() + " loaded " + copied
-					+ " rows into " + table + ", the manifest records " + chunk.rows());
-		}
-		log.debug("chunk {} copied: {} rows", chunk.key(), copied);
-		this.progress.advance(1, chunk.storedBytes(), copied);
-		return copied;
+	private void loaded(ChunkRef chunk, long rows) {
+		log.debug("chunk {} copied: {} rows", chunk.key(), rows);
+		this.progress.advance(1, chunk.storedBytes(), rows);
 	}
 
 	private byte[] decode(ChunkRef chunk) {

@@ -41,6 +41,7 @@ import dev.redoubt.core.pg.PgTools;
 import dev.redoubt.core.pg.ToolProcess;
 import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
+import dev.redoubt.restore.mask.MaskPlan;
 import dev.redoubt.restore.sandbox.Sandbox;
 import dev.redoubt.restore.sandbox.SandboxKind;
 import dev.redoubt.restore.sandbox.Sandboxes;
@@ -240,14 +241,16 @@ final class TableRestore {
 				try (StagingSchema staging = StagingSchema.create(target)) {
 					Map<QualifiedName, QualifiedName> staged = new HashMap<>();
 					names.forEach((from, to) -> staged.put(from, new QualifiedName(staging.name(), to.name())));
-					outcomes = new BesideRestore(loader, staged, rename, names).restoreInParallel(staging, target,
-							placements, manifest.sequences(), request.foreignKeys(), Math.min(request.jobs(), chunks));
+					outcomes = new BesideRestore(loader, staged, rename, names, request.masking()).restoreInParallel(
+							staging, target, placements, manifest.sequences(), request.foreignKeys(),
+							Math.min(request.jobs(), chunks));
 				}
 			}
 			else {
 				try (Connection connection = target.open("redoubt table restore")) {
-					outcomes = new BesideRestore(loader, names, rename, names).restore(connection, placements,
-							request.where(), judge, manifest.sequences(), request.foreignKeys(), request.dryRun());
+					outcomes = new BesideRestore(loader, names, rename, names, request.masking()).restore(connection,
+							placements, request.where(), judge, manifest.sequences(), request.foreignKeys(),
+							request.dryRun());
 				}
 			}
 		}
@@ -259,7 +262,7 @@ final class TableRestore {
 			BesideRestore.Outcome outcome = outcomes.get(i);
 			results.add(result(placements.get(i), outcome.rowsSelected(),
 					request.dryRun() ? null : placements.get(i).destination().quoted(), outcome.foreignKeysNotCreated(),
-					outcome.triggersNotCreated(), null));
+					outcome.triggersNotCreated(), outcome.maskedColumns(), null));
 		}
 		return results;
 	}
@@ -273,7 +276,11 @@ final class TableRestore {
 				connection.setAutoCommit(false);
 				CopyText.applySessionSettings(connection);
 				String stage = BesideRestore.createStage(connection, placement, "redoubt_stage", judge != null);
-				loader.load(connection, stage, placement.columns(), placement.chunks());
+				// masked rows merge only without a predicate (RestoreRequest refuses
+				// both)
+				MaskPlan mask = BesideRestore.maskPlan(request.masking(), connection, List.of(placement), (p) -> stage);
+				loader.load(placement.chunks(), new SessionLoader.Into(connection, stage, placement.columns(),
+						BesideRestore.rewrite(mask, placement)));
 				String what = placement.entry().qualifiedName();
 				String stageSelected = (judge == null) ? null
 						: judge.selectStaged(connection, stage, placement.original(), what, request.where());
@@ -284,7 +291,7 @@ final class TableRestore {
 						request.disableTriggers());
 				long selected = counts.inserted() + counts.updated() + counts.unchanged();
 				results.add(result(placement, selected, request.dryRun() ? null : placement.entry().qualifiedName(),
-						List.of(), List.of(),
+						List.of(), List.of(), BesideRestore.masked(mask, placement),
 						new TableRestoreResult.Merge(request.conflict().name().toLowerCase(Locale.ROOT),
 								counts.inserted(), counts.updated(), counts.unchanged(), counts.deleted(),
 								counts.droppedColumns())));
@@ -320,12 +327,12 @@ final class TableRestore {
 	}
 
 	private static TableRestoreResult.Table result(BesideRestore.Placement placement, long selected, String restoredAs,
-			List<String> foreignKeys, List<String> triggers, TableRestoreResult.Merge merge) {
+			List<String> foreignKeys, List<String> triggers, List<String> masked, TableRestoreResult.Merge merge) {
 		TableEntry table = placement.entry();
 		return new TableRestoreResult.Table(table.qualifiedName(), restoredAs, placement.chunks().size(),
 				table.chunks().size(), placement.chunks().stream().mapToLong(ChunkRef::storedBytes).sum(),
 				table.chunks().stream().mapToLong(ChunkRef::storedBytes).sum(), selected, table.rows(), foreignKeys,
-				triggers, merge);
+				triggers, masked, merge);
 	}
 
 	private static RedoubtException failed(ConnectionSpec target, SQLException ex) {

@@ -37,17 +37,20 @@ public record TableRestoreResult(String backupId, String destination, List<Table
 	 * reported and not created (unless asked for)
 	 * @param triggersNotCreated the table's triggers, reported and not created on the
 	 * copy
+	 * @param maskedColumns the columns whose values were masked ({@code --mask}), none
+	 * without a policy
 	 * @param merge with {@code --into-existing}: rows inserted, updated, unchanged and
 	 * deleted in the live table (what would be, with {@code --dry-run}); else
 	 * {@code null}
 	 */
 	public record Table(String source, String restoredAs, int chunksFetched, int chunksTotal, long bytesFetched,
 			long bytesTotal, long rowsSelected, long rowsInBackup, List<String> foreignKeysNotCreated,
-			List<String> triggersNotCreated, Merge merge) {
+			List<String> triggersNotCreated, List<String> maskedColumns, Merge merge) {
 
 		Table with(String restoredAs, List<String> foreignKeys, Merge merge) {
 			return new Table(this.source, restoredAs, this.chunksFetched, this.chunksTotal, this.bytesFetched,
-					this.bytesTotal, this.rowsSelected, this.rowsInBackup, foreignKeys, this.triggersNotCreated, merge);
+					this.bytesTotal, this.rowsSelected, this.rowsInBackup, foreignKeys, this.triggersNotCreated,
+					this.maskedColumns, merge);
 		}
 
 	}

@@ -147,8 +147,8 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 	boolean noOwner;
 
 	@Option(names = "--mask", paramLabel = "POLICY",
-			description = "Mask the rows on their way in with this policy file (a full restore; docs/masking.md). "
-					+ "Strict unless the policy says strict: false.")
+			description = "Mask the rows on their way in with this policy file (a full or table restore, also to a file; "
+					+ "docs/masking.md). " + "Strict unless the policy says strict: false.")
 	Path maskPolicy;
 
 	@Option(names = "--mask-key", paramLabel = "FILE",
@@ -360,6 +360,9 @@ public class RestoreCommand implements Callable<Integer>, JsonOutput {
 					(table.restoredAs() != null) ? table.restoredAs() : "(not written)", table.rowsSelected(),
 					table.rowsInBackup(), table.chunksFetched(), table.chunksTotal(),
 					Output.bytes(table.bytesFetched()), Output.bytes(table.bytesTotal()));
+			if (!table.maskedColumns().isEmpty()) {
+				out.printf("    masked: %s%n", String.join(", ", table.maskedColumns()));
+			}
 			if (table.merge() != null) {
 				TableRestoreResult.Merge merge = table.merge();
 				out.printf("    --conflict %s: %d inserted, %d updated, %d unchanged, %d deleted%s%n", merge.conflict(),

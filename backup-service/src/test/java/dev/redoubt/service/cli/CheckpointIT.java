@@ -2,12 +2,15 @@ package dev.redoubt.service.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import dev.redoubt.core.manifest.ManifestCodec;
@@ -22,7 +25,8 @@ import dev.redoubt.testing.S3RegionsExtension;
  * returns once its segment is in both regions and records the Flyway version; a migration
  * then drops a column and rewrites the table; {@code restore --table --as-of
  * CHECKPOINT} brings the table back as it was (the dropped column included) and says that
- * the database is at another schema version, naming both; {@code info} lists the
+ * the database is at another schema version, naming both, and brings it back masked
+ * ({@code --mask}, a predicate judged on the original values); {@code info} lists the
  * checkpoint and both versions; hostile and repeated names are refused.
  */
 class CheckpointIT {
@@ -57,7 +61,7 @@ class CheckpointIT {
 	}
 
 	@Test
-	void aTableComesBackAsOfTheCheckpointAcrossAMigrationAndBothVersionsAreNamed() throws Exception {
+	void aTableComesBackAsOfTheCheckpointAcrossAMigrationAndBothVersionsAreNamed(@TempDir Path work) throws Exception {
 		String before = shop.fingerprint("orders");
 		CliProcess.Run checkpoint = CliProcess.run(shop.config(), "checkpoint", "--source", "shop", "--name",
 				"before-release-42", "--output", "json");
@@ -96,6 +100,23 @@ class CheckpointIT {
 			.isEqualTo(before);
 		assertThat(shop.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'legacy'"))
 			.isEqualTo("1");
+
+		// as of the checkpoint again, masked, the predicate judged on the original values
+		Path policy = Files.writeString(work.resolve("orders-policy.yaml"), """
+				rules:
+				  - { column: public.orders.note, transform: redact }
+				  - { table: public.orders, transform: keep }
+				""");
+		Path key = Files.writeString(work.resolve("masking.key"), "a masking key for the checkpoint test\n");
+		CliProcess.Run masked = CliProcess.run(shop.config(), "restore", "--source", "shop", "--table", "orders",
+				"--as-of", "before-release-42", "--where", "note LIKE 'order 1__'", "--into", "public.orders_masked",
+				"--mask", policy.toString(), "--mask-key", key.toString());
+		assertThat(masked.exit()).as(masked.all()).isZero();
+		assertThat(shop.scalar("SELECT count(*) || ' ' || count(*) FILTER (WHERE note LIKE 'order%') || ' '"
+				+ " || count(*) FILTER (WHERE legacy = 'legacy ' || id) || ' ' || min(id) || '-' || max(id)"
+				+ " FROM orders_masked"))
+			.as("rows, notes left, legacy kept, ids")
+			.isEqualTo("100 0 100 100-199");
 
 		CliProcess.Run info = CliProcess.run(shop.config(), "info", "--source", "shop", "--output", "json");
 		assertThat(info.exit()).as(info.all()).isZero();

@@ -30,7 +30,8 @@ import dev.redoubt.testing.S3RegionsExtension;
  * regions): no masked value equals its original, joins on the masked customer key count
  * as on the original, every constraint is valid; the same key masks alike twice, another
  * key otherwise; a policy that does not classify a column stops the restore naming it
- * (exit 35), loading no row.
+ * (exit 35), loading no row. Table restores mask the same way, beside the live tables,
+ * into them, into a file, with a predicate judged on the original values.
  */
 class MaskedRestoreIT {
 
@@ -130,9 +131,7 @@ class MaskedRestoreIT {
 
 	@Test
 	void aColumnNoRuleClassifiesStopsTheRestoreNamingItAndLoadsNoRow() throws Exception {
-		Path policy = work.resolve("without-password.yaml");
-		Files.writeString(policy,
-				Files.readString(POLICY).replace("  - { column: public.staff.password, transform: \"null\" }\n", ""));
+		Path policy = withoutStaffPassword("without-password.yaml");
 		ConnectionSpec target = pg.createDatabase("masked_strict");
 		CliProcess.Run restore = CliProcess.run(config, "restore", "--source", "pagila", "--target", target.url(),
 				"--mask", policy.toString(), "--mask-key", work.resolve("key-a").toString());
@@ -152,6 +151,103 @@ class MaskedRestoreIT {
 	}
 
 	/**
+	 * Tables restored masked beside the live ones (two tables, loaded by two sessions)
+	 * hold what a masked full restore with the same key holds, and joins between them
+	 * still hold; merged into the masked copy's own table, every row is already there.
+	 */
+	@Test
+	void aMaskedTableRestoreMasksAsTheFullRestoreDoesBesideAndIntoTheLiveTable() throws Exception {
+		ConnectionSpec full = maskedCopy("masked_full_for_tables", "key-a");
+		// beside the masked copy's own tables (Pagila's sequences are not owned by its
+		// tables: a table restore needs them where it lands)
+		ConnectionSpec beside = full;
+		CliProcess.Run restore = CliProcess.run(config, "restore", "--source", "pagila", "--table", "public.customer",
+				"--table", "public.rental", "--jobs", "2", "--target", beside.url(), "--mask", POLICY.toString(),
+				"--mask-key", work.resolve("key-a").toString(), "--output", "json");
+		assertThat(restore.exit()).as(restore.all()).isZero();
+		assertThat(restore.out()).containsPattern(
+				"\"maskedColumns\" : \\[ \"customer_id\", \"first_name\", \"last_name\", \"email\", \"create_date\" \\]");
+		String schema = scalar(beside, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'redoubt\\_restore\\_%'");
+		String customers = "SELECT address_id, customer_id, first_name, last_name, email, create_date FROM ";
+		assertThat(rows(beside, customers + schema + ".customer")).as("the same key masks the same in both paths")
+			.isEqualTo(rows(full, customers + "customer"));
+		assertThat(scalar(beside,
+				"SELECT count(*) FROM " + schema + ".rental JOIN " + schema + ".customer USING (customer_id)"))
+			.isEqualTo(
+					scalar(pg.connection("pagila"), "SELECT count(*) FROM rental JOIN customer USING (customer_id)"));
+
+		CliProcess.Run merge = CliProcess.run(config, "restore", "--source", "pagila", "--table", "public.customer",
+				"--into-existing", "--conflict", "upsert", "--target", full.url(), "--mask", POLICY.toString(),
+				"--mask-key", work.resolve("key-a").toString());
+		assertThat(merge.exit()).as(merge.all()).isZero();
+		assertThat(merge.out()).as("every masked row is already in the masked copy")
+			.contains("--conflict upsert: 0 inserted, 0 updated, 599 unchanged, 0 deleted")
+			.contains("masked: customer_id, first_name, last_name, email, create_date");
+	}
+
+	/**
+	 * A predicate selects by the values the backup holds (judged on the original rows in
+	 * the sandbox), and what it selects arrives masked, in a file as in a database.
+	 */
+	@Test
+	void aPredicateSelectsByOriginalValuesAndOnlyMaskedValuesArrive() throws Exception {
+		ConnectionSpec full = maskedCopy("masked_full_for_where", "key-a");
+		Path file = work.resolve("customers-masked.csv");
+		String where = "email = 'MARY.SMITH@sakilacustomer.org' OR customer_id BETWEEN 2 AND 4";
+		CliProcess.Run toFile = CliProcess.run(config, "restore", "--source", "pagila", "--table", "public.customer",
+				"--where", where, "--to-file", file.toString(), "--mask", POLICY.toString(), "--mask-key",
+				work.resolve("key-a").toString());
+		assertThat(toFile.exit()).as(toFile.all()).isZero();
+		List<String> lines = Files.readAllLines(file);
+		assertThat(lines).hasSize(5);
+		assertThat(String.join("\n", lines)).doesNotContain("sakilacustomer.org", "MARY", "SMITH", "PATRICIA");
+		String masked = "SELECT customer_id, first_name, last_name, email FROM customer WHERE address_id IN (5, 6, 7, 8)";
+		for (List<String> row : rows(full, masked).entrySet()
+			.stream()
+			.map((e) -> List.of(e.getKey(), e.getValue().get(0), e.getValue().get(1), e.getValue().get(2)))
+			.toList()) {
+			assertThat(lines).as("the masked row of customer " + row.get(0))
+				.anyMatch((line) -> line.startsWith(row.get(0) + ",")
+						&& line.contains("," + String.join(",", row.subList(1, 4)) + ","));
+		}
+
+		ConnectionSpec target = full;
+		CliProcess.Run into = CliProcess.run(config, "restore", "--source", "pagila", "--table", "public.customer",
+				"--where", where, "--into", "public.customer_masked", "--target", target.url(), "--mask",
+				POLICY.toString(), "--mask-key", work.resolve("key-a").toString());
+		assertThat(into.exit()).as(into.all()).isZero();
+		assertThat(rows(target, "SELECT customer_id, first_name, last_name, email FROM customer_masked"))
+			.isEqualTo(rows(full, masked));
+	}
+
+	/**
+	 * A table restore checks the policy against the tables it restores, before any row; a
+	 * predicate cannot select masked rows to merge into a live table.
+	 */
+	@Test
+	void aTableRestoreChecksThePolicyAgainstItsTablesAndRefusesAMaskedMergeByPredicate() throws Exception {
+		Path policy = withoutStaffPassword("tables-without-password.yaml");
+		ConnectionSpec target = pg.connection("pagila");
+		CliProcess.Run staff = CliProcess.run(config, "restore", "--source", "pagila", "--table", "public.staff",
+				"--target", target.url(), "--mask", policy.toString(), "--mask-key", work.resolve("key-a").toString());
+		assertThat(staff.exit()).as(staff.all()).isEqualTo(35);
+		assertThat(staff.err()).contains("public.staff.password (text)");
+		assertThat(scalar(target, "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'redoubt\\_restore\\_%'"))
+			.as("nothing was created")
+			.isEqualTo("0");
+		CliProcess.Run customer = CliProcess.run(config, "restore", "--source", "pagila", "--table", "public.customer",
+				"--dry-run", "--target", target.url(), "--mask", policy.toString(), "--mask-key",
+				work.resolve("key-a").toString());
+		assertThat(customer.exit()).as("only the restored tables' columns count: " + customer.all()).isZero();
+
+		CliProcess.Run merge = CliProcess.run(config, "restore", "--source", "pagila", "--table", "public.customer",
+				"--where", "customer_id < 10", "--into-existing", "--conflict", "upsert", "--target", target.url(),
+				"--mask", POLICY.toString(), "--mask-key", work.resolve("key-a").toString());
+		assertThat(merge.exit()).as(merge.all()).isEqualTo(3);
+		assertThat(merge.err()).contains("cannot merge into a live table");
+	}
+
+	/**
 	 * A refresh replaces the environment's database only with a masked copy that is whole
 	 * and verified: a policy missing a column, and a refresh killed just before the swap,
 	 * leave it as it was.
@@ -161,9 +257,7 @@ class MaskedRestoreIT {
 		ConnectionSpec qat = pg.connection("qat");
 		pg.sql("qat", "CREATE TABLE sentinel (copy text); INSERT INTO sentinel VALUES ('the earlier copy')");
 
-		Path policy = work.resolve("refresh-without-password.yaml");
-		Files.writeString(policy,
-				Files.readString(POLICY).replace("  - { column: public.staff.password, transform: \"null\" }\n", ""));
+		Path policy = withoutStaffPassword("refresh-without-password.yaml");
 		CliProcess.Run strict = refresh(policy, List.of());
 		assertThat(strict.exit()).as(strict.all()).isEqualTo(35);
 		assertThat(strict.err()).contains("public.staff.password (text)");
@@ -242,6 +336,12 @@ class MaskedRestoreIT {
 		catch (java.io.IOException ex) {
 			return "no log: " + ex.getMessage();
 		}
+	}
+
+	/** The Pagila policy without its rule for {@code staff.password}. */
+	private static Path withoutStaffPassword(String file) throws java.io.IOException {
+		return Files.writeString(work.resolve(file),
+				Files.readString(POLICY).replace("  - { column: public.staff.password, transform: \"null\" }\n", ""));
 	}
 
 	private static CliProcess.Run refresh(Path policy, List<String> extra) throws Exception {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 import dev.redoubt.core.manifest.TableEntry;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A policy bound to the tables of one restore: for each table with a masked column, a
@@ -21,13 +22,12 @@ public final class MaskPlan {
 
 	private final Map<String, List<String>> masked;
 
-	private final java.util.concurrent.atomic.LongAdder unchanged;
+	private final LongAdder unchanged;
 
-	MaskPlan(Map<String, List<UnaryOperator<String>>> masks, Map<String, List<String>> masked,
-			java.util.concurrent.atomic.LongAdder unchanged) {
+	MaskPlan(Map<String, List<UnaryOperator<String>>> masks, Map<String, List<String>> masked, LongAdder unchanged) {
 		this.masks = Map.copyOf(masks);
 		this.masked = Map.copyOf(masked);
-		this.unchanged = (unchanged != null) ? unchanged : new java.util.concurrent.atomic.LongAdder();
+		this.unchanged = (unchanged != null) ? unchanged : new LongAdder();
 	}
 
 	/** The masked columns (unquoted names) of each table (quoted qualified name). */
@@ -56,7 +56,7 @@ public final class MaskPlan {
 
 		private final List<UnaryOperator<String>> masks;
 
-		private final java.util.concurrent.atomic.LongAdder unchanged;
+		private final LongAdder unchanged;
 
 		private final List<java.util.Map<String, String>> caches = new java.util.ArrayList<>();
 
@@ -72,7 +72,7 @@ public final class MaskPlan {
 
 		private int at;
 
-		Rows(InputStream in, List<UnaryOperator<String>> masks, java.util.concurrent.atomic.LongAdder unchanged) {
+		Rows(InputStream in, List<UnaryOperator<String>> masks, LongAdder unchanged) {
 			this.in = in;
 			this.masks = masks;
 			this.unchanged = unchanged;

@@ -1,16 +1,19 @@
 package dev.redoubt.restore.mask;
 
+import java.nio.file.Path;
+import java.util.concurrent.atomic.LongAdder;
+
 /**
  * What a masked restore needs: the policy and the key that makes it deterministic.
  */
-public record Masking(MaskingPolicy policy, MaskingKey key, java.util.concurrent.atomic.LongAdder unchanged) {
+public record Masking(MaskingPolicy policy, MaskingKey key, LongAdder unchanged) {
 
 	public Masking(MaskingPolicy policy, MaskingKey key) {
-		this(policy, key, new java.util.concurrent.atomic.LongAdder());
+		this(policy, key, new LongAdder());
 	}
 
 	/** The policy file and the key file, each read and checked. */
-	public static Masking read(java.nio.file.Path policy, java.nio.file.Path keyFile) {
+	public static Masking read(Path policy, Path keyFile) {
 		return new Masking(MaskingPolicy.read(policy), MaskingKey.read(keyFile));
 	}
 

@@ -19,6 +19,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import dev.redoubt.core.error.ErrorCode;
 import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.TableEntry;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A masking policy: which transform each column gets, as a YAML file.
@@ -198,8 +199,7 @@ public final class MaskingPolicy {
 	 * As {@link #plan(List, List, MaskingKey)}, counting in {@code unchanged} every
 	 * masked value that came out equal to its original.
 	 */
-	public MaskPlan plan(List<TableEntry> tables, List<ColumnInfo> columns, MaskingKey key,
-			java.util.concurrent.atomic.LongAdder unchanged) {
+	public MaskPlan plan(List<TableEntry> tables, List<ColumnInfo> columns, MaskingKey key, LongAdder unchanged) {
 		Map<String, ColumnInfo> byPath = new LinkedHashMap<>();
 		columns.forEach((column) -> byPath.put(column.path(), column));
 		List<String> unclassified = new ArrayList<>();
