@@ -15,7 +15,7 @@ import dev.redoubt.core.error.RedoubtException;
  * Errors as the CLI's JSON gives them: a stable code and a message (which by design never
  * holds a secret), with an HTTP status that fits.
  */
-@RestControllerAdvice
+@RestControllerAdvice(basePackages = "dev.redoubt.service.api")
 @ConditionalOnWebApplication
 public class ApiErrors {
 

@@ -34,9 +34,9 @@ import dev.redoubt.service.config.RedoubtProperties;
 @ConditionalOnWebApplication
 public class ApiSecurity {
 
-	static final String READ = "READ";
+	public static final String READ = "READ";
 
-	static final String WRITE = "WRITE";
+	public static final String WRITE = "WRITE";
 
 	@Bean
 	SecurityFilterChain apiFilterChain(HttpSecurity http) throws Exception {

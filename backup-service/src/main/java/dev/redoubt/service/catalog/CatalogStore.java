@@ -4,11 +4,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.List;
 
 import javax.sql.DataSource;
 
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -98,6 +104,36 @@ public class CatalogStore {
 						row.getString("last_segment"), row.getInt("segments")),
 				source);
 		return new CatalogEntries(source, backups, verifications, wal);
+	}
+
+	/**
+	 * What the catalog holds about every source, in three queries whatever the fleet's
+	 * size (the dashboard's fleet page); a source it holds nothing of is absent.
+	 */
+	public Map<String, CatalogEntries> readAll() {
+		Map<String, List<CatalogEntries.Backup>> backups = new HashMap<>();
+		this.jdbc.query("SELECT * FROM redoubt_backup ORDER BY source, backup_id DESC",
+				(RowCallbackHandler) (row) -> backups.computeIfAbsent(row.getString("source"), (k) -> new ArrayList<>())
+					.add(backup(row, 0)));
+		Map<String, List<CatalogEntries.Verification>> verifications = new HashMap<>();
+		this.jdbc.query("SELECT * FROM redoubt_verification ORDER BY source, backup_id DESC, finished_at",
+				(RowCallbackHandler) (row) -> verifications
+					.computeIfAbsent(row.getString("source"), (k) -> new ArrayList<>())
+					.add(verification(row, 0)));
+		Map<String, List<CatalogEntries.WalWindow>> wal = new HashMap<>();
+		this.jdbc.query("SELECT * FROM redoubt_wal_window ORDER BY source, timeline",
+				(RowCallbackHandler) (row) -> wal.computeIfAbsent(row.getString("source"), (k) -> new ArrayList<>())
+					.add(new CatalogEntries.WalWindow(row.getInt("timeline"), row.getString("first_segment"),
+							row.getString("last_segment"), row.getInt("segments"))));
+		Map<String, CatalogEntries> all = new HashMap<>();
+		Set<String> sources = new HashSet<>(backups.keySet());
+		sources.addAll(verifications.keySet());
+		sources.addAll(wal.keySet());
+		for (String source : sources) {
+			all.put(source, new CatalogEntries(source, backups.getOrDefault(source, List.of()),
+					verifications.getOrDefault(source, List.of()), wal.getOrDefault(source, List.of())));
+		}
+		return all;
 	}
 
 	private static CatalogEntries.Backup backup(ResultSet row, int number) throws SQLException {

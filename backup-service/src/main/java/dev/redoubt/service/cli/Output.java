@@ -9,7 +9,7 @@ import dev.redoubt.core.error.RedoubtException;
 import dev.redoubt.core.manifest.ManifestCodec;
 
 /** Shared output helpers: JSON documents and human sizes. */
-final class Output {
+public final class Output {
 
 	private Output() {
 	}
@@ -30,7 +30,7 @@ final class Output {
 		return json;
 	}
 
-	static String bytes(long bytes) {
+	public static String bytes(long bytes) {
 		if (bytes < 1024) {
 			return bytes + " B";
 		}

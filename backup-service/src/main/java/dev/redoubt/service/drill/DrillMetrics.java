@@ -78,6 +78,11 @@ public class DrillMetrics {
 		});
 	}
 
+	/** The newest drill of a source with a drill schedule, as the metrics show it. */
+	public java.util.Optional<DrillReport> newest(String source) {
+		return java.util.Optional.ofNullable(this.last.get(source));
+	}
+
 	/** Takes a drill's outcome. */
 	public void drilled(String source, DrillReport report) {
 		this.last.put(source, report);

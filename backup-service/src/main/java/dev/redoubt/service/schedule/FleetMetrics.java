@@ -162,7 +162,7 @@ public class FleetMetrics {
 	/**
 	 * {@code redoubt_wal_archive_lag_seconds} from the archiver's {@code metrics.prom}.
 	 */
-	static double walLag(Path spool) {
+	public static double walLag(Path spool) {
 		return published(spool, "redoubt_wal_archive_lag_seconds", Double.NaN);
 	}
 

@@ -109,6 +109,28 @@ class HelmChartIT {
 	}
 
 	@Test
+	@SuppressWarnings("unchecked")
+	void theGrafanaDashboardIsAConfigMapForGrafanasSidecarOffByDefault() throws Exception {
+		assertThat(template(PRODUCTION, Map.of())).doesNotContain("grafana-dashboard");
+		Map<String, Object> dashboard = null;
+		for (Object document : new Yaml().loadAll(
+				template(PRODUCTION, Map.of("grafana.dashboard.enabled", true, "grafana.dashboard.folder", "DR")))) {
+			if (document instanceof Map<?, ?> object
+					&& "redoubt-grafana-dashboard".equals(path((Map<String, Object>) object, "metadata").get("name"))) {
+				dashboard = (Map<String, Object>) object;
+			}
+		}
+		assertThat(dashboard).as("the dashboard's ConfigMap").isNotNull();
+		assertThat(path(dashboard, "metadata", "labels")).containsEntry("grafana_dashboard", "1");
+		assertThat(path(dashboard, "metadata", "annotations")).containsEntry("grafana_folder", "DR");
+		String json = (String) path(dashboard, "data").get("redoubt.json");
+		tools.jackson.databind.JsonNode parsed = dev.redoubt.core.manifest.ManifestCodec.json().readTree(json);
+		assertThat(parsed.path("uid").asString()).isEqualTo("redoubt-fleet");
+		assertThat(parsed.path("panels").size()).isGreaterThan(10);
+		assertThat(json).isEqualTo(Files.readString(CHART.resolve("dashboards/redoubt.json")).strip());
+	}
+
+	@Test
 	void theRenderedConfigurationIsOneTheServiceAccepts() throws Exception {
 		String rendered = (String) path(render(PRODUCTION).get("ConfigMap"), "data").get("redoubt.yaml");
 		// the Secret's files, where the pod would find them
