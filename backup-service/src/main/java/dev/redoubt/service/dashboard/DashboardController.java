@@ -106,7 +106,7 @@ public class DashboardController {
 			counts.put(each.label(), all.stream().filter((s) -> s.health() == each).count());
 		}
 		common(model, user);
-		model.addAttribute("rows", this.view.page(q, health, sort, desc));
+		model.addAttribute("rows", FleetView.page(all, q, health, sort, desc));
 		model.addAttribute("total", all.size());
 		model.addAttribute("counts", counts);
 		model.addAttribute("q", (q == null) ? "" : q);

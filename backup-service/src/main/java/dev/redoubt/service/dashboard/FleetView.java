@@ -87,12 +87,14 @@ public class FleetView {
 	}
 
 	/**
-	 * The fleet filtered by name ({@code query}, a substring, any case) and health,
-	 * sorted by a column (health: worst first; ages: oldest first; descending reverses).
+	 * {@code all} (the fleet, judged) filtered by name ({@code query}, a substring, any
+	 * case) and health, sorted by a column (health: worst first; ages: oldest first;
+	 * descending reverses).
 	 */
-	public List<SourceStatus> page(String query, String health, String sort, boolean descending) {
+	public static List<SourceStatus> page(List<SourceStatus> all, String query, String health, String sort,
+			boolean descending) {
 		String needle = (query == null) ? "" : query.strip().toLowerCase(Locale.ROOT);
-		List<SourceStatus> rows = new ArrayList<>(all().stream()
+		List<SourceStatus> rows = new ArrayList<>(all.stream()
 			.filter((s) -> needle.isEmpty() || s.name().toLowerCase(Locale.ROOT).contains(needle))
 			.filter((s) -> health == null || health.isBlank() || s.health().label().equals(health))
 			.toList());
