@@ -174,6 +174,9 @@ class DashboardIT {
 		CliProcess.Run failed = CliProcess.runIn(work, config, Map.of(), List.of(), "verify", "--source", "audit",
 				"--backup", "latest");
 		assertThat(failed.exit()).as("the smoke query fails: " + failed.all()).isNotZero();
+		CliProcess.Run passed = CliProcess.runIn(work, config, Map.of(), List.of(), "drill", "--source", "shop",
+				"--type", "logical", "--lose-region", "us", "--rto", "1m");
+		assertThat(passed.exit()).as("a first drill meets its target: " + passed.all()).isZero();
 		CliProcess.Run drill = CliProcess.runIn(work, config, Map.of(), List.of(), "drill", "--source", "shop",
 				"--type", "logical", "--lose-region", "eu", "--rto", "1ms");
 		assertThat(drill.exit()).as("an RTO of 1 ms is missed: " + drill.all()).isNotZero();
@@ -249,7 +252,9 @@ class DashboardIT {
 			assertThat(browser.findElements(By.cssSelector("svg.chart circle.missed")))
 				.as("the missed RTO, drawn: " + browser.getPageSource())
 				.isNotEmpty();
-			assertThat(browser.findElement(By.id("drills")).getText()).contains("FAIL");
+			assertThat(browser.findElement(By.id("drills")).getText()).contains("FAIL").contains("PASS");
+			assertThat(browser.findElements(By.cssSelector("svg.chart circle.met"))).as("the drill that met it")
+				.isNotEmpty();
 			screenshot(browser, "dashboard-source.png");
 
 			browser.get(base + "/sources/audit");
