@@ -31,7 +31,7 @@ public class JobRunsApi {
 	private final JobRepository jobRepository;
 
 	/** The most runs one call returns: each costs the job repository a few queries. */
-	public static final int MAX_LIMIT = 1000;
+	static final int MAX_LIMIT = 1000;
 
 	public JobRunsApi(JobRepository jobRepository) {
 		this.jobRepository = jobRepository;

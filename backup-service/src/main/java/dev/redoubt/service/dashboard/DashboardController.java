@@ -27,7 +27,6 @@ import dev.redoubt.core.repository.BackupId;
 import dev.redoubt.core.repository.Repository;
 import dev.redoubt.core.repository.VerificationRecord;
 import dev.redoubt.service.api.ApiSecurity;
-import dev.redoubt.service.api.JobRunsApi;
 import dev.redoubt.service.catalog.Catalog;
 import dev.redoubt.service.catalog.CatalogEntries;
 import dev.redoubt.service.checkpoint.Checkpoint;
@@ -76,17 +75,17 @@ public class DashboardController {
 
 	private final ServeState state;
 
-	private final JobRunsApi jobRuns;
+	private final RecentRuns runs;
 
 	private final Clock clock;
 
-	public DashboardController(Fleet fleet, FleetView view, Catalog catalog, ServeState state, JobRunsApi jobRuns,
+	public DashboardController(Fleet fleet, FleetView view, Catalog catalog, ServeState state, RecentRuns runs,
 			Clock clock) {
 		this.fleet = fleet;
 		this.view = view;
 		this.catalog = catalog;
 		this.state = state;
-		this.jobRuns = jobRuns;
+		this.runs = runs;
 		this.clock = clock;
 	}
 
@@ -157,8 +156,8 @@ public class DashboardController {
 							() -> new Retention(repository, this.clock, this.fleet.retentionGrace(source)).run(source,
 									this.fleet.retentionPolicy(source), true)));
 		}
-		model.addAttribute("runs", read(problems, "job runs", List.<Map<String, Object>>of(),
-				() -> this.jobRuns.runs(source, null, JobRunsApi.MAX_LIMIT).stream().limit(RECENT_RUNS).toList()));
+		model.addAttribute("runs",
+				read(problems, "job runs", List.<RecentRuns.Run>of(), () -> this.runs.of(source, RECENT_RUNS)));
 		model.addAttribute("problems", problems);
 		return "source";
 	}

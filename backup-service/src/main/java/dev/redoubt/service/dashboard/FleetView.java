@@ -112,7 +112,7 @@ public class FleetView {
 				.thenComparing(SourceStatus::name);
 			case WAL -> Comparator
 				.comparing(
-						(SourceStatus s) -> (s.walLagSeconds() == null) ? Double.NEGATIVE_INFINITY : -s.walLagSeconds())
+						(SourceStatus s) -> (s.walLagSeconds() == null) ? Double.POSITIVE_INFINITY : -s.walLagSeconds())
 				.thenComparing(SourceStatus::name);
 		};
 		rows.sort(descending ? order.reversed() : order);

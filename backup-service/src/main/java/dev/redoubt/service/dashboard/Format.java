@@ -32,20 +32,14 @@ public final class Format {
 		return (then == null) ? "—" : TIME.format(then);
 	}
 
-	/**
-	 * An ISO time as text: an instant in UTC, or a local date-time (Spring Batch's, in
-	 * the service's zone) to the second.
-	 */
+	/** An ISO-8601 instant as text ({@code —} for none). */
 	public String time(String iso) {
-		if (iso == null) {
-			return "—";
-		}
-		try {
-			return time(Instant.parse(iso));
-		}
-		catch (java.time.format.DateTimeParseException ex) {
-			return LOCAL.format(java.time.LocalDateTime.parse(iso));
-		}
+		return (iso == null) ? "—" : time(Instant.parse(iso));
+	}
+
+	/** A local date-time (Spring Batch's, in the service's zone) to the second. */
+	public String localTime(java.time.LocalDateTime then) {
+		return (then == null) ? "—" : LOCAL.format(then);
 	}
 
 	public String duration(Double seconds) {

@@ -284,6 +284,9 @@ class DashboardIT {
 					.anyMatch((cell) -> cell.getText().startsWith("verified"));
 			}, "the backup triggered from the page, verified", DashboardIT::tail);
 			screenshot(browser, "dashboard-triggered.png");
+			assertThat(browser.findElement(By.id("runs")).getText()).as("the source's job runs")
+				.contains("logicalBackup")
+				.contains("COMPLETED");
 			browser.get(base + "/");
 			assertThat(why(browser, "crm")).doesNotContain("never backed up");
 		}

@@ -92,6 +92,31 @@ class SourceStatusTest {
 	}
 
 	@Test
+	void theFleetPageFiltersByNameAndHealthAndSortsByAnyColumn() {
+		CatalogEntries.Backup newer = backup("20261207T020000Z-aaaa", NOW.minusSeconds(3_600));
+		CatalogEntries.Backup older = backup("20261206T020000Z-bbbb", NOW.minusSeconds(90_000));
+		List<SourceStatus> fleet = List.of(
+				judge("billing", source(null, null, null), entries(List.of(newer), List.of()), null, 5.0),
+				judge("crm", source(null, null, null), entries(List.of(older), List.of()), null, 900.0),
+				judge("Analytics", source(null, null, null), entries(List.of(), List.of()), null, null));
+		assertThat(FleetView.page(fleet, "", "", null, false)).extracting(SourceStatus::name)
+			.containsExactly("Analytics", "billing", "crm");
+		assertThat(FleetView.page(fleet, " ANALY ", "", "health", false)).extracting(SourceStatus::name)
+			.containsExactly("Analytics");
+		assertThat(FleetView.page(fleet, null, "green", "name", true)).extracting(SourceStatus::name)
+			.containsExactly("crm", "billing");
+		assertThat(FleetView.page(fleet, null, null, "backup", false)).as("never backed up, then the oldest")
+			.extracting(SourceStatus::name)
+			.containsExactly("Analytics", "crm", "billing");
+		assertThat(FleetView.page(fleet, null, null, "wal", false)).as("the largest lag first")
+			.extracting(SourceStatus::name)
+			.containsExactly("crm", "billing", "Analytics");
+		assertThat(FleetView.page(fleet, null, null, "'; DROP TABLE x; --", false)).as("an unknown column: health")
+			.extracting(SourceStatus::name)
+			.containsExactly("Analytics", "billing", "crm");
+	}
+
+	@Test
 	void theTrendChartMarksMissedTargetsAndEscapesItsTitle() {
 		String svg = TrendChart.svg("RTO <of> \"shop\"",
 				List.of(new TrendChart.Point(NOW.minusSeconds(86_400), 200.0, 300.0),
