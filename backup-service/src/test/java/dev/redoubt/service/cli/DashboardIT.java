@@ -295,6 +295,31 @@ class DashboardIT {
 		}
 	}
 
+	/**
+	 * Hostile parameters: echoed escaped, or refused with a page that names the problem;
+	 * never a stack trace, never a script.
+	 */
+	@Test
+	void hostileParametersAreEscapedOrRefused() throws Exception {
+		ApiClient.Response fleet = api.get("/?q=%3Cscript%3Ealert(1)%3C/script%3E&health=%22%3E%3Cb%3E&sort=x%27--",
+				"reader", READER_PASSWORD);
+		assertThat(fleet.status()).isEqualTo(200);
+		assertThat(fleet.body()).doesNotContain("<script>alert(1)")
+			.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+			.doesNotContain("\"><b>")
+			.contains("No source matches.");
+		ApiClient.Response unknown = api.get("/sources/%3Cimg%20src=x%3E", "reader", READER_PASSWORD);
+		assertThat(unknown.status()).isEqualTo(404);
+		assertThat(unknown.body()).contains("no source named &lt;img src=x&gt; is configured")
+			.doesNotContain("<img src=x>");
+		assertThat(api.get("/sources/ledger/backups/..%2F..%2Fetc", "reader", READER_PASSWORD).status()).isIn(400, 404);
+		ApiClient.Response badJob = api.get("/sources/ledger/run?job=rm%20-rf", "writer", WRITER_PASSWORD);
+		assertThat(badJob.status()).isEqualTo(400);
+		assertThat(badJob.body()).contains("job must be backup, base-backup, verify or drill")
+			.doesNotContain("Exception");
+		assertThat(api.get("/sources/ledger", null, null).status()).as("signed out").isIn(302, 401);
+	}
+
 	/** Every metric the Grafana dashboard's panels and variables query is exposed. */
 	@Test
 	void everyPanelOfTheGrafanaDashboardQueriesAMetricTheServiceExposes() throws Exception {
