@@ -318,6 +318,9 @@ class DashboardIT {
 		assertThat(badJob.body()).contains("job must be backup, base-backup, verify or drill")
 			.doesNotContain("Exception");
 		assertThat(api.get("/sources/ledger", null, null).status()).as("signed out").isIn(302, 401);
+		assertThat(api.get("/v3/api-docs", "reader", READER_PASSWORD).body()).as("the API's document, not the pages")
+			.contains("\"/api/sources\"")
+			.doesNotContain("\"/sources/{source}/run\"");
 	}
 
 	/** Every metric the Grafana dashboard's panels and variables query is exposed. */
