@@ -10,22 +10,8 @@
 set -euo pipefail
 shopt -s inherit_errexit
 . "$(dirname "$0")/env.sh"
-SCALE="${1:-50}"; PAIRS="${2:-3}"; DB="bench$SCALE"
-ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-RES="$BENCH_RUN/results/redoubt-mask-scale$SCALE-$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$RES" "$BENCH_WORK"
-git -C "$ROOT" rev-parse --short=10 HEAD > "$RES/commit.txt" 2>/dev/null || echo unknown > "$RES/commit.txt"
-"$BENCH_DIR/gen-data.sh" "$SCALE" "$DB"
-. "$BENCH_DIR/lib/redoubt-config.sh"
-PREFIX="mask-$DB"
-CONF="$BENCH_RUN/redoubt-$PREFIX.yaml"
-{ redoubt_yaml "$DB" "$DB" "$PREFIX"; printf '  backup:\n    workers: 2\n  restore:\n    jobs: 2\n'; } > "$CONF"
-rm -rf "$S3_A_DIR/$S3_BUCKET/$PREFIX" "$S3_B_DIR/$S3_BUCKET/$PREFIX"
-KEY="$BENCH_RUN/masking.key"
-[ -s "$KEY" ] || head -c 32 /dev/urandom | base64 > "$KEY"
-POLICY="$BENCH_DIR/masking/bench.yaml"
-redoubt() { REDOUBT_NO_BUILD=1 JAVA_OPTS="-Xmx512m -XX:+UseSerialGC" "$ROOT/redoubt" --config "$CONF" "$@"; }
-now() { date +%s.%N; }
+SCALE="${1:-50}"; PAIRS="${2:-3}"; DB="bench$SCALE"; NAME=mask
+. "$BENCH_DIR/lib/mask-setup.sh"
 
 bench_log "one logical backup of $DB"
 redoubt backup --source "$DB" > "$RES/backup.txt" 2>&1 || bench_die "backup failed: $RES/backup.txt"

@@ -193,8 +193,7 @@ final class BesideRestore {
 			columns.addAll(ColumnInfo.of(connection, relation.apply(placement), placement.entry().schema(),
 					placement.entry().name()));
 		}
-		return masking.policy()
-			.plan(placements.stream().map(Placement::entry).toList(), columns, masking.key(), masking.unchanged());
+		return masking.plan(placements.stream().map(Placement::entry).toList(), columns);
 	}
 
 	/** How a table's rows are rewritten on their way in: masked, or not at all. */

@@ -242,7 +242,7 @@ public final class RestoreEngine {
 					"cannot read the restored schema's columns: " + ex.getMessage(), ex);
 		}
 		try {
-			MaskPlan plan = masking.policy().plan(manifest.tables(), columns, masking.key(), masking.unchanged());
+			MaskPlan plan = masking.plan(manifest.tables(), columns);
 			log.info("masking {} column(s) of {} table(s)",
 					plan.maskedColumns().values().stream().mapToInt(List::size).sum(), plan.maskedColumns().size());
 			return plan;

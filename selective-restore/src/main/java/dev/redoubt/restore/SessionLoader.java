@@ -148,14 +148,6 @@ final class SessionLoader implements AutoCloseable {
 	}
 
 	/**
-	 * Copies the chunks into {@code table} ({@code COPY table (columns) FROM STDIN}).
-	 * @return rows loaded
-	 */
-	long load(Connection connection, String table, List<String> columns, List<ChunkRef> chunks) throws SQLException {
-		return load(chunks, new Into(connection, table, columns));
-	}
-
-	/**
 	 * Copies each chunk's rows into every one of {@code into}, in plan order, so that the
 	 * n-th row loaded is the same row in each (a predicate judged on original rows in one
 	 * place selects masked rows in another).

@@ -82,13 +82,7 @@ public class FleetApi {
 			if (backup.rows() >= 0) {
 				document.put("rows", backup.rows());
 			}
-			document.put("verification",
-					entries.verifications()
-						.stream()
-						.filter((verification) -> verification.backupId().equals(backup.id()))
-						.reduce((first, second) -> second)
-						.map(FleetApi::describe)
-						.orElse(null));
+			document.put("verification", entries.newestVerification(backup.id()).map(FleetApi::describe).orElse(null));
 			backups.add(document);
 		}
 		return backups;
@@ -174,13 +168,7 @@ public class FleetApi {
 				source.regions().isEmpty()
 						? this.fleet.properties().repositories().stream().map(RedoubtProperties.Region::name).toList()
 						: source.regions());
-		Map<String, String> schedules = new LinkedHashMap<>();
-		for (JobType type : JobType.values()) {
-			if (type.cron(source) != null) {
-				schedules.put(type.label(), type.cron(source));
-			}
-		}
-		document.put("schedules", schedules);
+		document.put("schedules", JobType.schedules(source));
 		document.put("nextFires", this.state.running() ? this.state.scheduler().nextFires(name) : Map.of());
 		CatalogEntries entries = this.catalog.read(name);
 		Map<String, Object> newest = new LinkedHashMap<>();

@@ -15,6 +15,11 @@ import java.util.List;
 public record CatalogEntries(String source, List<Backup> backups, List<Verification> verifications,
 		List<WalWindow> wal) {
 
+	/** The newest verification record of one backup (records are kept oldest first). */
+	public java.util.Optional<Verification> newestVerification(String backupId) {
+		return this.verifications.stream().filter((v) -> v.backupId().equals(backupId)).reduce((a, b) -> b);
+	}
+
 	/**
 	 * @param id backup id
 	 * @param type {@code logical} or {@code base}

@@ -99,10 +99,7 @@ public class CatalogStore {
 				"SELECT * FROM redoubt_verification WHERE source = ? ORDER BY backup_id DESC, finished_at",
 				CatalogStore::verification, source);
 		List<CatalogEntries.WalWindow> wal = this.jdbc.query(
-				"SELECT * FROM redoubt_wal_window WHERE source = ? ORDER BY timeline",
-				(row, n) -> new CatalogEntries.WalWindow(row.getInt("timeline"), row.getString("first_segment"),
-						row.getString("last_segment"), row.getInt("segments")),
-				source);
+				"SELECT * FROM redoubt_wal_window WHERE source = ? ORDER BY timeline", CatalogStore::walWindow, source);
 		return new CatalogEntries(source, backups, verifications, wal);
 	}
 
@@ -123,8 +120,7 @@ public class CatalogStore {
 		Map<String, List<CatalogEntries.WalWindow>> wal = new HashMap<>();
 		this.jdbc.query("SELECT * FROM redoubt_wal_window ORDER BY source, timeline",
 				(RowCallbackHandler) (row) -> wal.computeIfAbsent(row.getString("source"), (k) -> new ArrayList<>())
-					.add(new CatalogEntries.WalWindow(row.getInt("timeline"), row.getString("first_segment"),
-							row.getString("last_segment"), row.getInt("segments"))));
+					.add(walWindow(row, 0)));
 		Map<String, CatalogEntries> all = new HashMap<>();
 		Set<String> sources = new HashSet<>(backups.keySet());
 		sources.addAll(verifications.keySet());
@@ -140,6 +136,11 @@ public class CatalogStore {
 		return new CatalogEntries.Backup(row.getString("backup_id"), row.getString("type"), row.getString("status"),
 				Instant.parse(row.getString("started_at")), Instant.parse(row.getString("completed_at")),
 				row.getLong("stored_bytes"), row.getLong("row_count"));
+	}
+
+	private static CatalogEntries.WalWindow walWindow(ResultSet row, int number) throws SQLException {
+		return new CatalogEntries.WalWindow(row.getInt("timeline"), row.getString("first_segment"),
+				row.getString("last_segment"), row.getInt("segments"));
 	}
 
 	private static CatalogEntries.Verification verification(ResultSet row, int number) throws SQLException {

@@ -50,19 +50,10 @@ public class DashboardController {
 
 	private static final Logger log = LoggerFactory.getLogger(DashboardController.class);
 
-	/** The fleet table's sortable columns, by their sort key. */
-	private static final Map<String, String> COLUMNS = columns();
-
-	private static Map<String, String> columns() {
-		Map<String, String> columns = new LinkedHashMap<>();
-		columns.put("health", "Health");
-		columns.put("name", "Source");
-		columns.put("backup", "Newest backup");
-		columns.put("verification", "Newest verification");
-		columns.put("drill", "Newest drill");
-		columns.put("wal", "WAL lag");
-		return java.util.Collections.unmodifiableMap(columns);
-	}
+	/** The fleet table's sortable columns: heading by sort key. */
+	private static final Map<String, String> COLUMNS = java.util.Arrays.stream(FleetView.Sort.values())
+		.collect(java.util.stream.Collectors.toMap(FleetView.Sort::key, FleetView.Sort::label, (a, b) -> a,
+				LinkedHashMap::new));
 
 	/** Job runs a source page lists. */
 	static final int RECENT_RUNS = 15;
@@ -110,7 +101,7 @@ public class DashboardController {
 		model.addAttribute("counts", counts);
 		model.addAttribute("q", (q == null) ? "" : q);
 		model.addAttribute("health", (health == null) ? "" : health);
-		model.addAttribute("sort", FleetView.Sort.parse(sort).name().toLowerCase(java.util.Locale.ROOT));
+		model.addAttribute("sort", FleetView.Sort.parse(sort).key());
 		model.addAttribute("desc", desc);
 		model.addAttribute("columns", COLUMNS);
 		return "fleet";
@@ -130,10 +121,10 @@ public class DashboardController {
 		model.addAttribute("backups",
 				entries.backups()
 					.stream()
-					.map((b) -> new BackupRow(b, SourceStatus.newestVerification(entries, b.id()).orElse(null)))
+					.map((b) -> new BackupRow(b, entries.newestVerification(b.id()).orElse(null)))
 					.toList());
 		model.addAttribute("wal", entries.wal());
-		model.addAttribute("schedules", schedules(source));
+		model.addAttribute("schedules", JobType.schedules(this.fleet.sources().get(source)));
 		model.addAttribute("nextFires", this.state.running() ? this.state.scheduler().nextFires(source) : Map.of());
 		List<String> problems = new ArrayList<>();
 		try (Repository repository = this.fleet.openRepository(source)) {
@@ -256,17 +247,6 @@ public class DashboardController {
 			case DRILL -> "a DR drill now, as the source's drill section says";
 			default -> type.label();
 		};
-	}
-
-	private Map<String, String> schedules(String source) {
-		Map<String, String> schedules = new LinkedHashMap<>();
-		for (JobType type : JobType.values()) {
-			String cron = type.cron(this.fleet.sources().get(source));
-			if (cron != null) {
-				schedules.put(type.label(), cron);
-			}
-		}
-		return schedules;
 	}
 
 	/** What the manifest says of a backup, as label and value. */

@@ -32,7 +32,24 @@ public class FleetView {
 	/** The columns the fleet page sorts by. */
 	public enum Sort {
 
-		HEALTH, NAME, BACKUP, VERIFICATION, DRILL, WAL;
+		HEALTH("Health"), NAME("Source"), BACKUP("Newest backup"), VERIFICATION("Newest verification"),
+		DRILL("Newest drill"), WAL("WAL lag");
+
+		private final String label;
+
+		Sort(String label) {
+			this.label = label;
+		}
+
+		/** The column's heading. */
+		public String label() {
+			return this.label;
+		}
+
+		/** The value of the {@code sort} parameter. */
+		public String key() {
+			return name().toLowerCase(Locale.ROOT);
+		}
 
 		static Sort parse(String text) {
 			try {

@@ -63,7 +63,7 @@ public record SourceStatus(String name, Health health, List<String> problems, Ca
 		}
 		else {
 			CatalogEntries.Backup newest = entries.backups().get(0);
-			Optional<CatalogEntries.Verification> verdict = newestVerification(entries, newest.id());
+			Optional<CatalogEntries.Verification> verdict = entries.newestVerification(newest.id());
 			if (verdict.isPresent() && !verdict.get().verified()) {
 				red.add("verification of backup " + newest.id() + " failed" + (verdict.get().failedChecks().isEmpty()
 						? "" : " (" + String.join(", ", verdict.get().failedChecks()) + ")"));
@@ -99,11 +99,6 @@ public record SourceStatus(String name, Health health, List<String> problems, Ca
 
 	private static CatalogEntries.Backup newest(CatalogEntries entries, String type) {
 		return entries.backups().stream().filter((b) -> b.type().equals(type)).findFirst().orElse(null);
-	}
-
-	/** The newest verification record of one backup (records come oldest first). */
-	static Optional<CatalogEntries.Verification> newestVerification(CatalogEntries entries, String backupId) {
-		return entries.verifications().stream().filter((v) -> v.backupId().equals(backupId)).reduce((a, b) -> b);
 	}
 
 	/**

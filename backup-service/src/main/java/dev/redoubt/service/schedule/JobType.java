@@ -47,6 +47,17 @@ public enum JobType {
 		};
 	}
 
+	/** The source's schedules, cron expression by job label, in job order. */
+	public static java.util.Map<String, String> schedules(RedoubtProperties.Source source) {
+		java.util.Map<String, String> schedules = new java.util.LinkedHashMap<>();
+		for (JobType type : values()) {
+			if (type.cron(source) != null) {
+				schedules.put(type.label, type.cron(source));
+			}
+		}
+		return schedules;
+	}
+
 	public static JobType fromLabel(String label) {
 		for (JobType type : values()) {
 			if (type.label.equals(label)) {

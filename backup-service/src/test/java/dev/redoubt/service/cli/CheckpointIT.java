@@ -107,7 +107,9 @@ class CheckpointIT {
 				  - { column: public.orders.note, transform: redact }
 				  - { table: public.orders, transform: keep }
 				""");
-		Path key = Files.writeString(work.resolve("masking.key"), "a masking key for the checkpoint test\n");
+		byte[] material = new byte[24];
+		new java.security.SecureRandom().nextBytes(material);
+		Path key = Files.writeString(work.resolve("masking.key"), java.util.HexFormat.of().formatHex(material) + "\n");
 		CliProcess.Run masked = CliProcess.run(shop.config(), "restore", "--source", "shop", "--table", "orders",
 				"--as-of", "before-release-42", "--where", "note LIKE 'order 1__'", "--into", "public.orders_masked",
 				"--mask", policy.toString(), "--mask-key", key.toString());

@@ -37,6 +37,17 @@ class MaskedRestoreIT {
 
 	static final Path POLICY = Path.of("..", "config", "masking", "pagila.yaml");
 
+	/** Secrets drawn for this run: none is written in code. */
+	static final String KEY_A = randomSecret();
+
+	static final String READER_PASSWORD = randomSecret();
+
+	static String randomSecret() {
+		byte[] random = new byte[24];
+		new java.security.SecureRandom().nextBytes(random);
+		return java.util.HexFormat.of().formatHex(random);
+	}
+
 	@RegisterExtension
 	static PostgresExtension pg = new PostgresExtension(Secret.of("mask-" + Long.toHexString(System.nanoTime())),
 			List.of());
@@ -56,8 +67,8 @@ class MaskedRestoreIT {
 		config = TwoRegionConfig.write(work, pg, s3, "pagila", "pagila", "mask", "");
 		CliProcess.Run backup = CliProcess.run(config, "backup", "--source", "pagila");
 		assertThat(backup.exit()).as(backup.all()).isZero();
-		Files.writeString(work.resolve("key-a"), "masking key A, long enough to count\n");
-		Files.writeString(work.resolve("key-b"), "masking key B, long enough to count\n");
+		Files.writeString(work.resolve("key-a"), KEY_A + "\n");
+		Files.writeString(work.resolve("key-b"), randomSecret() + "\n");
 		pg.createDatabase("qat");
 		CliProcess.Run unverified = refresh(POLICY, List.of());
 		assertThat(unverified.exit()).as("no verified backup yet: " + unverified.all()).isEqualTo(14);
@@ -137,7 +148,7 @@ class MaskedRestoreIT {
 				"--mask", policy.toString(), "--mask-key", work.resolve("key-a").toString());
 		assertThat(restore.exit()).as(restore.all()).isEqualTo(35);
 		assertThat(restore.err()).contains("1 column(s) no rule classifies (strict mode): public.staff.password (text)")
-			.doesNotContain("masking key A");
+			.doesNotContain(KEY_A);
 		assertThat(scalar(target, "SELECT count(*) FROM staff")).isEqualTo("0");
 
 		Path hostile = work.resolve("hostile.yaml");
@@ -301,10 +312,10 @@ class MaskedRestoreIT {
 				  service:
 				    cluster-checkin-interval: 1s
 				    users:
-				      - { name: reader, password: "refresh-reader-password", role: read }
+				      - { name: reader, password: "%s", role: read }
 				server:
 				  port: %d
-				""".formatted(port));
+				""".formatted(READER_PASSWORD, port));
 		ApiClient api = new ApiClient(port);
 		Path log = work.resolve("serve-refresh.log");
 		Process serve = CliProcess.startIn(work, serveConfig, log, List.of(), "serve");
@@ -312,14 +323,14 @@ class MaskedRestoreIT {
 			Await.until(Duration.ofMinutes(4), () -> api.up() || !serve.isAlive(), "serve answering", () -> tail(log));
 			assertThat(serve.isAlive()).as(tail(log)).isTrue();
 			Await.until(Duration.ofMinutes(4),
-					() -> api.get("/api/job-runs?job=refresh&limit=10", "reader", "refresh-reader-password")
+					() -> api.get("/api/job-runs?job=refresh&limit=10", "reader", READER_PASSWORD)
 						.body()
 						.contains("\"status\":\"COMPLETED\""),
 					"a completed refresh in the job repository", () -> tail(log));
 			assertThat(scalar(devCopy, "SELECT count(*) FROM customer WHERE email LIKE '%@example.org'"))
 				.isEqualTo(scalar(pg.connection("pagila"), "SELECT count(*) FROM customer"));
 			assertThat(scalar(devCopy, "SELECT to_regclass('sentinel') IS NULL")).isEqualTo("t");
-			assertThat(api.get("/actuator/prometheus", "reader", "refresh-reader-password").body()).containsPattern(
+			assertThat(api.get("/actuator/prometheus", "reader", READER_PASSWORD).body()).containsPattern(
 					"redoubt_job_runs_total\\{[^}]*job=\"refresh\"[^}]*outcome=\"succeeded\"[^}]*\\} [1-9]");
 		}
 		finally {

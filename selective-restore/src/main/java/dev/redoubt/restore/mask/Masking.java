@@ -18,6 +18,17 @@ public record Masking(MaskingPolicy policy, MaskingKey key, LongAdder unchanged)
 	}
 
 	/**
+	 * The policy bound to {@code tables}, whose columns the restored schema has as
+	 * {@code columns}, with this key, counting unchanged values here.
+	 * @throws dev.redoubt.core.error.RedoubtException {@code MASKING_POLICY} as
+	 * {@link MaskingPolicy#plan} says
+	 */
+	public MaskPlan plan(java.util.List<dev.redoubt.core.manifest.TableEntry> tables,
+			java.util.List<ColumnInfo> columns) {
+		return this.policy.plan(tables, columns, this.key, this.unchanged);
+	}
+
+	/**
 	 * Masked values that came out equal to their original (a refresh's proof that no
 	 * original value is left in a masked column counts them: zero passes).
 	 */
